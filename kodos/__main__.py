@@ -1,0 +1,3 @@
+from kodos.cli import main
+
+main()

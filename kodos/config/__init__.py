@@ -1,0 +1,1 @@
+"""The configuration model: what a configuration.lua may say, validated."""

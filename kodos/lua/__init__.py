@@ -1,0 +1,1 @@
+"""Sandboxed evaluation of Lua configurations (lupa's Lua 5.4 runtime)."""

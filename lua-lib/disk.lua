@@ -1,0 +1,42 @@
+-- disk: the layout `kodos install` gives a whole disk.
+--
+-- A disk described here gets an EFI system partition, an optional swap
+-- partition and one Btrfs partition for the rest. Only `kodos install`
+-- acts on it: `kodos plan` and `kodos apply` never partition or format.
+--
+--   local disk = require("disk")
+--   devices = { disk0 = disk.disk_definition("/dev/vda", "4GB") }
+
+---@class kodos.Disk
+---@field type "disk"
+---@field device string     block device to lay out, e.g. "/dev/vda", "/dev/nvme0n1"
+---@field swap_size? string size of the swap partition, e.g. "4GB" or "512MiB"; nil: no swap
+
+---@class kodos.lib.disk
+local M = {}
+
+-- How a bad value looks in an error message.
+local function show(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return type(v)
+end
+
+---Describe a disk for `kodos install`: boot + optional swap + Btrfs root.
+---@param device string     the whole block device, e.g. "/dev/vda" (everything on it is erased at install)
+---@param swap_size? string swap partition size: digits and a unit KB/MB/GB/TB or KiB/MiB/GiB/TiB, e.g. "4GB"
+---@return kodos.Disk
+function M.disk_definition(device, swap_size)
+  if type(device) ~= "string" or not string.match(device, "^/dev/%S+$") then
+    error('disk.disk_definition: device must be a string like "/dev/vda", got ' .. show(device), 2)
+  end
+  if swap_size ~= nil then
+    local amount = type(swap_size) == "string" and string.match(swap_size, "^(%d+)[KMGT]i?B$")
+    if not amount or tonumber(amount) == 0 then
+      error('disk.disk_definition: swap_size must be a size like "4GB" or "512MiB" (leave it out for no swap), got '
+        .. show(swap_size), 2)
+    end
+  end
+  return { type = "disk", device = device, swap_size = swap_size }
+end
+
+return M

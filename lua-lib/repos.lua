@@ -1,0 +1,82 @@
+-- repos: where packages come from.
+--
+-- Each function returns one entry of the `repos` section. Plain package
+-- names install from the Arch repositories; a name written "aur:NAME" goes
+-- to the AUR helper and "flatpak:APP.ID" to the Flatpak remote.
+--
+--   local repos = require("repos")
+--   repos = {
+--     arch    = repos.arch_repo("https://geo.mirror.pkgbuild.com"),
+--     aur     = repos.aur_repo("paru", "https://aur.archlinux.org/paru-bin.git"),
+--     flatpak = repos.flatpak_repo("flathub"),
+--   }
+
+---@class kodos.ArchRepo
+---@field type "arch"
+---@field mirror string base URL of an Arch mirror (the part before "$repo/os/$arch")
+
+---@class kodos.AurRepo
+---@field type "aur"
+---@field helper string AUR helper that builds "aur:" packages, e.g. "yay" or "paru"
+---@field url? string   git URL of the helper's own PKGBUILD, used to bootstrap it
+
+---@class kodos.FlatpakRepo
+---@field type "flatpak"
+---@field remote string name of the Flatpak remote "flatpak:" packages install from
+---@field url? string   .flatpakrepo URL of that remote; nil: kodos knows it (flathub)
+
+---@alias kodos.Repo kodos.ArchRepo | kodos.AurRepo | kodos.FlatpakRepo
+
+---@class kodos.lib.repos
+local M = {}
+
+local function show(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return type(v)
+end
+
+local function is_url(v)
+  return type(v) == "string" and string.match(v, "^%a[%w+.-]*://%S+$") ~= nil
+end
+
+---Official Arch Linux repositories, fetched from one mirror.
+---@param mirror string base URL of the mirror, e.g. "https://geo.mirror.pkgbuild.com"
+---@return kodos.ArchRepo
+function M.arch_repo(mirror)
+  if not is_url(mirror) then
+    error('repos.arch_repo: mirror must be a URL like "https://geo.mirror.pkgbuild.com", got ' .. show(mirror), 2)
+  end
+  return { type = "arch", mirror = mirror }
+end
+
+---The AUR, built through an AUR helper.
+---@param helper string AUR helper, e.g. "yay" or "paru"
+---@param url? string   git URL of the helper's PKGBUILD, e.g. "https://aur.archlinux.org/yay-bin.git"
+---@return kodos.AurRepo
+function M.aur_repo(helper, url)
+  if type(helper) ~= "string" or not string.match(helper, "^[a-z0-9@_+][a-z0-9@._+-]*$") then
+    error('repos.aur_repo: helper must be a package name like "yay" or "paru", got ' .. show(helper), 2)
+  end
+  if url ~= nil and not is_url(url) then
+    error('repos.aur_repo: url must be a git URL like "https://aur.archlinux.org/'
+      .. helper .. '.git", got ' .. show(url), 2)
+  end
+  return { type = "aur", helper = helper, url = url }
+end
+
+---A Flatpak remote.
+---@param remote string remote name, e.g. "flathub"
+---@param url? string   the remote's .flatpakrepo URL; may be left out for flathub
+---@return kodos.FlatpakRepo
+function M.flatpak_repo(remote, url)
+  if type(remote) ~= "string" or not string.match(remote, "^[%w_][%w._-]*$") then
+    error('repos.flatpak_repo: remote must be a remote name like "flathub", got ' .. show(remote), 2)
+  end
+  if url ~= nil and not is_url(url) then
+    error('repos.flatpak_repo: url must be a URL like "https://dl.flathub.org/repo/flathub.flatpakrepo", got '
+      .. show(url), 2)
+  end
+  return { type = "flatpak", remote = remote, url = url }
+end
+
+return M

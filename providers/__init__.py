@@ -1,0 +1,1 @@
+"""Providers: read the actual state of a machine and turn changes into commands."""

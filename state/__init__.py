@@ -1,0 +1,1 @@
+"""Persisted state: generation records, saved plans and their JSON schemas."""
