@@ -1,0 +1,25 @@
+"""`kodos validate`: evaluate + validate, print a summary or every problem."""
+
+from __future__ import annotations
+
+import sys
+
+from kodos.commands.report import print_problems
+from kodos.config.load import load_config
+from kodos.config.summary import summary_lines
+from kodos.errors import ConfigError
+
+
+def run_validate(path: str) -> int:
+    try:
+        loaded = load_config(path)
+    except ConfigError as err:
+        print_problems(err.problems)
+        count = len(err.problems)
+        print(f"{path}: {count} problem{'s' if count > 1 else ''} found", file=sys.stderr)
+        return 1
+    print_problems(loaded.warnings, "warning")
+    print(f"{loaded.display_path}: valid")
+    for line in summary_lines(loaded.config):
+        print(line)
+    return 0

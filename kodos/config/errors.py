@@ -1,0 +1,174 @@
+"""Turn pydantic's validation errors into problems a Lua author can act on.
+
+pydantic locates errors by a tuple that also holds union tags and `[key]` markers; this module
+walks that tuple alongside the model to print a configuration path (`users["demo-user"].shell`),
+to phrase the error in Lua's terms, and to suggest the key that was probably meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from kodos.config.types import lua_type
+from kodos.errors import Problem
+from kodos.location import config_path
+
+_EXPECTED = {
+    "string_type": "a string",
+    "bool_type": "a boolean (true or false)",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "list_type": "a list",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """Where an error is: the path to show, and the type found at that place in the model."""
+
+    parts: tuple[str | int, ...]
+    annotation: Any
+    parent: Any
+    is_key: bool
+
+
+def problems_from(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    problems = [_problem(detail, model) for detail in error.errors(include_url=False)]
+    return list(dict.fromkeys(problems))
+
+
+def _problem(detail: ErrorDetails, model: type[BaseModel]) -> Problem:
+    located = _locate(detail["loc"], model)
+    path = config_path(located.parts)
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    got = lua_type(detail["input"])
+    if kind == "extra_forbidden":
+        return _unknown_key(located, path)
+    if kind == "missing":
+        name = located.parts[-1]
+        return Problem(config_path(located.parts[:-1]) or "configuration", f"missing key {name!r}")
+    if kind in _EXPECTED:
+        return Problem(path, f"expected {_EXPECTED[kind]}, got {got}")
+    if kind == "literal_error":
+        return _not_one_of(located, path, detail["input"])
+    if kind == "union_tag_invalid":
+        tags = ctx.get("expected_tags", "")
+        return Problem(path, f"unknown type {ctx.get('tag')!r}; expected one of {tags}")
+    if kind == "union_tag_not_found":
+        return Problem(path, f"expected a table with a 'type' key (got {got}); {_made_by(path)}")
+    if kind == "greater_than_equal":
+        return Problem(path, f"must be at least {ctx.get('ge')}")
+    message = detail["msg"].removeprefix("Value error, ")
+    if located.is_key:
+        return Problem(path, f"invalid key: {message}")
+    return Problem(path, message)
+
+
+def _unknown_key(located: _Located, path: str) -> Problem:
+    known = _field_names(located.parent)
+    suggestion = difflib.get_close_matches(str(located.parts[-1]), known, n=1, cutoff=0.6)
+    if suggestion:
+        return Problem(path, f"unknown key; did you mean {suggestion[0]!r}?")
+    return Problem(path, f"unknown key (known keys here: {', '.join(known)})")
+
+
+def _not_one_of(located: _Located, path: str, value: Any) -> Problem:
+    options = [str(arg) for arg in get_args(_strip(located.annotation))]
+    suggestion = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+    what = "key" if located.is_key else "value"
+    message = f"unknown {what} {value!r}; expected one of {', '.join(options)}"
+    if suggestion:
+        message = f"unknown {what} {value!r}; did you mean {suggestion[0]!r}?"
+    return Problem(path, message)
+
+
+def _made_by(path: str) -> str:
+    section = path.split(".")[0].split("[")[0]
+    helpers = {
+        "repos": "use repos.arch_repo(...), repos.aur_repo(...) or repos.flatpak_repo(...)",
+        "devices": 'use disk.disk_definition("/dev/...", "4GB")',
+    }
+    return helpers.get(section, "build it with a configs.* helper")
+
+
+def _locate(loc: Iterable[str | int], model: type[BaseModel]) -> _Located:
+    """Walk pydantic's location through the model, dropping union tags and `[key]` markers."""
+    parts: list[str | int] = []
+    annotation: Any = model
+    parent: Any = None
+    is_key = False
+    for part in loc:
+        current = _strip(annotation)
+        if part == "[key]":
+            is_key = True
+            annotation = get_args(current)[0] if get_origin(current) is dict else None
+            continue
+        if _is_union_of_models(current):
+            annotation = _member_by_tag(current, part)
+            continue
+        parent = current
+        parts.append(part)
+        annotation = _child(current, part)
+    return _Located(tuple(parts), annotation, parent, is_key)
+
+
+def _child(annotation: Any, part: str | int) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return field.annotation if field else None
+    args = get_args(annotation)
+    if get_origin(annotation) is dict and len(args) == 2:
+        return args[1]
+    if get_origin(annotation) is list and args:
+        return args[0]
+    return None
+
+
+def _strip(annotation: Any) -> Any:
+    """Remove Annotated wrappers and `| None` to reach the type that shapes the value."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        if _is_union(annotation):
+            members = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(members) == 1:
+                annotation = members[0]
+                continue
+        return annotation
+
+
+def _is_union(annotation: Any) -> bool:
+    return get_origin(annotation) in (Union, types.UnionType)
+
+
+def _is_union_of_models(annotation: Any) -> bool:
+    return _is_union(annotation) and all(
+        isinstance(arg, type) and issubclass(arg, BaseModel) for arg in get_args(annotation)
+    )
+
+
+def _member_by_tag(union: Any, tag: str | int) -> Any:
+    for member in get_args(union):
+        type_field = member.model_fields.get("type")
+        if type_field and get_origin(type_field.annotation) is Literal:
+            if tag in get_args(type_field.annotation):
+                return member
+    return None
+
+
+def _field_names(model: Any) -> list[str]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []

@@ -1,0 +1,81 @@
+"""Load a configuration: find the file, evaluate it in the sandbox, validate it into a Config.
+
+This is the only entry point the rest of kodos uses to read a configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kodos.config.errors import problems_from
+from kodos.config.model import Config
+from kodos.config.packages import check_requests
+from kodos.errors import ConfigError, Problem
+from kodos.location import config_path
+from kodos.lua.evaluator import Limits, evaluate_file
+
+CONFIG_FILE_NAME = "configuration.lua"
+DEFAULT_CONFIG_DIR = "/etc/kodos"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    config: Config
+    file: Path
+    display_path: str
+    warnings: tuple[Problem, ...]
+
+
+def find_configuration(path: str) -> tuple[Path, str]:
+    """The configuration file for `-c PATH` (a directory holding configuration.lua, or a .lua
+    file), and the path to show the user for it."""
+    candidate = Path(path)
+    if candidate.is_dir():
+        file = candidate / CONFIG_FILE_NAME
+        display = path.rstrip("/") + "/" + CONFIG_FILE_NAME
+        if not file.is_file():
+            raise ConfigError([Problem(path, f"no {CONFIG_FILE_NAME} in this directory")])
+        return file, display
+    if candidate.is_file():
+        return candidate, path
+    raise ConfigError([Problem(path, "no such file or directory")])
+
+
+def load_config(path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None) -> LoadedConfig:
+    """Evaluate and validate; raises ConfigError listing every problem found."""
+    file, display = find_configuration(path)
+    data = evaluate_file(file, display, limits)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise ConfigError([Problem(display, f"the configuration must return a table, not {kind}")])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(problems_from(err, Config)) from None
+    problems = check_requests(config)
+    if problems:
+        raise ConfigError(problems)
+    return LoadedConfig(config, file, display, tuple(_warnings(config)))
+
+
+def config_digest(file: Path) -> str:
+    """A digest of the configuration's source; plans record it to detect a changed config."""
+    return "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest()
+
+
+def _warnings(config: Config) -> list[Problem]:
+    warnings = []
+    for name, user in config.users.items():
+        if user.password is not None:
+            warnings.append(
+                Problem(
+                    config_path(("users", name, "password")),
+                    "a plain-text password is stored in the configuration; use hashed_password "
+                    "(e.g. from `openssl passwd -6`) instead",
+                )
+            )
+    return warnings

@@ -1,0 +1,216 @@
+"""Validated value types the configuration model is built from.
+
+Every name that may later reach a command line (package, unit, user, group, module…) is checked
+here, at validation time, against the characters its tool accepts — so a name carrying shell
+characters or a typo in its shape is a located configuration error, never an argv surprise.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+T = TypeVar("T")
+
+# Aliases the whole model uses. Strictness (no "yes" for true, no 1 for "1") comes from the
+# model config; these add shape checks with messages written for people.
+
+
+def _empty_table_as_list(value: Any) -> Any:
+    # Lua has one `{}`; the evaluator hands it over as an empty dict. Where a list is expected,
+    # an empty table means an empty list.
+    return [] if value == {} else value
+
+
+LuaList = Annotated[list[T], BeforeValidator(_empty_table_as_list)]
+
+
+def _pattern(name: str, regex: str, explanation: str) -> AfterValidator:
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise PydanticCustomError(
+                "kodos_" + name.replace(" ", "_"),
+                "{value} is not a valid {name}: {explanation}",
+                {"value": _quote(value), "name": name, "explanation": explanation},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+ARCH_PACKAGE_RE = r"[a-z0-9@_+][a-z0-9@._+-]*"
+FLATPAK_ID_RE = r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*){2,}"
+PACKAGE_SOURCES = ("aur", "flatpak")
+
+
+def _check_package_spec(value: str) -> str:
+    source, colon, name = value.partition(":")
+    if not colon:
+        source, name = "pacman", value
+    elif source not in PACKAGE_SOURCES:
+        raise PydanticCustomError(
+            "kodos_package_source",
+            "unknown package source {source} in {value}; use aur:NAME, flatpak:APP.ID or a plain "
+            "Arch package name",
+            {"source": _quote(source), "value": _quote(value)},
+        )
+    regex = FLATPAK_ID_RE if source == "flatpak" else ARCH_PACKAGE_RE
+    if not re.fullmatch(regex, name):
+        rule = (
+            "a Flatpak application ID such as com.visualstudio.code"
+            if source == "flatpak"
+            else "lowercase letters, digits and @._+- only, not starting with - or ."
+        )
+        raise PydanticCustomError(
+            "kodos_package_name",
+            "{value} is not a valid package name: {rule}",
+            {"value": _quote(value), "rule": rule},
+        )
+    return value
+
+
+PackageSpec = Annotated[str, AfterValidator(_check_package_spec)]
+"""A package to install: `name` (Arch repositories), `aur:name` or `flatpak:app.id`."""
+
+PackageName = Annotated[
+    str, _pattern("package name", ARCH_PACKAGE_RE, "lowercase letters, digits and @._+- only")
+]
+UnitName = Annotated[
+    str,
+    _pattern(
+        "systemd unit name",
+        r"[A-Za-z0-9:_.@\\-]+",
+        "letters, digits and :_.@- only, e.g. sshd or sshd.service",
+    ),
+]
+UserName = Annotated[
+    str,
+    _pattern(
+        "user name",
+        r"[a-z_][a-z0-9_-]{0,31}",
+        "lowercase letters, digits, _ and -, starting with a letter or _, at most 32",
+    ),
+]
+GroupName = Annotated[
+    str,
+    _pattern(
+        "group name",
+        r"[a-z_][a-z0-9_-]{0,31}",
+        "lowercase letters, digits, _ and -, starting with a letter or _, at most 32",
+    ),
+]
+AbsolutePath = Annotated[
+    str, _pattern("absolute path", r"/[A-Za-z0-9_./+@-]*", "an absolute path such as /bin/zsh")
+]
+DevicePath = Annotated[
+    str, _pattern("device path", r"/[A-Za-z0-9_./:+@-]+", "an absolute path such as /dev/vda")
+]
+HostName = Annotated[
+    str,
+    _pattern(
+        "host name",
+        r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+        r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*",
+        "letters, digits and -, in dot-separated labels of at most 63",
+    ),
+]
+TimeZone = Annotated[
+    str,
+    _pattern(
+        "time zone",
+        r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*",
+        "a zoneinfo name such as Europe/Berlin or UTC",
+    ),
+]
+KeyMap = Annotated[str, _pattern("keymap", r"[A-Za-z0-9_.-]+", "a console keymap such as us")]
+LocaleEntry = Annotated[
+    str,
+    _pattern(
+        "locale", r"[A-Za-z0-9_.@-]+ [A-Za-z0-9_-]+", 'a locale.gen line such as "en_US.UTF-8 UTF-8"'
+    ),
+]
+LocaleName = Annotated[
+    str, _pattern("locale name", r"[A-Za-z0-9_.@-]+", "a locale such as en_US.UTF-8")
+]
+KernelModule = Annotated[
+    str, _pattern("kernel module", r"[A-Za-z0-9_-]+", "letters, digits, _ and - only")
+]
+Url = Annotated[
+    str,
+    _pattern("URL", r"(https?|ftp|file)://[^\s'\"]+", "an http(s)://, ftp:// or file:// URL"),
+]
+SwapSize = Annotated[
+    str,
+    _pattern("size", r"(?i)[0-9]+(\.[0-9]+)?\s*[KMGT](i?B)?", 'a size such as "4GB" or "512MiB"'),
+]
+ConfigName = Annotated[
+    str, _pattern("name", r"[A-Za-z0-9_.@+-]+", "letters, digits and _.@+- only")
+]
+_CRYPT_HASH = re.compile(r"\$(1|5|6|y|gy|7|2[abxy])\$[^\s:]+")
+
+
+def _check_crypt_hash(secret: SecretStr) -> SecretStr:
+    # The message must not echo the value: even a malformed hash is a secret.
+    if not _CRYPT_HASH.fullmatch(secret.get_secret_value()):
+        raise PydanticCustomError(
+            "kodos_password_hash",
+            "not a crypt(3) password hash (such as the output of `openssl passwd -6`)",
+        )
+    return secret
+
+
+HashedPassword = Annotated[SecretStr, AfterValidator(_check_crypt_hash)]
+
+_SCALAR_SCHEMA = WithJsonSchema({"type": ["string", "number", "boolean"]})
+
+
+def _check_scalar(value: Any) -> str | int | float | bool:
+    if isinstance(value, str | int | float | bool):
+        return value
+    raise PydanticCustomError(
+        "kodos_scalar", "expected a string, number or boolean, got {got}", {"got": lua_type(value)}
+    )
+
+
+Scalar = Annotated[str | int | float | bool, PlainValidator(_check_scalar), _SCALAR_SCHEMA]
+"""A setting's value: a string, a number or a boolean (tables are not settings)."""
+
+
+def _check_setting(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return _check_scalar(value)
+
+
+Setting = Annotated[
+    str | int | float | bool | list[str],
+    PlainValidator(_check_setting),
+    WithJsonSchema(
+        {"anyOf": [{"type": ["string", "number", "boolean"]}, {"type": "array", "items": {}}]}
+    ),
+]
+"""A dconf value: a scalar, or a list of strings."""
+
+
+def lua_type(value: Any) -> str:
+    """Describe a converted value the way a Lua author thinks of it."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | dict):
+        return "a table"
+    return type(value).__name__
