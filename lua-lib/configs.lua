@@ -34,13 +34,13 @@
 ---@field options? string
 
 ---@class kodos.MountEntry
----@field type? string             filesystem type: "cifs", "nfs", "ext4", ...
+---@field type string              file system type: "cifs", "nfs", "ext4", ...
 ---@field what string              what to mount: "//server/share", "server:/export", "/dev/disk/by-label/data"
 ---@field where string             absolute mount point, e.g. "/mnt/nas"
 ---@field description? string      shown by systemctl
 ---@field options? string          mount options, comma separated
----@field after? string            units to start after, space separated, e.g. "network-online.target"
----@field wanted_by? string        target that pulls the mount in, e.g. "multi-user.target"
+---@field after? string            a unit to mount after, e.g. "network-online.target"
+---@field wanted_by? string        the target that pulls the mount in, e.g. "multi-user.target"
 ---@field automount? boolean       mount on first access instead of at boot
 ---@field automount_config? string extra automount setting, e.g. "TimeoutIdleSec=600"
 
@@ -48,14 +48,16 @@
 ---@field type "mount"
 ---@field mounts table<string, kodos.MountEntry>
 
----@alias kodos.ProgramConfig kodos.GitConfig | kodos.DconfConfig | kodos.SyncthingConfig | kodos.Stow
+---@alias kodos.ProgramConfig kodos.GitConfig | kodos.DconfConfig | kodos.SyncthingConfig | kodos.MountConfig | kodos.Stow
 
 ---@class kodos.lib.configs
 local M = {}
 
 local function show(v)
-  if type(v) == "string" then return string.format("%q", v) end
-  return type(v)
+  local kind = type(v)
+  if kind == "string" then return string.format("%q", v) end
+  if kind == "nil" or kind == "number" or kind == "boolean" then return tostring(v) end
+  return "a " .. kind
 end
 
 -- Name of the first key of `t` not in `known`, if any.
@@ -177,14 +179,15 @@ local MOUNT_KEYS = {
   type = true, what = true, where = true, description = true, options = true,
   after = true, wanted_by = true, automount = true, automount_config = true,
 }
-local MOUNT_STRINGS = { "type", "description", "options", "after", "wanted_by", "automount_config" }
+local MOUNT_STRINGS = { "description", "options", "after", "wanted_by", "automount_config" }
 
 ---systemd mount units, one per entry: `{ nas = { type = "nfs", what = "nas:/srv", where = "/mnt/nas" } }`.
+---Each entry needs type, what and where.
 ---@param mounts table<string, kodos.MountEntry> unit label → mount
 ---@return kodos.MountConfig
 function M.mount(mounts)
   if type(mounts) ~= "table" then
-    error('configs.mount: expects a table like { nas = { what = "nas:/srv", where = "/mnt/nas" } }, got '
+    error('configs.mount: expects a table like { nas = { type = "nfs", what = "nas:/srv", where = "/mnt/nas" } }, got '
       .. show(mounts), 2)
   end
   for name, entry in pairs(mounts) do
@@ -193,12 +196,15 @@ function M.mount(mounts)
     end
     local at = "configs.mount: mounts." .. name
     if type(entry) ~= "table" then
-      error(at .. " must be a table with what and where, got " .. show(entry), 2)
+      error(at .. " must be a table with type, what and where, got " .. show(entry), 2)
     end
     local bad = unknown_key(entry, MOUNT_KEYS)
     if bad ~= nil then
       error(at .. ": unknown option " .. show(bad)
         .. " (known: type, what, where, description, options, after, wanted_by, automount, automount_config)", 2)
+    end
+    if type(entry.type) ~= "string" or not string.match(entry.type, "^[%w_.@+-]+$") then
+      error(at .. '.type must be a file system type like "nfs" or "cifs", got ' .. show(entry.type), 2)
     end
     if type(entry.what) ~= "string" or entry.what == "" then
       error(at .. '.what must be a string like "//nas/share" or "nas:/export", got ' .. show(entry.what), 2)

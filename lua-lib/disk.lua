@@ -17,24 +17,32 @@ local M = {}
 
 -- How a bad value looks in an error message.
 local function show(v)
-  if type(v) == "string" then return string.format("%q", v) end
-  return type(v)
+  local kind = type(v)
+  if kind == "string" then return string.format("%q", v) end
+  if kind == "nil" or kind == "number" or kind == "boolean" then return tostring(v) end
+  return "a " .. kind
+end
+
+-- "4G", "4GB", "1.5GiB", "512 MiB": a number above 0, then K/M/G/T, then nothing, B or iB.
+local function is_size(v)
+  if type(v) ~= "string" then return false end
+  local amount, suffix = string.match(v, "^(%d+%.?%d*)%s*[KMGTkmgt](%a*)$")
+  if not amount or string.sub(amount, -1) == "." or tonumber(amount) == 0 then return false end
+  suffix = string.lower(suffix)
+  return suffix == "" or suffix == "b" or suffix == "ib"
 end
 
 ---Describe a disk for `kodos install`: boot + optional swap + Btrfs root.
 ---@param device string     the whole block device, e.g. "/dev/vda" (everything on it is erased at install)
----@param swap_size? string swap partition size: digits and a unit KB/MB/GB/TB or KiB/MiB/GiB/TiB, e.g. "4GB"
+---@param swap_size? string swap partition size: a number and a unit K/M/G/T (B or iB may follow), e.g. "4GB"
 ---@return kodos.Disk
 function M.disk_definition(device, swap_size)
   if type(device) ~= "string" or not string.match(device, "^/dev/%S+$") then
     error('disk.disk_definition: device must be a string like "/dev/vda", got ' .. show(device), 2)
   end
-  if swap_size ~= nil then
-    local amount = type(swap_size) == "string" and string.match(swap_size, "^(%d+)[KMGT]i?B$")
-    if not amount or tonumber(amount) == 0 then
-      error('disk.disk_definition: swap_size must be a size like "4GB" or "512MiB" (leave it out for no swap), got '
-        .. show(swap_size), 2)
-    end
+  if swap_size ~= nil and not is_size(swap_size) then
+    error('disk.disk_definition: swap_size must be a size like "4GB" or "512MiB" (leave it out for no swap), got '
+      .. show(swap_size), 2)
   end
   return { type = "disk", device = device, swap_size = swap_size }
 end

@@ -22,8 +22,10 @@
 local M = {}
 
 local function show(v)
-  if type(v) == "string" then return string.format("%q", v) end
-  return type(v)
+  local kind = type(v)
+  if kind == "string" then return string.format("%q", v) end
+  if kind == "nil" or kind == "number" or kind == "boolean" then return tostring(v) end
+  return "a " .. kind
 end
 
 local STOW_KEYS = { source_dir = true, target_dir = true, repo_url = true }

@@ -31,12 +31,17 @@
 local M = {}
 
 local function show(v)
-  if type(v) == "string" then return string.format("%q", v) end
-  return type(v)
+  local kind = type(v)
+  if kind == "string" then return string.format("%q", v) end
+  if kind == "nil" or kind == "number" or kind == "boolean" then return tostring(v) end
+  return "a " .. kind
 end
 
+-- http(s)://, ftp:// or file:// followed by no spaces or quotes.
 local function is_url(v)
-  return type(v) == "string" and string.match(v, "^%a[%w+.-]*://%S+$") ~= nil
+  if type(v) ~= "string" then return false end
+  local scheme = string.match(v, "^(%a+)://[^%s'\"]+$")
+  return scheme == "http" or scheme == "https" or scheme == "ftp" or scheme == "file"
 end
 
 ---Official Arch Linux repositories, fetched from one mirror.

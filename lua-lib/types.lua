@@ -12,6 +12,9 @@
 -- The classes returned by the helper modules (kodos.Disk, kodos.Repo,
 -- kodos.Stow, kodos.GitConfig, ...) are declared in those modules.
 
+-- The stubs below would replace the real helper globals if this file ran.
+error("types.lua holds editor type definitions only; do not require it", 3)
+
 ---@class kodos.Config
 ---@field repos? table<string, kodos.Repo>       package sources, e.g. { arch = ..., aur = ..., flatpak = ... }
 ---@field devices? table<string, kodos.Disk>     disks for `kodos install`

@@ -15,6 +15,7 @@ from kodos.config.types import (
     AbsolutePath,
     ConfigName,
     DevicePath,
+    GitUrl,
     GroupName,
     HashedPassword,
     HostName,
@@ -56,7 +57,7 @@ class AurRepo(Section):
 
     type: Literal["aur"]
     helper: PackageName = Field(description="AUR helper, e.g. yay or paru.")
-    url: Url | None = Field(None, description="Git URL of the helper's own PKGBUILD.")
+    url: GitUrl | None = Field(None, description="Git URL of the helper's own PKGBUILD.")
 
 
 class FlatpakRepo(Section):
@@ -152,7 +153,7 @@ class StowConfig(Section):
     type: Literal["stow"]
     source_dir: str
     target_dir: str = "~/"
-    repo_url: Url | None = None
+    repo_url: GitUrl | None = None
 
 
 ProgramConfig = Annotated[

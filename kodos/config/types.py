@@ -148,6 +148,14 @@ Url = Annotated[
     str,
     _pattern("URL", r"(https?|ftp|file)://[^\s'\"]+", "an http(s)://, ftp:// or file:// URL"),
 ]
+GitUrl = Annotated[
+    str,
+    _pattern(
+        "git URL",
+        r"((https?|ftp|file|ssh|git)://|[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:)[^\s'\"]+",
+        "an http(s)://, ssh://, git://, file:// or user@host:path address",
+    ),
+]
 SwapSize = Annotated[
     str,
     _pattern("size", r"(?i)[0-9]+(\.[0-9]+)?\s*[KMGT](i?B)?", 'a size such as "4GB" or "512MiB"'),
@@ -186,6 +194,7 @@ Scalar = Annotated[str | int | float | bool, PlainValidator(_check_scalar), _SCA
 
 
 def _check_setting(value: Any) -> Any:
+    value = _empty_table_as_list(value)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
     return _check_scalar(value)
