@@ -16,7 +16,7 @@ from kodos.config.load import DEFAULT_CONFIG_DIR
 
 app = typer.Typer(
     name="kodos",
-    help="Declarative system manager for Arch Linux: plan, apply into Btrfs generations, roll back.",
+    help="Declarative system manager for Arch Linux: plan, apply into generations, roll back.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -11,7 +11,7 @@ import difflib
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -162,9 +162,9 @@ def _is_union_of_models(annotation: Any) -> bool:
 def _member_by_tag(union: Any, tag: str | int) -> Any:
     for member in get_args(union):
         type_field = member.model_fields.get("type")
-        if type_field and get_origin(type_field.annotation) is Literal:
-            if tag in get_args(type_field.annotation):
-                return member
+        tags = get_args(type_field.annotation) if type_field else ()
+        if tag in tags:
+            return member
     return None
 
 

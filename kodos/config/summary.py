@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from kodos.config.model import Config, Service
-from kodos.config.packages import package_requests
+from kodos.config.packages import Source, package_requests
 
-_SOURCE_LABELS = {"pacman": "Arch repositories", "aur": "AUR", "flatpak": "Flatpak"}
+_SOURCE_LABELS: dict[Source, str] = {"pacman": "Arch repositories", "aur": "AUR", "flatpak": "Flatpak"}
 
 
 def summary_lines(config: Config) -> list[str]:

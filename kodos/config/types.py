@@ -135,7 +135,9 @@ KeyMap = Annotated[str, _pattern("keymap", r"[A-Za-z0-9_.-]+", "a console keymap
 LocaleEntry = Annotated[
     str,
     _pattern(
-        "locale", r"[A-Za-z0-9_.@-]+ [A-Za-z0-9_-]+", 'a locale.gen line such as "en_US.UTF-8 UTF-8"'
+        "locale",
+        r"[A-Za-z0-9_.@-]+ [A-Za-z0-9_-]+",
+        'a locale.gen line such as "en_US.UTF-8 UTF-8"',
     ),
 ]
 LocaleName = Annotated[

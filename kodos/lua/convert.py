@@ -50,7 +50,8 @@ def _convert_table(table: Any, path: Path, problems: list[Problem]) -> Any:
     int_keys = [key for key, _ in items if _is_integer(key)]
     if len(string_keys) + len(int_keys) < len(items):
         other = next(key for key, _ in items if not isinstance(key, str) and not _is_integer(key))
-        problems.append(_problem(path, f"table keys must be names or list positions, not {_lua(other)}"))
+        message = f"table keys must be names or list positions, not {_lua(other)}"
+        problems.append(_problem(path, message))
         return None
     if string_keys and int_keys:
         problems.append(

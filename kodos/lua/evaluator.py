@@ -21,7 +21,7 @@ SANDBOX_SOURCE = (Path(__file__).parent / "sandbox.lua").read_text(encoding="utf
 
 # Lua reports `chunkname:line: message`; chunk names are short relative names (Lua truncates
 # long ones to 60 characters), translated back to display paths by `_Chunks`.
-_LOCATED = re.compile(r"^(?P<chunk>[^\s:][^:\n]*):(?P<line>\d+): (?P<message>.*)$", re.DOTALL)
+_LOCATED = re.compile(r"^(?P<chunk>[^\s:][^:\n]*?)(:(?P<line>\d+))?: (?P<message>.*)$", re.DOTALL)
 _MODULE_SUFFIX = ".lua"
 
 
@@ -57,12 +57,13 @@ class _Chunks:
         match = _LOCATED.match(first_line)
         if not match or match["chunk"] not in self.display:
             return Problem(fallback_location, first_line.strip())
-        chunk, line = match["chunk"], int(match["line"])
-        message = match["message"].strip()
+        chunk, message = match["chunk"], match["message"].strip()
+        if match["line"] is None:
+            return Problem(self.display[chunk], message)
+        line = int(match["line"])
         source_lines = self.sources[chunk].splitlines()
         source_line = source_lines[line - 1] if 0 < line <= len(source_lines) else ""
-        location = f"{self.display[chunk]}:{line}"
-        return Problem(location, message, hint_for(message, source_line))
+        return Problem(f"{self.display[chunk]}:{line}", message, hint_for(message, source_line))
 
 
 class _Host:
@@ -139,9 +140,8 @@ def _run(source: str, chunkname: str, host: _Host, limits: Limits, display_path:
             raise ConfigError([_memory_problem(display_path, limits)])
         raise ConfigError([host.chunks.problem(str(result), display_path)])
     if result is None:
-        raise ConfigError(
-            [Problem(display_path, "the configuration returns nothing; end it with `return { ... }`")]
-        )
+        message = "the configuration returns nothing; end it with `return { ... }`"
+        raise ConfigError([Problem(display_path, message)])
     value, problems = lua_to_python(result, display_path)
     if problems:
         raise ConfigError(problems)

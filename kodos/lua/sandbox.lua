@@ -22,6 +22,25 @@ local function copy(source, skip)
     return out
 end
 
+-- Errors raised by the sandbox's own functions name the configuration line that called them:
+-- the nearest frame whose chunk is a file ("@..."). A tail call (`return require("x")`) erases
+-- that frame; then the file being evaluated is named without a line.
+local main_chunkname = "?"
+local loading_chunks = {}
+local function fail(message)
+    for level = 3, 64 do
+        local frame = getinfo(level, "Sl")
+        if frame == nil then
+            break
+        end
+        if frame.source:sub(1, 1) == "@" and frame.currentline > 0 then
+            error(frame.short_src .. ":" .. frame.currentline .. ": " .. message, 0)
+        end
+    end
+    local current = loading_chunks[#loading_chunks] or main_chunkname
+    error(current:sub(2) .. ": " .. message, 0)
+end
+
 -- Strings index the string library through their shared metatable. Point it at a copy without
 -- `dump` (which would expose bytecode) and hide the metatable itself, so a config can neither
 -- reach nor modify the runtime's real string table.
@@ -94,7 +113,7 @@ end
 
 function env.load(chunk, chunkname, _mode, chunk_env)
     if type(chunk) ~= "string" then
-        error("load: a configuration may only load Lua source text", 2)
+        fail("load: a configuration may only load Lua source text")
     end
     return real_load(chunk, chunkname or "=(load)", "t", chunk_env or env)
 end
@@ -118,25 +137,27 @@ end
 
 function env.require(name)
     if not valid_module_name(name) then
-        error("require: invalid module name " .. tostring(name)
-            .. " (use letters, digits, '_' and '-', with '.' between directory parts)", 2)
+        fail("require: invalid module name " .. tostring(name)
+            .. " (use letters, digits, '_' and '-', with '.' between directory parts)")
     end
     if loaded[name] ~= nil then
         return loaded[name]
     end
     if loading[name] then
-        error("require: module '" .. name .. "' requires itself", 2)
+        fail("require: module '" .. name .. "' requires itself")
     end
     local source, chunkname = host.read_module(name)
     if source == nil then
-        error(chunkname, 2)
+        fail(chunkname)
     end
     local chunk, syntax_error = real_load(source, chunkname, "t", env)
     if not chunk then
         error(syntax_error, 0)
     end
     loading[name] = true
+    loading_chunks[#loading_chunks + 1] = chunkname
     local result = chunk(name)
+    loading_chunks[#loading_chunks] = nil
     loading[name] = nil
     if result == nil then
         result = true
@@ -150,7 +171,7 @@ local list_metatable, map_metatable = {}, {}
 
 local function concat_operands(a, b, helper)
     if type(a) ~= "table" or type(b) ~= "table" then
-        error(helper .. ": '..' joins two tables, got a " .. type(a) .. " and a " .. type(b), 3)
+        fail(helper .. ": '..' joins two tables, got a " .. type(a) .. " and a " .. type(b))
     end
 end
 
@@ -181,7 +202,7 @@ end
 local function tagged(metatable, helper)
     return function(t)
         if type(t) ~= "table" then
-            error(helper .. ": expected a table, got a " .. type(t), 2)
+            fail(helper .. ": expected a table, got a " .. type(t))
         end
         return setmetatable(t, metatable)
     end
@@ -218,7 +239,7 @@ function path_functions.join(...)
     for i = 1, select("#", ...) do
         local part = select(i, ...)
         if type(part) ~= "string" then
-            error("path.join: argument " .. i .. " is a " .. type(part) .. ", not a string", 2)
+            fail("path.join: argument " .. i .. " is a " .. type(part) .. ", not a string")
         end
         if part:sub(1, 1) == "/" then
             parts = {}
@@ -248,12 +269,13 @@ end
 env.path = setmetatable({}, {
     __index = path_functions,
     __newindex = function()
-        error("path is read-only", 2)
+        fail("path is read-only")
     end,
     __metatable = false,
 })
 
 return function(source, chunkname)
+    main_chunkname = chunkname
     local chunk, syntax_error = real_load(source, chunkname, "t", env)
     if not chunk then
         return false, syntax_error

@@ -1,0 +1,249 @@
+"""The Lua sandbox: each escape attempt fails with a located message; limits stop runaways."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kodos.errors import ConfigError
+from kodos.lua.evaluator import Limits
+from tests.lua_helpers import evaluate, write_config
+
+NAME_RULE = "(use letters, digits, '_' and '-', with '.' between directory parts)"
+
+
+def problem(tmp_path: Path, source: str, limits: Limits | None = None) -> str:
+    with pytest.raises(ConfigError) as raised:
+        evaluate(tmp_path, source, limits)
+    assert len(raised.value.problems) == 1
+    return str(raised.value.problems[0])
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("os.execute('id')", "configuration.lua:1: attempt to call a nil value (field 'execute')"),
+        (
+            "return os.getenv('HOME')",
+            "configuration.lua:1: attempt to call a nil value (field 'getenv')",
+        ),
+        (
+            "return io.open('/etc/passwd')",
+            "configuration.lua:1: attempt to index a nil value (global 'io')",
+        ),
+        (
+            "return package.loaded",
+            "configuration.lua:1: attempt to index a nil value (global 'package')",
+        ),
+        (
+            "return debug.getinfo(1)",
+            "configuration.lua:1: attempt to index a nil value (global 'debug')",
+        ),
+        (
+            "dofile('/etc/passwd')",
+            "configuration.lua:1: attempt to call a nil value (global 'dofile')",
+        ),
+        (
+            "loadfile('/etc/passwd')",
+            "configuration.lua:1: attempt to call a nil value (global 'loadfile')",
+        ),
+        (
+            "return string.dump(print)",
+            "configuration.lua:1: attempt to call a nil value (field 'dump')",
+        ),
+        (
+            "return ('').dump(print)",
+            "configuration.lua:1: attempt to call a nil value (field 'dump')",
+        ),
+        (
+            "return getmetatable('').__index",
+            "configuration.lua:1: attempt to index a boolean value",
+        ),
+        (
+            "return python.eval('1')",
+            "configuration.lua:1: attempt to index a nil value (global 'python')",
+        ),
+        (
+            "return coroutine.create(print)",
+            "configuration.lua:1: attempt to index a nil value (global 'coroutine')",
+        ),
+        ("path.config_dir = '/'", "configuration.lua:1: path is read-only"),
+        ("load(print)", "configuration.lua:1: load: a configuration may only load Lua source text"),
+        (
+            "local m = require('../../etc/passwd')",
+            "configuration.lua:1: require: invalid module name ../../etc/passwd " + NAME_RULE,
+        ),
+        (
+            "local m = require('/etc/passwd')",
+            "configuration.lua:1: require: invalid module name /etc/passwd " + NAME_RULE,
+        ),
+    ],
+)
+def test_escape_attempts_fail(tmp_path: Path, source: str, message: str) -> None:
+    assert problem(tmp_path, source) == message
+
+
+def test_binary_chunks_cannot_be_loaded(tmp_path: Path) -> None:
+    source = "local f, err = load('\\27Lua\\84\\0', 'x', 'b') return { err = err }"
+    assert evaluate(tmp_path, source) == {"err": "attempt to load a binary chunk (mode is 't')"}
+
+
+def test_the_string_library_of_the_host_is_untouched(tmp_path: Path) -> None:
+    # string methods still work through the (hidden) metatable, but changes cannot escape
+    source = "string.upper = nil; return { s = ('abc'):upper(), mt = getmetatable('') }"
+    evaluate(tmp_path, "return {}")
+    assert evaluate(tmp_path, "return { s = ('abc'):upper() }") == {"s": "ABC"}
+    with pytest.raises(ConfigError):
+        evaluate(tmp_path, source)
+
+
+def test_endless_loop_is_stopped_with_its_line(tmp_path: Path) -> None:
+    limits = Limits(max_instructions=100_000)
+    text = problem(tmp_path, "local x = 1\nwhile true do x = x + 1 end", limits)
+    assert text == (
+        "configuration.lua:2: evaluation stopped after 100000 Lua instructions; "
+        "is there an endless loop?"
+    )
+
+
+def test_pcall_cannot_swallow_the_instruction_limit(tmp_path: Path) -> None:
+    limits = Limits(max_instructions=100_000)
+    source = "while true do pcall(function() while true do end end) end"
+    assert "evaluation stopped after 100000 Lua instructions" in problem(tmp_path, source, limits)
+
+
+def test_memory_bomb_is_stopped(tmp_path: Path) -> None:
+    source = "local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(1000) .. i end"
+    text = problem(tmp_path, source, Limits(max_memory_bytes=16 * 1024 * 1024))
+    assert text == "configuration.lua: evaluation stopped: the configuration used more than 16 MiB"
+
+
+def test_print_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert evaluate(tmp_path, "print('hello', 1, nil, true) return {}") == {}
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "hello\t1\tnil\ttrue\n"
+
+
+def test_require_prefers_the_config_directory_then_lua_lib(tmp_path: Path) -> None:
+    write_config(tmp_path, "return { 'local' }", "repos.lua")
+    write_config(tmp_path, "return { 'nested' }", "lists/cli.lua")
+    source = """
+        local disk = require('disk')
+        return {
+            mine = require('repos'),
+            nested = require('lists.cli'),
+            lib = disk.disk_definition('/dev/vda'),
+            same = require('repos') == require('repos'),
+        }
+    """
+    assert evaluate(tmp_path, source) == {
+        "mine": ["local"],
+        "nested": ["nested"],
+        "lib": {"type": "disk", "device": "/dev/vda"},
+        "same": True,
+    }
+
+
+def test_required_modules_run_in_the_same_sandbox(tmp_path: Path) -> None:
+    write_config(tmp_path, "return { os = type(os.execute), io = type(io) }", "probe.lua")
+    assert evaluate(tmp_path, "return require('probe')") == {"os": "nil", "io": "nil"}
+
+
+def test_errors_in_required_modules_name_that_module(tmp_path: Path) -> None:
+    write_config(tmp_path, "local x = {\n  a = 1\n  b = 2\n}\nreturn x", "broken.lua")
+    assert problem(tmp_path, "return require('broken')") == (
+        "broken.lua:3: '}' expected (to close '{' at line 1) near 'b'"
+    )
+
+
+def test_missing_module_lists_where_it_looked(tmp_path: Path) -> None:
+    text = problem(tmp_path, "local m = require('nope')")
+    assert text.startswith("configuration.lua:1: require: module 'nope' not found (looked for ")
+    assert str(tmp_path / "nope.lua") in text
+
+
+def test_require_cycle_is_reported(tmp_path: Path) -> None:
+    write_config(tmp_path, "local b = require('b')\nreturn b", "a.lua")
+    write_config(tmp_path, "local a = require('a')\nreturn a", "b.lua")
+    assert problem(tmp_path, "return require('a')") == (
+        "b.lua:1: require: module 'a' requires itself"
+    )
+
+
+def test_a_tail_call_points_at_the_nearest_line_lua_still_knows(tmp_path: Path) -> None:
+    # `return f(...)` replaces the caller's frame: Lua no longer knows a.lua's line, so the
+    # error names the line that required a.lua.
+    write_config(tmp_path, "return require('missing')", "a.lua")
+    assert problem(tmp_path, "local a = require('a')\nreturn a").startswith(
+        "configuration.lua:1: require: module 'missing' not found"
+    )
+
+
+def test_upstream_helpers(tmp_path: Path) -> None:
+    source = """
+        local base = list{ 'a', 'b' }
+        return {
+            joined = base .. list{ 'c' } .. { 'd' },
+            merged = map{ x = 1, y = 1 } .. { y = 2 },
+            dropped = list{ 'e' } .. If(false, list{ 'f' }),
+            kept = If(true, 'v'),
+            missing = If(false, 'v'),
+            chosen = IfElse(false, 'a', 'b'),
+            base = base,
+        }
+    """
+    assert evaluate(tmp_path, source) == {
+        "joined": ["a", "b", "c", "d"],
+        "merged": {"x": 1, "y": 2},
+        "dropped": ["e"],
+        "kept": "v",
+        "chosen": "b",
+        "base": ["a", "b"],
+    }
+
+
+def test_concatenating_a_list_with_a_string_is_located(tmp_path: Path) -> None:
+    assert problem(tmp_path, "local l = list{}\nreturn { x = l .. 'a' }") == (
+        "configuration.lua:2: list: '..' joins two tables, got a table and a string"
+    )
+
+
+def test_path_helpers(tmp_path: Path) -> None:
+    source = """
+        return {
+            joined = path.join('a', 'b/', 'c'),
+            absolute = path.join('a', '/b'),
+            base = path.basename('/x/y.lua'),
+            dir = path.dirname('/x/y.lua'),
+            root = path.dirname('/x'),
+            here = path.config_dir,
+        }
+    """
+    assert evaluate(tmp_path, source) == {
+        "joined": "a/b/c",
+        "absolute": "/b",
+        "base": "y.lua",
+        "dir": "/x",
+        "root": "/",
+        "here": str(tmp_path.resolve()),
+    }
+
+
+def test_runtime_error_keeps_the_users_message_and_line(tmp_path: Path) -> None:
+    assert problem(tmp_path, "local x = 1\nerror('no swap here')") == (
+        "configuration.lua:2: no swap here"
+    )
+
+
+def test_error_with_a_table_value(tmp_path: Path) -> None:
+    assert problem(tmp_path, "error({})") == (
+        "configuration.lua: error called with a table instead of a message string"
+    )
+
+
+def test_nothing_returned(tmp_path: Path) -> None:
+    assert problem(tmp_path, "local x = 1") == (
+        "configuration.lua: the configuration returns nothing; end it with `return { ... }`"
+    )
