@@ -66,7 +66,9 @@ def _problem(detail: ErrorDetails, model: type[BaseModel]) -> Problem:
         tags = ctx.get("expected_tags", "")
         return Problem(path, f"unknown type {ctx.get('tag')!r}; expected one of {tags}")
     if kind == "union_tag_not_found":
-        return Problem(path, f"expected a table with a 'type' key (got {got}); {_made_by(path)}")
+        if not isinstance(detail["input"], dict):
+            return Problem(path, f"expected a table, got {got}")
+        return Problem(path, f"missing key 'type'; {_made_by(path)}")
     if kind == "greater_than_equal":
         return Problem(path, f"must be at least {ctx.get('ge')}")
     message = detail["msg"].removeprefix("Value error, ")
@@ -111,8 +113,9 @@ def _locate(loc: Iterable[str | int], model: type[BaseModel]) -> _Located:
     for part in loc:
         current = _strip(annotation)
         if part == "[key]":
+            # pydantic names the key first, then marks it: the dict is the key's parent.
             is_key = True
-            annotation = get_args(current)[0] if get_origin(current) is dict else None
+            annotation = get_args(parent)[0] if get_origin(parent) is dict else None
             continue
         if _is_union_of_models(current):
             annotation = _member_by_tag(current, part)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from kodos.config.errors import problems_from
 from kodos.config.model import Config
 from kodos.config.packages import check_requests
+from kodos.config.types import lua_type
 from kodos.errors import ConfigError, Problem
 from kodos.location import config_path
 from kodos.lua.evaluator import Limits, evaluate_file
@@ -50,8 +51,9 @@ def load_config(path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None) ->
     file, display = find_configuration(path)
     data = evaluate_file(file, display, limits)
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
-        raise ConfigError([Problem(display, f"the configuration must return a table, not {kind}")])
+        kind = "a list" if isinstance(data, list) else lua_type(data)
+        message = f"the configuration must return a table of named sections, not {kind}"
+        raise ConfigError([Problem(display, message)])
     try:
         config = Config.model_validate(data)
     except ValidationError as err:

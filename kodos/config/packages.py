@@ -113,22 +113,15 @@ def check_requests(config: Config) -> list[Problem]:
     """Problems with the requests as a whole: default names that are no package, missing repos."""
     problems = []
     sources = {repo.type for repo in config.repos.values()}
-    repo_helpers = {"aur": "repos.aur_repo(...)", "flatpak": "repos.flatpak_repo(...)"}
+    needs = {
+        "aur": "an AUR repository: add one to repos with repos.aur_repo(...)",
+        "flatpak": "a Flatpak remote: add one to repos with repos.flatpak_repo(...)",
+    }
     for request in package_requests(config):
         if request.source == "pacman" and not re.fullmatch(ARCH_PACKAGE_RE, request.name):
-            problems.append(
-                Problem(
-                    request.location,
-                    f"{request.name!r} is not a package name; set `package` to the package to "
-                    "install",
-                )
-            )
+            message = f"{request.name!r} is not a package name; set `package` to the package"
+            problems.append(Problem(request.location, message))
         if request.source != "pacman" and request.source not in sources:
-            problems.append(
-                Problem(
-                    request.location,
-                    f"{request.source}:{request.name} needs a {request.source} repository: add "
-                    f"one to repos with {repo_helpers[request.source]}",
-                )
-            )
+            message = f"{request.source}:{request.name} needs {needs[request.source]}"
+            problems.append(Problem(request.location, message))
     return problems

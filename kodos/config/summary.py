@@ -7,7 +7,11 @@ from collections import Counter
 from kodos.config.model import Config, Service
 from kodos.config.packages import Source, package_requests
 
-_SOURCE_LABELS: dict[Source, str] = {"pacman": "Arch repositories", "aur": "AUR", "flatpak": "Flatpak"}
+_SOURCE_LABELS: dict[Source, str] = {
+    "pacman": "Arch repositories",
+    "aur": "AUR",
+    "flatpak": "Flatpak",
+}
 
 
 def summary_lines(config: Config) -> list[str]:
