@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from kodos.config.load import DEFAULT_CONFIG_DIR
+from kodos.config import DEFAULT_CONFIG_DIR
 
 app = typer.Typer(
     name="kodos",

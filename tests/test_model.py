@@ -207,7 +207,7 @@ def test_users() -> None:
         ({"shell": 5}, 'users["demo-user"].shell: expected a string, got a number'),
         (
             {"shell": "zsh"},
-            'users["demo-user"].shell: "zsh" is not a valid absolute path: an absolute path such as /bin/zsh',
+            'users["demo-user"].shell: "zsh" is not a valid absolute path: it must start with /',
         ),
         (
             {"extra_groups": "wheel"},
@@ -370,7 +370,7 @@ def test_services() -> None:
         ),
         (
             {"ssh": {"settings": {"Port": {}}}},
-            "services.ssh.settings.Port: expected a string, number or boolean, got a table",
+            "services.ssh.settings.Port: expected a string, number or boolean, got an empty table",
         ),
         (
             {"NetworkManager": {"enable": True}},

@@ -1,1 +1,6 @@
-"""The configuration model: what a configuration.lua may say, validated."""
+"""The configuration model: what a configuration.lua may say, validated.
+
+Kept import-light: the CLI reads the default below without loading pydantic.
+"""
+
+DEFAULT_CONFIG_DIR = "/etc/kodos"

@@ -26,7 +26,7 @@ _EXPECTED = {
     "int_type": "an integer",
     "float_type": "a number",
     "list_type": "a list",
-    "dict_type": "a table",
+    "dict_type": "a table of named entries",
     "model_type": "a table",
     "model_attributes_type": "a table",
 }
@@ -59,6 +59,8 @@ def _problem(detail: ErrorDetails, model: type[BaseModel]) -> Problem:
         name = located.parts[-1]
         return Problem(config_path(located.parts[:-1]) or "configuration", f"missing key {name!r}")
     if kind in _EXPECTED:
+        if isinstance(detail["input"], float):
+            got = f"{detail['input']:g}"  # "an integer, got 2.5" says more than "a number"
         return Problem(path, f"expected {_EXPECTED[kind]}, got {got}")
     if kind == "literal_error":
         return _not_one_of(located, path, detail["input"])

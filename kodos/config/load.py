@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from kodos.config import DEFAULT_CONFIG_DIR
 from kodos.config.errors import problems_from
 from kodos.config.model import Config
 from kodos.config.packages import check_requests
@@ -20,7 +21,6 @@ from kodos.location import config_path
 from kodos.lua.evaluator import Limits, evaluate_file
 
 CONFIG_FILE_NAME = "configuration.lua"
-DEFAULT_CONFIG_DIR = "/etc/kodos"
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,7 +68,7 @@ def _check_package_spec(value: str) -> str:
         rule = (
             "a Flatpak application ID such as com.visualstudio.code"
             if source == "flatpak"
-            else "lowercase letters, digits and @._+- only, not starting with - or ."
+            else ARCH_PACKAGE_RULE
         )
         raise PydanticCustomError(
             "kodos_package_name",
@@ -81,9 +81,8 @@ def _check_package_spec(value: str) -> str:
 PackageSpec = Annotated[str, AfterValidator(_check_package_spec)]
 """A package to install: `name` (Arch repositories), `aur:name` or `flatpak:app.id`."""
 
-PackageName = Annotated[
-    str, _pattern("package name", ARCH_PACKAGE_RE, "lowercase letters, digits and @._+- only")
-]
+ARCH_PACKAGE_RULE = "lowercase letters, digits and @._+- only, not starting with - or ."
+PackageName = Annotated[str, _pattern("package name", ARCH_PACKAGE_RE, ARCH_PACKAGE_RULE)]
 UnitName = Annotated[
     str,
     _pattern(
@@ -109,7 +108,7 @@ GroupName = Annotated[
     ),
 ]
 AbsolutePath = Annotated[
-    str, _pattern("absolute path", r"/[A-Za-z0-9_./+@-]*", "an absolute path such as /bin/zsh")
+    str, _pattern("absolute path", r"/[A-Za-z0-9_./+@-]*", "it must start with /")
 ]
 DevicePath = Annotated[
     str, _pattern("device path", r"/[A-Za-z0-9_./:+@-]+", "an absolute path such as /dev/vda")
@@ -222,6 +221,8 @@ def lua_type(value: Any) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
-    if isinstance(value, list | dict):
-        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table with named keys" if value else "an empty table"
     return type(value).__name__

@@ -45,7 +45,13 @@ def _convert(value: Any, path: Path, problems: list[Problem]) -> Any:
 
 
 def _convert_table(table: Any, path: Path, problems: list[Problem]) -> Any:
-    items = sorted(table.items(), key=lambda item: (str(type(item[0])), item[0]))
+    items = []
+    for raw_key, item in table.items():
+        key = _decode(raw_key, path, problems) if isinstance(raw_key, bytes) else raw_key
+        if key is None:
+            return None
+        items.append((key, item))
+    items.sort(key=lambda pair: (str(type(pair[0])), pair[0]))
     string_keys = [key for key, _ in items if isinstance(key, str)]
     int_keys = [key for key, _ in items if _is_integer(key)]
     if len(string_keys) + len(int_keys) < len(items):
@@ -59,7 +65,7 @@ def _convert_table(table: Any, path: Path, problems: list[Problem]) -> Any:
         )
         return None
     if int_keys:
-        return _convert_list(dict(items), path, problems)
+        return _convert_list({int(key): item for key, item in items}, path, problems)
     return {key: _convert(item, (*path, key), problems) for key, item in items}
 
 

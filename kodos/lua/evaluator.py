@@ -3,6 +3,10 @@
 Each evaluation gets a fresh Lua 5.4 runtime (creating one costs ~0.1 ms), so nothing a
 configuration does can leak into the next. Errors come back as `ConfigError` whose problems are
 located by `file:line`, with the chunk names Lua reports mapped back to the paths a user knows.
+
+Strings cross the boundary as bytes (the runtime has no encoding): Lua strings are byte
+strings, and a config holding invalid UTF-8 must become a located problem, not a crash inside
+lupa's automatic decoding.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ SANDBOX_SOURCE = (Path(__file__).parent / "sandbox.lua").read_text(encoding="utf
 # long ones to 60 characters), translated back to display paths by `_Chunks`.
 _LOCATED = re.compile(r"^(?P<chunk>[^\s:][^:\n]*?)(:(?P<line>\d+))?: (?P<message>.*)$", re.DOTALL)
 _MODULE_SUFFIX = ".lua"
+# Lua shortens chunk names longer than 60 bytes in its messages; longer or unusual names get a
+# short id that `_Chunks` maps back.
+_PLAIN_CHUNK_NAME = re.compile(r"[\w./+-]{1,50}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +54,11 @@ class _Chunks:
     display: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
-    def add(self, chunk: str, display_path: str, source: str) -> str:
+    def add(self, name: str, display_path: str, source: str) -> bytes:
+        chunk = name if _PLAIN_CHUNK_NAME.fullmatch(name) else f"chunk-{len(self.display)}.lua"
         self.display[chunk] = display_path
         self.sources[chunk] = source
-        return "@" + chunk
+        return ("@" + chunk).encode()
 
     def problem(self, raw_message: str, fallback_location: str) -> Problem:
         first_line, _, _ = raw_message.partition("\nstack traceback:")
@@ -70,29 +78,36 @@ class _Host:
     """The only things the sandbox may ask of Python: module text, and stderr for `print`."""
 
     def __init__(self, config_dir: Path, display_dir: str, chunks: _Chunks) -> None:
-        self.search_dirs = [(config_dir, display_dir), (lua_lib_dir(), None)]
+        self.config_dir = config_dir
+        self.display_dir = display_dir
         self.chunks = chunks
 
-    def read_module(self, name: str) -> tuple[str | None, str]:
-        relative = name.replace(".", "/") + _MODULE_SUFFIX
-        searched = []
-        for directory, display_dir in self.search_dirs:
-            candidate = directory / relative
-            searched.append(str(candidate))
+    def read_module(self, raw_name: bytes) -> tuple[bytes | None, bytes]:
+        # The sandbox has already checked the name's characters; no `..`, no leading `/`.
+        relative = raw_name.decode().replace(".", "/") + _MODULE_SUFFIX
+        shown = _join(self.display_dir, relative)
+        for candidate, display in (
+            (self.config_dir / relative, shown),
+            (lua_lib_dir() / relative, None),
+        ):
             try:
                 source = candidate.read_text(encoding="utf-8")
             except FileNotFoundError:
                 continue
             except (OSError, UnicodeDecodeError) as err:
-                return None, f"require: cannot read {candidate}: {_reason(err)}"
-            if display_dir is None:
-                return source, self.chunks.add(f"lua-lib/{relative}", str(candidate), source)
-            return source, self.chunks.add(relative, _join(display_dir, relative), source)
-        return None, f"require: module '{name}' not found (looked for {', '.join(searched)})"
+                return None, f"require: cannot read {display or candidate}: {_reason(err)}".encode()
+            if display is None:
+                return source.encode(), self.chunks.add(
+                    f"lua-lib/{relative}", str(candidate), source
+                )
+            return source.encode(), self.chunks.add(relative, display, source)
+        name = raw_name.decode()
+        message = f"require: module '{name}' not found (looked for {shown} and lua-lib/{relative})"
+        return None, message.encode()
 
     @staticmethod
-    def write_stderr(text: str) -> None:
-        sys.stderr.write(text)
+    def write_stderr(text: bytes) -> None:
+        sys.stderr.write(text.decode("utf-8", "replace"))
 
 
 def evaluate_file(config_file: Path, display_path: str, limits: Limits | None = None) -> Any:
@@ -110,13 +125,14 @@ def evaluate_file(config_file: Path, display_path: str, limits: Limits | None = 
     chunkname = chunks.add(config_file.name, display_path, source)
     display_dir = display_path.rpartition("/")[0]
     host = _Host(config_file.parent, display_dir, chunks)
-    return _run(source, chunkname, host, limits, display_path)
+    return _run(source.encode(), chunkname, host, limits, display_path)
 
 
-def _run(source: str, chunkname: str, host: _Host, limits: Limits, display_path: str) -> Any:
+def _run(source: bytes, chunkname: bytes, host: _Host, limits: Limits, display_path: str) -> Any:
     from lupa import lua54
 
     runtime = lua54.LuaRuntime(
+        encoding=None,
         register_eval=False,
         register_builtins=False,
         unpack_returned_tuples=True,
@@ -125,9 +141,9 @@ def _run(source: str, chunkname: str, host: _Host, limits: Limits, display_path:
     )
     host_table = runtime.table_from(
         {
-            "read_module": host.read_module,
-            "write_stderr": host.write_stderr,
-            "config_dir": str(host.search_dirs[0][0].resolve()),
+            b"read_module": host.read_module,
+            b"write_stderr": host.write_stderr,
+            b"config_dir": str(host.config_dir.resolve()).encode(),
         }
     )
     try:
@@ -136,9 +152,10 @@ def _run(source: str, chunkname: str, host: _Host, limits: Limits, display_path:
     except lua54.LuaMemoryError as err:
         raise ConfigError([_memory_problem(display_path, limits)]) from err
     if not ok:
-        if result == "not enough memory":
+        message = result.decode("utf-8", "replace")
+        if message == "not enough memory":
             raise ConfigError([_memory_problem(display_path, limits)])
-        raise ConfigError([host.chunks.problem(str(result), display_path)])
+        raise ConfigError([host.chunks.problem(message, display_path)])
     if result is None:
         message = "the configuration returns nothing; end it with `return { ... }`"
         raise ConfigError([Problem(display_path, message)])

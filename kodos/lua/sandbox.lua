@@ -27,18 +27,23 @@ end
 -- that frame; then the file being evaluated is named without a line.
 local main_chunkname = "?"
 local loading_chunks = {}
-local function fail(message)
-    for level = 3, 64 do
+
+local function nearest_config_line(first_level)
+    for level = first_level, 64 do
         local frame = getinfo(level, "Sl")
         if frame == nil then
             break
         end
         if frame.source:sub(1, 1) == "@" and frame.currentline > 0 then
-            error(frame.short_src .. ":" .. frame.currentline .. ": " .. message, 0)
+            return frame.short_src .. ":" .. frame.currentline .. ": "
         end
     end
     local current = loading_chunks[#loading_chunks] or main_chunkname
-    error(current:sub(2) .. ": " .. message, 0)
+    return current:sub(2) .. ": "
+end
+
+local function fail(message)
+    error(nearest_config_line(3) .. message, 0)
 end
 
 -- Strings index the string library through their shared metatable. Point it at a copy without
@@ -250,11 +255,19 @@ function path_functions.join(...)
     return joined
 end
 
+local function check_path_argument(helper, p)
+    if type(p) ~= "string" then
+        fail("path." .. helper .. ": expected a string, got " .. type(p))
+    end
+end
+
 function path_functions.basename(p)
+    check_path_argument("basename", p)
     return (p:gsub("/+$", ""):match("[^/]*$"))
 end
 
 function path_functions.dirname(p)
+    check_path_argument("dirname", p)
     local trimmed = p:gsub("/+$", "")
     local dir = trimmed:match("^(.*)/[^/]*$")
     if dir == nil then
@@ -274,6 +287,38 @@ env.path = setmetatable({}, {
     __metatable = false,
 })
 
+-- What the sandbox leaves out says so, instead of Lua's bare "attempt to index a nil value".
+local REMOVED = "is not available in a configuration: it runs in a sandbox without access "
+    .. "to files, processes or the environment"
+local function explain_removed(table_name, names)
+    local removed = {}
+    for _, name in ipairs(names) do
+        removed[name] = true
+    end
+    return function(_, name)
+        if removed[name] then
+            fail(table_name .. name .. " " .. REMOVED)
+        end
+    end
+end
+setmetatable(env, { __index = explain_removed("", {
+    "io", "package", "debug", "dofile", "loadfile", "loadstring", "coroutine", "collectgarbage",
+    "python",
+}) })
+setmetatable(env.os, { __index = explain_removed("os.", {
+    "execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale",
+}) })
+
+-- Errors raised with a non-string value get the line they were raised at, like string errors.
+local function describe_error(message)
+    sethook()
+    if type(message) ~= "string" then
+        message = nearest_config_line(2) .. "error called with a " .. type(message)
+            .. " instead of a message string"
+    end
+    return message
+end
+
 return function(source, chunkname)
     main_chunkname = chunkname
     local chunk, syntax_error = real_load(source, chunkname, "t", env)
@@ -281,10 +326,10 @@ return function(source, chunkname)
         return false, syntax_error
     end
     sethook(on_instruction_limit, "", instruction_limit)
-    local ok, result = real_pcall(chunk)
+    local ok, result = real_xpcall(chunk, describe_error)
     sethook()
-    if not ok and type(result) ~= "string" then
-        result = "error called with a " .. type(result) .. " instead of a message string"
+    if stop_message then
+        return false, stop_message
     end
     return ok, result
 end
