@@ -1,0 +1,6 @@
+-- expect: error: tests/bad_configs/configs_dconf_helper.lua:3: configs.dconf: org/gnome/desktop/interface/color-scheme must be a list of strings
+local configs = require("configs")
+local gnome = configs.dconf({
+    ["org/gnome/desktop/interface"] = { ["color-scheme"] = { "prefer-dark", 2 } },
+})
+return { users = { alice = { programs = { dconf = { enable = true, config = gnome } } } } }

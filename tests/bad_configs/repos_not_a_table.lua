@@ -1,0 +1,4 @@
+-- expect: error: repos.arch: expected a table, got a string
+return {
+    repos = { arch = "https://geo.mirror.pkgbuild.com" },
+}

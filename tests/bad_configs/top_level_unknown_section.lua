@@ -1,0 +1,4 @@
+-- expect: error: pakages: unknown key; did you mean 'packages'?
+return {
+    pakages = { "git" },
+}
