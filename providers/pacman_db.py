@@ -15,21 +15,27 @@ strings with their epoch (`1:1.2-1`): comparing versions is vercmp's job, not a 
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import importlib
 import io
+import lzma
 import os
 import subprocess
 import tarfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from kodos.errors import KodosError
 
 LOCAL_DB = Path("var/lib/pacman/local")
 """Where the local database lives, relative to the root being managed."""
 
 
-class PacmanDbError(Exception):
+class PacmanDbError(KodosError):
     """A database file could not be read or is not in the format pacman writes."""
 
     def __init__(self, path: Path, reason: str) -> None:
@@ -81,44 +87,62 @@ def dependency_name(spec: str) -> str:
     return spec
 
 
-def parse_desc(text: str, path: Path) -> dict[str, list[str]]:
-    """Split a `desc` file into its `%FIELD%` blocks, the way libalpm reads it.
+def parse_desc(text: str, path: Path | str) -> dict[str, str]:
+    """Split a `desc` file into its `%FIELD%` blocks, the way libalpm reads it: field name →
+    the block's value lines, still joined by newlines (see `field_values`).
 
-    A block is a `%FIELD%` line followed by its values up to the next blank line. libalpm
-    treats the line after a header as a value even when it looks like a header, and so do we;
-    a field that appears twice keeps its last block, again like libalpm.
+    A block is a `%FIELD%` line followed by its values up to the next blank line; extra blank
+    lines are skipped. libalpm takes the line after a header as a value even when it looks like
+    a header, and a field given twice keeps its last block: so do we.
     """
-    fields: dict[str, list[str]] = {}
-    values: list[str] | None = None
-    for line in text.split("\n"):
-        if not line:
-            values = None
-        elif values is not None:
-            values.append(line)
-        elif len(line) > 2 and line[0] == "%" and line[-1] == "%":
-            values = fields[line[1:-1]] = []
-        else:
-            raise PacmanDbError(path, f"expected a %FIELD% header, found {line!r}")
+    fields: dict[str, str] = {}
+    # Splitting in C and leaving values joined until asked for is what makes 2,000 entries
+    # parse in a few milliseconds; a Python loop over lines takes three times as long.
+    for block in text.split("\n\n"):
+        header, _, values = block.lstrip("\n").partition("\n")
+        if len(header) > 2 and header[0] == "%" and header[-1] == "%":
+            fields[header[1:-1]] = values
+        elif header:
+            raise PacmanDbError(Path(path), f"expected a %FIELD% header, found {header!r}")
     return fields
 
 
-def _single(fields: Mapping[str, list[str]], key: str, path: Path) -> str:
+def field_values(fields: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """The value lines of one field; () when the field is absent or empty."""
     values = fields.get(key)
-    if not values or len(values) != 1:
-        raise PacmanDbError(path, f"%{key}% must hold exactly one value, found {values or []}")
+    return tuple(values.split("\n")) if values else ()
+
+
+def _single(fields: Mapping[str, str], key: str, path: Path | str) -> str:
+    values = field_values(fields, key)
+    if len(values) != 1:
+        raise PacmanDbError(
+            Path(path), f"%{key}% must hold exactly one value, found {list(values)}"
+        )
     return values[0]
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: str) -> str:
+    # os.open/os.read in 64 KiB chunks: about twice as fast as open().read() for the many
+    # small files of a local database (desc files are a few hundred bytes).
     try:
-        return path.read_bytes().decode("utf-8")
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            chunks = []
+            while chunk := os.read(fd, 65536):
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+        return b"".join(chunks).decode("utf-8")
     except OSError as err:
-        raise PacmanDbError(path, f"cannot read: {err.strerror or err}") from err
+        raise PacmanDbError(Path(path), f"cannot read: {err.strerror or err}") from err
     except UnicodeDecodeError as err:
-        raise PacmanDbError(path, f"not UTF-8 text: {err.reason} at byte {err.start}") from err
+        raise PacmanDbError(
+            Path(path), f"not UTF-8 text: {err.reason} at byte {err.start}"
+        ) from err
 
 
-def _install_reason(fields: Mapping[str, list[str]], path: Path) -> InstallReason:
+def _install_reason(fields: Mapping[str, str], path: str) -> InstallReason:
     # pacman writes %REASON% only for dependencies; 0 is accepted as well since libalpm does.
     if "REASON" not in fields:
         return InstallReason.EXPLICIT
@@ -127,24 +151,26 @@ def _install_reason(fields: Mapping[str, list[str]], path: Path) -> InstallReaso
         return InstallReason.EXPLICIT
     if value == "1":
         return InstallReason.DEPENDENCY
-    raise PacmanDbError(path, f"%REASON% must be 0 or 1, found {value!r}")
+    raise PacmanDbError(Path(path), f"%REASON% must be 0 or 1, found {value!r}")
 
 
-def _local_package(entry_dir: str, desc: Path) -> InstalledPackage:
+def _local_package(entry_dir: str, desc: str) -> InstalledPackage:
+    # Paths stay strings here: building a Path per entry costs more than reading the file.
     fields = parse_desc(_read_text(desc), desc)
     name = _single(fields, "NAME", desc)
     version = _single(fields, "VERSION", desc)
     # libalpm names the entry directory NAME-VERSION and refuses a desc that disagrees with it
     # ("database is inconsistent"); an entry pacman would reject must not pass here either.
     if entry_dir != f"{name}-{version}":
-        raise PacmanDbError(desc, f"describes {name} {version}, but its directory is {entry_dir}")
+        reason = f"describes {name} {version}, but its directory is {entry_dir}"
+        raise PacmanDbError(Path(desc), reason)
     return InstalledPackage(
         name=name,
         version=version,
         reason=_install_reason(fields, desc),
-        groups=tuple(fields.get("GROUPS", ())),
-        provides=tuple(fields.get("PROVIDES", ())),
-        depends=tuple(fields.get("DEPENDS", ())),
+        groups=field_values(fields, "GROUPS"),
+        provides=field_values(fields, "PROVIDES"),
+        depends=field_values(fields, "DEPENDS"),
     )
 
 
@@ -164,7 +190,7 @@ def read_local_packages(root: Path) -> dict[str, InstalledPackage]:
     for entry in entries:
         if not entry.is_dir():
             continue  # ALPM_DB_VERSION and other bookkeeping files
-        package = _local_package(entry.name, Path(entry.path, "desc"))
+        package = _local_package(entry.name, os.path.join(entry.path, "desc"))
         if package.name in packages:
             raise PacmanDbError(Path(entry.path), f"{package.name} is installed twice")
         packages[package.name] = package
@@ -182,7 +208,7 @@ def _zstd_decompress(db_file: Path, data: bytes) -> bytes:
     argv = ["zstd", "--decompress", "--stdout", "--quiet"]
     try:
         # Fixed argv, data on stdin: nothing from the database reaches the command line.
-        done = subprocess.run(argv, input=data, capture_output=True, check=False)  # noqa: S603
+        done = subprocess.run(argv, input=data, capture_output=True, check=False)
     except FileNotFoundError as err:
         raise PacmanDbError(db_file, "zstd-compressed, and no zstd tool is installed") from err
     if done.returncode != 0:
@@ -191,35 +217,88 @@ def _zstd_decompress(db_file: Path, data: bytes) -> bytes:
     return done.stdout
 
 
-def _open_tar(db_file: Path) -> tarfile.TarFile:
+# Compression is recognised by its magic bytes, as libarchive does for pacman: the `.db` name
+# says nothing (repo-add's `core.db` is a symlink to `core.db.tar.gz`, `.tar.zst`, ...).
+DECOMPRESSORS: dict[bytes, Callable[[bytes], bytes]] = {
+    b"\x1f\x8b": gzip.decompress,
+    b"\xfd7zXZ\x00": lzma.decompress,
+    b"BZh": bz2.decompress,
+}
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def _tar_bytes(db_file: Path) -> bytes:
+    """The uncompressed tar; decompressing up front puts every damage error in one place."""
     try:
         data = db_file.read_bytes()
     except OSError as err:
         raise PacmanDbError(db_file, f"cannot read: {err.strerror or err}") from err
-    if data.startswith(b"\x28\xb5\x2f\xfd"):  # the zstd frame magic; tarfile cannot read zstd
-        data = _zstd_decompress(db_file, data)
+    if data.startswith(ZSTD_MAGIC):
+        return _zstd_decompress(db_file, data)
+    for magic, decompress in DECOMPRESSORS.items():
+        if data.startswith(magic):
+            try:
+                return decompress(data)
+            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as err:
+                raise PacmanDbError(db_file, f"damaged compressed data: {err}") from err
+    return data  # an uncompressed tar, or not a database at all (tarfile will say)
+
+
+def _ustar_files(data: bytes) -> list[tuple[str, bytes]] | None:
+    """(name, content) of every regular file of a plain ustar archive — what repo-add's bsdtar
+    writes — twenty times faster than tarfile. None when the archive holds anything else (pax
+    or GNU long-name records, an unexpected entry type, damage): tarfile then reads it.
+    """
+    files: list[tuple[str, bytes]] = []
+    offset = 0
+    while offset + 512 <= len(data):
+        header = data[offset : offset + 512]
+        if header == _ZERO_BLOCK:
+            return files  # end-of-archive marker
+        kind = header[156:157]
+        if header[257:262] != b"ustar" or kind not in (b"0", b"\0", b"5"):
+            return None
+        try:
+            size = int(header[124:136].rstrip(b" \0") or b"0", 8)
+            name = header[:100].split(b"\0", 1)[0].decode()
+            prefix = header[345:500].split(b"\0", 1)[0].decode()
+        except ValueError:  # UnicodeDecodeError is a ValueError too
+            return None
+        start = offset + 512
+        if kind != b"5":
+            files.append((f"{prefix}/{name}" if prefix else name, data[start : start + size]))
+        offset = start + (size + 511) // 512 * 512
+    return None  # no end-of-archive marker: truncated, let tarfile judge
+
+
+_ZERO_BLOCK = bytes(512)
+
+
+def _tarfile_files(db_file: Path, data: bytes) -> list[tuple[str, bytes]]:
     try:
-        return tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
-    except tarfile.TarError as err:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+            files = []
+            for member in archive:
+                extracted = archive.extractfile(member) if member.isfile() else None
+                if extracted is not None:
+                    files.append((member.name, extracted.read()))
+            return files
+    except (tarfile.TarError, EOFError) as err:
         raise PacmanDbError(db_file, f"not a readable tar archive: {err}") from err
 
 
-def _desc_members(db_file: Path, archive: tarfile.TarFile) -> Iterator[tuple[str, str]]:
-    """(entry directory, text) for every `desc` and old-style `depends` file in the archive."""
-    try:
-        for member in archive:
-            entry, _, leaf = member.name.rstrip("/").rpartition("/")
-            if not member.isfile() or leaf not in ("desc", "depends"):
-                continue
-            extracted = archive.extractfile(member)
-            if extracted is None:
-                continue
-            try:
-                yield entry, extracted.read().decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise PacmanDbError(db_file, f"{member.name} is not UTF-8 text") from err
-    except (tarfile.TarError, EOFError, OSError) as err:
-        raise PacmanDbError(db_file, f"damaged archive: {err}") from err
+def _desc_texts(db_file: Path) -> Iterator[tuple[str, str]]:
+    """(entry directory, text) of every `desc` and old-style `depends` file of a database."""
+    data = _tar_bytes(db_file)
+    files = _ustar_files(data)
+    for name, content in files if files is not None else _tarfile_files(db_file, data):
+        entry, _, leaf = name.rpartition("/")
+        if leaf not in ("desc", "depends"):
+            continue
+        try:
+            yield entry, content.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise PacmanDbError(db_file, f"{name} is not UTF-8 text") from err
 
 
 def read_sync_database(db_file: Path, repo: str | None = None) -> dict[str, SyncPackage]:
@@ -232,21 +311,20 @@ def read_sync_database(db_file: Path, repo: str | None = None) -> dict[str, Sync
     if db_file.is_file() and db_file.stat().st_size == 0:
         return {}
     # Until pacman 5, repo-add split an entry over `desc` and `depends`: merge them per entry.
-    fields_by_entry: dict[str, dict[str, list[str]]] = {}
-    with _open_tar(db_file) as archive:
-        for entry, text in _desc_members(db_file, archive):
-            where = db_file / entry
-            fields_by_entry.setdefault(entry, {}).update(parse_desc(text, where))
+    fields_by_entry: dict[str, dict[str, str]] = {}
+    for entry, text in _desc_texts(db_file):
+        where = f"{db_file}/{entry}"  # a string: only an error message ever needs it
+        fields_by_entry.setdefault(entry, {}).update(parse_desc(text, where))
     packages: dict[str, SyncPackage] = {}
     for entry, fields in fields_by_entry.items():
-        where = db_file / entry
+        where = f"{db_file}/{entry}"
         package = SyncPackage(
             repo=repo_name,
             name=_single(fields, "NAME", where),
             version=_single(fields, "VERSION", where),
-            groups=tuple(fields.get("GROUPS", ())),
-            provides=tuple(fields.get("PROVIDES", ())),
-            depends=tuple(fields.get("DEPENDS", ())),
+            groups=field_values(fields, "GROUPS"),
+            provides=field_values(fields, "PROVIDES"),
+            depends=field_values(fields, "DEPENDS"),
         )
         packages[package.name] = package
     return packages
