@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -69,3 +70,21 @@ def _libcrypt() -> ctypes.CDLL:
         ctypes.c_int,
     ]
     return library
+
+
+@dataclass(frozen=True, slots=True)
+class SealedSecret:
+    """A secret seen only by its digest — what a facts file keeps of a password hash.
+
+    A plan made from facts can still tell whether a configured hash is the one on the machine,
+    without the facts file ever holding the hash.
+    """
+
+    digest: str
+
+    def matches(self, value: str) -> bool:
+        return seal(value) == self
+
+
+def seal(value: str) -> SealedSecret:
+    return SealedSecret("sha256:" + hashlib.sha256(value.encode()).hexdigest())

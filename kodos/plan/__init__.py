@@ -1,0 +1,1 @@
+"""Plans: the difference between what a configuration asks for and what a machine has."""

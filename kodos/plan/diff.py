@@ -1,0 +1,112 @@
+"""The diff engine: desired and actual resources in, ordered changes out.
+
+The rules (Terraform's, see docs/resources.md):
+* desired and absent → create; desired and present with other values → update (or replace,
+  for the attributes a kind cannot change in place);
+* present, not desired → delete, but only if kodos manages it (the current generation's
+  record lists it): unmanaged things on the machine are left alone;
+* only the attributes a desired resource carries are compared.
+deepdiff finds which attributes differ once a fast equality check says something does; it never
+leaks into the plan model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kodos.plan.model import Action, Change
+from kodos.resources import SENSITIVE_PLACEHOLDER, Resource, sort_key
+from kodos.secrets import PlainPassword, SealedSecret
+
+# Attributes a kind cannot change in place: a Flatpak app from another remote is reinstalled.
+REPLACE_ON: Mapping[tuple[str, str], frozenset[str]] = {
+    ("flatpak", "app"): frozenset({"remote"}),
+}
+
+
+def diff(
+    desired: Mapping[str, Resource], actual: Mapping[str, Resource], managed: frozenset[str]
+) -> list[Change]:
+    changes = []
+    for address, want in desired.items():
+        have = actual.get(address)
+        if have is None:
+            reason = "removed outside kodos" if address in managed else None
+            changes.append(_change(Action.CREATE, want, None, want.attributes, [], reason))
+            continue
+        changed = _changed_attributes(want, have)
+        if changed:
+            changes.append(_update(want, have, changed, address in managed))
+    for address in sorted(managed - desired.keys()):
+        have = actual.get(address)
+        if have is not None:
+            reason = "no longer in the configuration"
+            changes.append(_change(Action.DELETE, have, have.attributes, None, [], reason))
+    return sorted(changes, key=lambda change: sort_key(change.address))
+
+
+def _changed_attributes(want: Resource, have: Resource) -> list[str]:
+    wanted = dict(want.attributes)
+    current = {key: have.attributes.get(key) for key in wanted}
+    # Secrets compare by meaning, not by value: a plain-text password matches the hash it
+    # produces; a sealed digest matches the hash it was made from.
+    for key, value in wanted.items():
+        if same_value(value, current[key]):
+            wanted[key] = current[key]
+    if wanted == current:
+        return []
+    from deepdiff import DeepDiff
+
+    return sorted(str(key) for key in DeepDiff(current, wanted).affected_root_keys)
+
+
+def same_value(desired: Any, actual: Any) -> bool:
+    if isinstance(desired, PlainPassword):
+        return isinstance(actual, str) and desired.matches(actual)
+    if isinstance(actual, SealedSecret):
+        return isinstance(desired, str) and actual.matches(desired)
+    return bool(desired == actual)
+
+
+def _update(want: Resource, have: Resource, changed: list[str], managed: bool) -> Change:
+    after = {**have.attributes, **want.attributes}
+    replace_on = REPLACE_ON.get((want.provider, want.kind), frozenset())
+    action = Action.REPLACE if replace_on.intersection(changed) else Action.UPDATE
+    reason = "changed outside kodos" if managed else None
+    return _change(action, want, have.attributes, after, changed, reason)
+
+
+def _change(
+    action: Action,
+    resource: Resource,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    changed: list[str],
+    reason: str | None,
+) -> Change:
+    sensitive = resource.sensitive
+    return Change(
+        address=resource.address,
+        provider=resource.provider,
+        kind=resource.kind,
+        name=resource.name,
+        action=action,
+        before=_redact(before, sensitive),
+        after=_redact(after, sensitive),
+        changed=changed,
+        sensitive=sorted(sensitive),
+        source=resource.source,
+        reason=reason,
+    )
+
+
+def _redact(
+    attributes: Mapping[str, Any] | None, sensitive: frozenset[str]
+) -> dict[str, Any] | None:
+    if attributes is None:
+        return None
+    return {
+        key: SENSITIVE_PLACEHOLDER if key in sensitive else value
+        for key, value in sorted(attributes.items())
+    }

@@ -1,0 +1,132 @@
+"""The diff engine: creates, updates, replaces, ownership-limited deletes, drift, secrets."""
+
+from __future__ import annotations
+
+from kodos.plan.diff import diff
+from kodos.plan.model import Action, summarize
+from kodos.resources import Resource, ResourceSet
+from kodos.secrets import PlainPassword, hash_password, seal
+
+
+def package(name: str, source: str | None = None, **attributes: object) -> Resource:
+    return Resource("pacman", "package", name, attributes, source=source)
+
+
+def test_create_update_and_no_op() -> None:
+    desired = ResourceSet(
+        [
+            package("htop", "packages[1]", reason="explicit"),
+            package("git", "packages[2]", reason="explicit"),
+            package("vim", "packages[3]", reason="explicit"),
+        ]
+    )
+    actual = ResourceSet(
+        [
+            package("git", version="2.45-1", reason="dependency"),
+            package("vim", version="9.1-1", reason="explicit"),
+        ]
+    )
+    changes = diff(desired, actual, frozenset())
+    assert [(c.address, c.action, c.changed) for c in changes] == [
+        ("pacman.package[git]", Action.UPDATE, ["reason"]),
+        ("pacman.package[htop]", Action.CREATE, []),
+    ]
+    git = changes[0]
+    assert git.before == {"reason": "dependency", "version": "2.45-1"}
+    assert git.after == {"reason": "explicit", "version": "2.45-1"}
+    assert git.source == "packages[2]"
+
+
+def test_only_managed_resources_are_deleted() -> None:
+    actual = ResourceSet(
+        [package("old", version="1-1", reason="explicit"), package("mine", version="1-1")]
+    )
+    changes = diff(
+        ResourceSet(), actual, frozenset({"pacman.package[old]", "pacman.package[gone]"})
+    )
+    assert [(c.address, c.action, c.reason) for c in changes] == [
+        ("pacman.package[old]", Action.DELETE, "no longer in the configuration")
+    ]
+
+
+def test_drift_in_managed_resources_is_restored() -> None:
+    desired = ResourceSet(
+        [
+            package("htop", reason="explicit"),
+            Resource("services", "unit", "sshd.service", {"state": "enabled"}),
+        ]
+    )
+    actual = ResourceSet([Resource("services", "unit", "sshd.service", {"state": "disabled"})])
+    managed = frozenset({"pacman.package[htop]", "services.unit[sshd.service]"})
+    changes = diff(desired, actual, managed)
+    assert [(c.address, c.action, c.reason) for c in changes] == [
+        ("pacman.package[htop]", Action.CREATE, "removed outside kodos"),
+        ("services.unit[sshd.service]", Action.UPDATE, "changed outside kodos"),
+    ]
+
+
+def test_order_is_provider_dependency_then_address() -> None:
+    desired = ResourceSet(
+        [
+            Resource("services", "unit", "a.service", {"state": "enabled"}),
+            Resource("files", "file", "/etc/hostname", {"content": "x\n"}),
+            Resource("users", "user", "zed", {"shell": "/bin/sh"}),
+            package("zsh", reason="explicit"),
+            package("bash", reason="explicit"),
+            Resource("flatpak", "app", "org.example.App", {"remote": "flathub"}),
+        ]
+    )
+    assert [c.address for c in diff(desired, ResourceSet(), frozenset())] == [
+        "pacman.package[bash]",
+        "pacman.package[zsh]",
+        "flatpak.app[org.example.App]",
+        "users.user[zed]",
+        "files.file[/etc/hostname]",
+        "services.unit[a.service]",
+    ]
+
+
+def test_a_flatpak_from_another_remote_is_replaced() -> None:
+    desired = ResourceSet([Resource("flatpak", "app", "org.x.App", {"remote": "flathub"})])
+    actual = ResourceSet([Resource("flatpak", "app", "org.x.App", {"remote": "other"})])
+    (change,) = diff(desired, actual, frozenset())
+    assert change.action == Action.REPLACE
+    assert summarize([change]).model_dump() == {"add": 1, "change": 0, "destroy": 1}
+
+
+def test_secrets_compare_by_meaning_and_never_show() -> None:
+    existing = hash_password("s3cret")
+    user = {"shell": "/bin/zsh", "password": existing}
+    secret = frozenset({"password"})
+    actual = ResourceSet([Resource("users", "user", "ada", user, secret)])
+
+    def plan_for(password: object) -> list[str]:
+        want = Resource("users", "user", "ada", {"password": password}, secret)
+        return [c.action for c in diff(ResourceSet([want]), actual, frozenset())]
+
+    assert plan_for(PlainPassword("s3cret")) == []
+    assert plan_for(existing) == []
+    assert plan_for(PlainPassword("other")) == [Action.UPDATE]
+    want = Resource("users", "user", "ada", {"password": PlainPassword("other")}, secret)
+    (change,) = diff(ResourceSet([want]), actual, frozenset())
+    assert change.before == {"password": "(sensitive)", "shell": "/bin/zsh"}
+    assert change.after == {"password": "(sensitive)", "shell": "/bin/zsh"}
+    assert existing not in change.model_dump_json()
+
+
+def test_sealed_secrets_from_facts_compare_against_hashes() -> None:
+    existing = hash_password("s3cret")
+    secret = frozenset({"password"})
+    actual = ResourceSet([Resource("users", "user", "ada", {"password": seal(existing)}, secret)])
+    same = Resource("users", "user", "ada", {"password": existing}, secret)
+    other = Resource("users", "user", "ada", {"password": hash_password("x")}, secret)
+    assert diff(ResourceSet([same]), actual, frozenset()) == []
+    assert [c.action for c in diff(ResourceSet([other]), actual, frozenset())] == [Action.UPDATE]
+
+
+def test_list_attributes_compare_whole() -> None:
+    desired = ResourceSet([Resource("users", "user", "ada", {"groups": ["audio", "wheel"]})])
+    actual = ResourceSet([Resource("users", "user", "ada", {"groups": ["wheel"], "uid": 1000})])
+    (change,) = diff(desired, actual, frozenset())
+    assert change.changed == ["groups"]
+    assert change.after == {"groups": ["audio", "wheel"], "uid": 1000}
