@@ -50,6 +50,14 @@ class Resource:
     def address(self) -> str:
         return address_of(self.provider, self.kind, self.name)
 
+    def __repr__(self) -> str:
+        # A resource may hold a password hash: its repr (logs, tracebacks) must not.
+        shown = {
+            key: SENSITIVE_PLACEHOLDER if key in self.sensitive else value
+            for key, value in self.attributes.items()
+        }
+        return f"Resource({self.address}, {shown!r})"
+
 
 def address_of(provider: str, kind: str, name: str) -> str:
     return f"{provider}.{kind}[{name}]"

@@ -45,6 +45,7 @@ def test_lua_files_ship_inside_the_wheel(wheel: Path) -> None:
     for module in ("disk", "repos", "dotfile_manager", "configs"):
         assert f"kodos/lualib/{module}.lua" in names
     assert "kodos/lua/sandbox.lua" in names
+    assert "kodos/lualib/expansions/services/openssh.lua" in names
     assert "kodos/providers/__init__.py" in names
     assert "kodos/state/__init__.py" in names
 

@@ -130,3 +130,13 @@ def test_list_attributes_compare_whole() -> None:
     (change,) = diff(desired, actual, frozenset())
     assert change.changed == ["groups"]
     assert change.after == {"groups": ["audio", "wheel"], "uid": 1000}
+
+
+def test_an_existing_account_keeps_its_home() -> None:
+    desired = ResourceSet(
+        [Resource("users", "user", "git", {"home": "/home/git", "shell": "/bin/sh"})]
+    )
+    actual = ResourceSet(
+        [Resource("users", "user", "git", {"home": "/var/lib/git", "shell": "/bin/sh"})]
+    )
+    assert diff(desired, actual, frozenset()) == []

@@ -4,6 +4,11 @@ Packages are named in many sections (packages, fonts, desktops, hardware, servic
 boot). This module gathers every enabled request with its configuration path, so a later error
 about a package — unknown source, missing repository, not found in any repository — can point at
 the line of configuration that asked for it.
+
+This is the view `kodos validate` needs, read from the configuration alone. The desired state
+(`kodos.desired`) builds the requests a plan installs, with what the expansion descriptors in
+`lua-lib/expansions/` add (hardware.bluetooth → bluez, boot entry memtest86+ →
+memtest86+-efi, a desktop's group with its exclusions).
 """
 
 from __future__ import annotations
@@ -24,9 +29,16 @@ ConfigPath = tuple[str | int, ...]
 
 @dataclass(frozen=True, slots=True)
 class PackageRequest:
+    """One package (or package group) a configuration asks for, and where it asks.
+
+    `exclude` names members of a group to leave out (a desktop's `exclude_packages`), in
+    configuration order: `exclude[i]` was written at `path + ("exclude_packages", i)`.
+    """
+
     source: Source
     name: str
     path: ConfigPath
+    exclude: tuple[str, ...] = ()
 
     @property
     def location(self) -> str:
@@ -50,16 +62,16 @@ def package_requests(config: Config) -> Iterator[PackageRequest]:
     for name, item in config.hardware.items():
         if item.enable:
             yield _default_named(item.package, name, ("hardware", name))
-            yield from _specs(item.extra_packages, ("hardware", name, "extra_packages"))
+            yield from spec_requests(item.extra_packages, ("hardware", name, "extra_packages"))
     yield from _desktop(config)
     if config.fonts is not None:
-        yield from _specs(config.fonts.packages, ("fonts", "packages"))
+        yield from spec_requests(config.fonts.packages, ("fonts", "packages"))
     for user_name, user in config.users.items():
         for name, program in user.programs.items():
             yield from _program(program, name, ("users", user_name, "programs", name))
         for name, service in user.services.items():
             yield from _service(service, name, ("users", user_name, "services", name))
-    yield from _specs(config.packages, ("packages",))
+    yield from spec_requests(config.packages, ("packages",))
     for name, service in config.services.items():
         yield from _service(service, name, ("services", name))
 
@@ -77,7 +89,7 @@ def _desktop(config: Config) -> Iterator[PackageRequest]:
         yield _default_named(None, name, path)
         if manager.display_manager is not None and desktop.display_manager is None:
             yield PackageRequest("pacman", manager.display_manager, (*path, "display_manager"))
-        yield from _specs(manager.extra_packages, (*path, "extra_packages"))
+        yield from spec_requests(manager.extra_packages, (*path, "extra_packages"))
 
 
 def _service(service: Service, name: str, path: ConfigPath) -> Iterator[PackageRequest]:
@@ -86,7 +98,7 @@ def _service(service: Service, name: str, path: ConfigPath) -> Iterator[PackageR
     # A group such as `services.virtualisation = { services = {...} }` is not a package itself.
     if service.package is not None or not service.services:
         yield _default_named(service.package, name, path)
-    yield from _specs(service.extra_packages, (*path, "extra_packages"))
+    yield from spec_requests(service.extra_packages, (*path, "extra_packages"))
     for child_name, child in service.services.items():
         yield from _service(child, child_name, (*path, "services", child_name))
 
@@ -94,7 +106,7 @@ def _service(service: Service, name: str, path: ConfigPath) -> Iterator[PackageR
 def _program(program: Program, name: str, path: ConfigPath) -> Iterator[PackageRequest]:
     if program.enable:
         yield _default_named(program.package, name, path)
-        yield from _specs(program.extra_packages, (*path, "extra_packages"))
+        yield from spec_requests(program.extra_packages, (*path, "extra_packages"))
 
 
 def _default_named(package: str | None, name: str, path: ConfigPath) -> PackageRequest:
@@ -104,7 +116,8 @@ def _default_named(package: str | None, name: str, path: ConfigPath) -> PackageR
     return PackageRequest("pacman", name, path)
 
 
-def _specs(specs: list[str], path: ConfigPath) -> Iterator[PackageRequest]:
+def spec_requests(specs: list[str], path: ConfigPath) -> Iterator[PackageRequest]:
+    """Requests for a validated list of specs written at `path` (`path + (i,)` each)."""
     for i, spec in enumerate(specs):
         yield parse_spec(spec, (*path, i))
 

@@ -23,6 +23,11 @@ from kodos.secrets import PlainPassword, SealedSecret
 REPLACE_ON: Mapping[tuple[str, str], frozenset[str]] = {
     ("flatpak", "app"): frozenset({"remote"}),
 }
+# Attributes that only shape a new resource: an existing account keeps its home directory
+# (moving a system user's home to /home/NAME because a config names it would break it).
+CREATE_ONLY: Mapping[tuple[str, str], frozenset[str]] = {
+    ("users", "user"): frozenset({"home"}),
+}
 
 
 def diff(
@@ -47,7 +52,8 @@ def diff(
 
 
 def _changed_attributes(want: Resource, have: Resource) -> list[str]:
-    wanted = dict(want.attributes)
+    create_only = CREATE_ONLY.get((want.provider, want.kind), frozenset())
+    wanted = {k: v for k, v in want.attributes.items() if k not in create_only}
     current = {key: have.attributes.get(key) for key in wanted}
     # Secrets compare by meaning, not by value: a plain-text password matches the hash it
     # produces; a sealed digest matches the hash it was made from.
@@ -70,7 +76,7 @@ def same_value(desired: Any, actual: Any) -> bool:
 
 
 def _update(want: Resource, have: Resource, changed: list[str], managed: bool) -> Change:
-    after = {**have.attributes, **want.attributes}
+    after = {**have.attributes, **{key: want.attributes[key] for key in changed}}
     replace_on = REPLACE_ON.get((want.provider, want.kind), frozenset())
     action = Action.REPLACE if replace_on.intersection(changed) else Action.UPDATE
     reason = "changed outside kodos" if managed else None

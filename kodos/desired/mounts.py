@@ -1,0 +1,131 @@
+"""`configs.mount{...}` → systemd mount (and automount) units in /etc/systemd/system.
+
+A mount unit must be named after its mount point, escaped the way `systemd-escape --path`
+does it (/mnt/data → mnt-data.mount, /mnt/my-disk → mnt-my\\x2ddisk.mount), or systemd
+ignores it. The unit kodos enables is the automount when `automount` is set (the mount then
+happens on first access and the .mount unit has no [Install] of its own), else the mount.
+
+Choices:
+* The enabled unit is wanted by `wanted_by`, or multi-user.target when that is not given
+  (enabling a unit without [Install] does nothing).
+* `after = "network-online.target"` also adds `Wants=network-online.target`: After= only
+  orders, and without Wants= that target is never reached on a machine where nothing else
+  pulls it in (systemd.special(7)).
+* `%` in values is doubled (a unit file would read it as a specifier); values are single lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kodos.config.model import MountConfig, MountPoint
+from kodos.config.packages import ConfigPath
+from kodos.desired.collect import Collector
+from kodos.desired.files import UnitSection, render_unit, unit_value, value_problem
+
+UNIT_DIR = "/etc/systemd/system"
+DEFAULT_WANTED_BY = "multi-user.target"
+_AUTOMOUNT_SETTING = re.compile(r"[A-Za-z][A-Za-z0-9]*\s*=\s*\S.*")
+_VALID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.")
+
+
+def escape_path(path: str) -> str:
+    """`systemd-escape --path PATH`, for a path already normalized (see `normalized_where`)."""
+    stripped = path.strip("/")
+    if not stripped:
+        return "-"
+    out = []
+    for i, byte in enumerate(stripped.encode()):
+        char = chr(byte)
+        if char == "/":
+            out.append("-")
+        elif char in _VALID and not (i == 0 and char == "."):
+            out.append(char)
+        else:
+            # "-" is the separator, so a literal one is escaped too; a leading "." would
+            # make a hidden unit file.
+            out.append(f"\\x{byte:02x}")
+    return "".join(out)
+
+
+def normalized_where(where: str) -> str | None:
+    """The mount point without doubled or trailing slashes; None if it has . or .. parts or
+    is / itself (systemd refuses such mount points)."""
+    parts = [part for part in where.split("/") if part]
+    if not parts or any(part in (".", "..") for part in parts):
+        return None
+    return "/" + "/".join(parts)
+
+
+def expand_mounts(collector: Collector, mount: MountConfig, path: ConfigPath) -> None:
+    for name, point in sorted(mount.mounts.items()):
+        _mount_point(collector, point, (*path, "mounts", name))
+
+
+def _mount_point(collector: Collector, point: MountPoint, path: ConfigPath) -> None:
+    where = normalized_where(point.where)
+    if where is None:
+        message = "a mount point must be a directory below /, without . or .. parts"
+        collector.problem((*path, "where"), message)
+        return
+    if _has_bad_value(collector, point, path):
+        return
+    unit = f"{UNIT_DIR}/{escape_path(where)}"
+    collector.file(f"{unit}.mount", render_unit(_mount_sections(point, where)), path)
+    if point.automount:
+        collector.file(f"{unit}.automount", render_unit(_automount_sections(point, where)), path)
+    enabled = escape_path(where) + (".automount" if point.automount else ".mount")
+    collector.unit(enabled, path)
+
+
+def _has_bad_value(collector: Collector, point: MountPoint, path: ConfigPath) -> bool:
+    bad = False
+    for key in ("what", "description", "options"):
+        value = getattr(point, key)
+        problem = value_problem(value) if value is not None else None
+        if problem:
+            collector.problem((*path, key), problem)
+            bad = True
+    for line in _automount_settings(point):
+        if not _AUTOMOUNT_SETTING.fullmatch(line):
+            message = f"{line!r} is not an automount setting such as TimeoutIdleSec=600"
+            collector.problem((*path, "automount_config"), message)
+            bad = True
+    return bad
+
+
+def _mount_sections(point: MountPoint, where: str) -> list[UnitSection]:
+    mount = [("What", unit_value(point.what)), ("Where", where), ("Type", point.type)]
+    if point.options:
+        mount.append(("Options", unit_value(point.options)))
+    install = [] if point.automount else [("WantedBy", point.wanted_by or DEFAULT_WANTED_BY)]
+    return [("Unit", _unit_settings(point)), ("Mount", mount), ("Install", install)]
+
+
+def _automount_sections(point: MountPoint, where: str) -> list[UnitSection]:
+    automount = [("Where", where)]
+    for line in _automount_settings(point):
+        key, _, value = line.partition("=")
+        automount.append((key.strip(), value.strip()))
+    description = [("Description", unit_value(point.description))] if point.description else []
+    return [
+        ("Unit", description),
+        ("Automount", automount),
+        ("Install", [("WantedBy", point.wanted_by or DEFAULT_WANTED_BY)]),
+    ]
+
+
+def _unit_settings(point: MountPoint) -> list[tuple[str, str]]:
+    settings = []
+    if point.description:
+        settings.append(("Description", unit_value(point.description)))
+    if point.after == "network-online.target":
+        settings.append(("Wants", point.after))
+    if point.after:
+        settings.append(("After", point.after))
+    return settings
+
+
+def _automount_settings(point: MountPoint) -> list[str]:
+    text = point.automount_config or ""
+    return [line.strip() for line in text.splitlines() if line.strip()]
