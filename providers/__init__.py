@@ -1,1 +1,86 @@
-"""Providers: read the actual state of a machine and turn changes into commands."""
+"""Providers: read the actual state of a machine, one module per provider.
+
+Every provider module named in `kodos.resources.PROVIDER_ORDER` (`pacman`, `aur`, `flatpak`,
+`users`, `files`, `services`, `bootloader`) has
+
+* `PROVIDER: str` — the first part of the addresses it reads (`pacman` for
+  `pacman.package[htop]`), equal to the module's name;
+* `read(root: Path, scope: Scope) -> Reading` — the resources that exist in the root
+  directory `root` (a machine's `/`, a mounted image, an empty directory for a fresh install).
+
+Reading is pure (house habit 2): it writes nothing, runs nothing that changes anything and needs
+no root privileges — what it cannot see without them becomes a note, not a failure. A resource
+is emitted only for what exists; absence means "not there" (docs/resources.md).
+
+Which addresses a provider reads:
+
+* pacman, services, users, bootloader read everything of their kinds — a machine has a bounded
+  number of packages, units, accounts and boot entries;
+* aur and files read only what `Scope.addresses` names: which installed package came from the
+  AUR is known only from the configuration, and a file is worth reading only when kodos
+  manages or is asked to manage it.
+
+A root that cannot be read at all, or data so damaged that nothing can be read from it, raises
+a `ReadError` (or another `KodosError`, such as pacman_db's `PacmanDbError`) naming the file and
+what was wrong.
+
+Helper modules, not providers: `pacman_db` (pacman's databases), `pacman_files` (unit files
+in the file lists), `rootfs` (paths and symlinks confined to the root), `unit_files` and
+`unit_state` (systemd's enablement rules, for `services`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from kodos.errors import KodosError
+from kodos.resources import Resource, parse_address
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The addresses a plan is about: the desired ones and those the current generation manages.
+
+    Providers that read wholesale ignore it (or use it for extra names they could not find by
+    listing, such as a unit instance nobody has enabled yet).
+    """
+
+    addresses: frozenset[str] = frozenset()
+
+    def names(self, provider: str, kind: str) -> set[str]:
+        """The names in scope of one kind: `names("aur", "package")` → `{"floorp-bin"}`."""
+        prefix = f"{provider}.{kind}["
+        found = set()
+        for address in self.addresses:
+            if address.startswith(prefix):
+                found.add(parse_address(address)[2])
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one provider read: the resources that exist, and notes on what it could not read
+    and why (shown with the plan, e.g. "etc/shadow is not readable …: password state
+    unknown"). A note never hides a resource: unknown attributes are left out of it."""
+
+    resources: list[Resource] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Provider(Protocol):
+    """What `kodos.actual` expects of a provider module."""
+
+    PROVIDER: str
+
+    def read(self, root: Path, scope: Scope) -> Reading: ...
+
+
+class ReadError(KodosError):
+    """The actual state could not be read: `path` (a host path) and what was wrong with it."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")

@@ -140,3 +140,14 @@ def test_an_existing_account_keeps_its_home() -> None:
         [Resource("users", "user", "git", {"home": "/var/lib/git", "shell": "/bin/sh"})]
     )
     assert diff(desired, actual, frozenset()) == []
+
+
+def test_a_package_moved_between_the_aur_and_the_repositories_is_not_removed() -> None:
+    desired = ResourceSet([package("foo", reason="explicit")])
+    actual = ResourceSet(
+        [
+            package("foo", version="1-1", reason="explicit"),
+            Resource("aur", "package", "foo", {"version": "1-1", "reason": "explicit"}),
+        ]
+    )
+    assert diff(desired, actual, frozenset({"aur.package[foo]"})) == []

@@ -43,12 +43,28 @@ def diff(
         changed = _changed_attributes(want, have)
         if changed:
             changes.append(_update(want, have, changed, address in managed))
+    still_installed = _installed_package_names(desired)
     for address in sorted(managed - desired.keys()):
         have = actual.get(address)
-        if have is not None:
+        if have is not None and not _moved_between_sources(have, still_installed):
             reason = "no longer in the configuration"
             changes.append(_change(Action.DELETE, have, have.attributes, None, [], reason))
     return sorted(changes, key=lambda change: sort_key(change.address))
+
+
+# One installed package answers to both addresses: a package built from the AUR is also in
+# pacman's local database. Moving `aur:foo` to `foo` (or back) must not remove it.
+_PACKAGE_KINDS = frozenset({("pacman", "package"), ("aur", "package")})
+
+
+def _installed_package_names(desired: Mapping[str, Resource]) -> frozenset[str]:
+    return frozenset(r.name for r in desired.values() if (r.provider, r.kind) in _PACKAGE_KINDS)
+
+
+def _moved_between_sources(resource: Resource, desired_packages: frozenset[str]) -> bool:
+    return (resource.provider, resource.kind) in _PACKAGE_KINDS and (
+        resource.name in desired_packages
+    )
 
 
 def _changed_attributes(want: Resource, have: Resource) -> list[str]:

@@ -1,0 +1,122 @@
+"""The `bootloader` provider: systemd-boot's configuration on the EFI system partition.
+
+Manages `bootloader.loader[systemd-boot]` — one attribute per key of `loader/loader.conf`
+(`timeout`, `default`, `editor`, `console-mode`, …; whole numbers as ints, everything else as
+the text after the key) — and `bootloader.entry[NAME]` for each `loader/entries/NAME.conf`:
+every key, with `initrd` a list (one item per line, in order) and `options` the lines joined
+by spaces, as systemd-boot and `bootctl list` read them. A boot-counting suffix
+(`NAME+3-1.conf`) is not part of the name. Everything found is read, whatever the scope.
+
+The ESP is the first of `efi/`, `boot/efi/`, `boot/` inside the root holding
+`loader/loader.conf` or `EFI/systemd/`; a root without one has no boot loader (nothing is
+emitted). An Extended Boot Loader partition's entries and unified kernel images
+(`EFI/Linux/*.efi`) are not read: kodos writes type #1 entries on the ESP. Arch mounts a vfat
+ESP with `fmask=0077`, so without root its files may be unreadable: that is a note, and the
+unreadable file's resource is left out.
+
+Ownership: kodos deletes a boot entry only when `bootloader.entry[NAME]` is in the current
+generation's managed set and the configuration no longer declares it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from kodos.providers import Reading, Scope
+from kodos.providers.rootfs import inside, resolve_in_root
+
+from kodos.resources import JsonValue, Resource
+
+PROVIDER = "bootloader"
+LOADER = "systemd-boot"
+ESP_CANDIDATES = ("efi", "boot/efi", "boot")
+# NAME[+LEFT[-DONE]].conf: systemd-boot's boot counting renames the file, not the entry.
+_ENTRY_FILE = re.compile(r"^(?P<name>.+?)(?:\+\d+(?:-\d+)?)?\.conf$")
+_INTEGER = re.compile(r"^-?[0-9]+$")
+
+
+def read(root: Path, scope: Scope) -> Reading:
+    """The loader settings and boot entries on the root's ESP (nothing without an ESP)."""
+    reading = Reading()
+    esp = find_esp(root)
+    if esp is None:
+        return reading
+    loader_conf = os.path.join(esp, "loader/loader.conf")
+    # systemd-boot installed without a loader.conf runs on its defaults: no keys set.
+    settings = _key_values(loader_conf, root, reading.notes) if os.path.exists(loader_conf) else {}
+    if settings is not None:
+        loader = {key: _number_or_text(values[-1]) for key, values in settings.items()}
+        reading.resources.append(Resource(PROVIDER, "loader", LOADER, loader))
+    reading.resources.extend(_entries(root, esp, reading.notes))
+    return reading
+
+
+def find_esp(root: Path) -> str | None:
+    """The host path of the root's ESP, or None."""
+    for candidate in ESP_CANDIDATES:
+        esp = resolve_in_root(root, candidate)
+        if os.path.isfile(os.path.join(esp, "loader/loader.conf")) or os.path.isdir(
+            os.path.join(esp, "EFI/systemd")
+        ):
+            return esp
+    return None
+
+
+def _entries(root: Path, esp: str, notes: list[str]) -> list[Resource]:
+    directory = os.path.join(esp, "loader/entries")
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return []
+    except OSError as err:
+        notes.append(f"{inside(root, directory)}: not readable ({err.strerror}); entries unknown")
+        return []
+    entries = []
+    for file_name in names:
+        match = _ENTRY_FILE.match(file_name)
+        path = os.path.join(directory, file_name)
+        if match is None or not os.path.isfile(path):
+            continue
+        fields = _key_values(path, root, notes)
+        if fields is not None:
+            entries.append(Resource(PROVIDER, "entry", match["name"], _entry(fields)))
+    return entries
+
+
+def _entry(fields: dict[str, list[str]]) -> dict[str, JsonValue]:
+    attributes: dict[str, JsonValue] = {}
+    for key, values in fields.items():
+        if key == "initrd":
+            attributes[key] = values
+        elif key == "options":
+            attributes[key] = " ".join(values)
+        else:
+            attributes[key] = values[-1]  # a key given twice: the last one counts
+    return attributes
+
+
+def _key_values(path: str, root: Path, notes: list[str]) -> dict[str, list[str]] | None:
+    """`key value` lines (the value is the rest of the line), every value of each key in
+    order; None when the file is unreadable (with a note)."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
+        notes.append(f"{inside(root, path)}: not readable ({reason}); left out")
+        return None
+    fields: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, *value = line.split(maxsplit=1)  # the key, then the rest of the line
+        if value:  # systemd-boot ignores a key without a value
+            fields.setdefault(key, []).append(value[0])
+    return fields
+
+
+def _number_or_text(value: str) -> JsonValue:
+    return int(value) if _INTEGER.match(value) else value

@@ -1,0 +1,100 @@
+"""providers.flatpak against the real flatpak: apps installed with `flatpak --system install`
+into a target root (FLATPAK_SYSTEM_DIR=ROOT/var/lib/flatpak) read with the remote and version
+that `flatpak list --app --columns=application,origin,version` shows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from kodos.providers import Reading, Scope, flatpak
+from kodos.providers.flatpak import DeployDataError, parse_deploy_data
+
+from tests.support.flatpak import (
+    FLATPAK_TOOLS,
+    REMOTE,
+    FlatpakRepo,
+    build_flatpak_repo,
+    install_apps,
+    listed_apps,
+)
+from tests.support.flatpak import flatpak as run_flatpak
+from tests.support.privilege import require_root_for
+from tests.support.tools import require_tools
+
+NO_SCOPE = Scope()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> FlatpakRepo:
+    require_tools(*FLATPAK_TOOLS, "busybox")
+    # Without root, `flatpak --system` asks its D-Bus system helper, which is not there.
+    require_root_for("flatpak --system install writes the system installation itself")
+    return build_flatpak_repo(tmp_path_factory.mktemp("flatpak"))
+
+
+@pytest.fixture(scope="module")
+def installed(repo: FlatpakRepo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("flatpak-root")
+    install_apps(root, repo, *(app.app_id for app in repo.apps))
+    return root
+
+
+def read_apps(root: Path) -> dict[str, dict[str, object]]:
+    return {r.name: dict(r.attributes) for r in flatpak.read(root, NO_SCOPE).resources}
+
+
+def test_installed_apps_read_as_flatpak_lists_them(installed: Path) -> None:
+    found = read_apps(installed)
+    listed = listed_apps(installed)
+
+    assert (
+        set(found)
+        == set(listed)
+        == {"org.kodos.Hello", "org.kodos.NoVersion", "com.example.Two_Words"}
+    )
+    for app_id, (origin, version) in listed.items():
+        assert found[app_id]["remote"] == origin == REMOTE
+        assert found[app_id].get("version", "") == version
+    assert found["org.kodos.Hello"] == {"remote": REMOTE, "version": "1.2.3"}
+    assert found["org.kodos.NoVersion"] == {"remote": REMOTE}  # no AppStream data: no version
+
+
+def test_runtimes_are_not_apps(installed: Path) -> None:
+    assert (installed / "var/lib/flatpak/runtime/org.kodos.Platform").is_dir()
+    assert "org.kodos.Platform" not in read_apps(installed)
+
+
+def test_an_uninstalled_app_is_absent(repo: FlatpakRepo, tmp_path: Path) -> None:
+    install_apps(tmp_path, repo, "org.kodos.Hello", "org.kodos.NoVersion")
+    run_flatpak(tmp_path, "uninstall", "-y", "--noninteractive", "org.kodos.Hello")
+
+    assert set(read_apps(tmp_path)) == set(listed_apps(tmp_path)) == {"org.kodos.NoVersion"}
+
+
+def test_a_root_without_flatpak_has_no_apps(tmp_path: Path) -> None:
+    assert flatpak.read(tmp_path, NO_SCOPE) == Reading()
+
+
+def test_damaged_deploy_data_is_a_note(installed: Path, tmp_path: Path) -> None:
+    shutil.copytree(
+        installed / "var/lib/flatpak/app", tmp_path / "var/lib/flatpak/app", symlinks=True
+    )
+    deploy = tmp_path / "var/lib/flatpak/app/org.kodos.Hello/current/active/deploy"
+    deploy.write_bytes(b"garbage")
+
+    reading = flatpak.read(tmp_path, NO_SCOPE)
+
+    hello = next(r for r in reading.resources if r.name == "org.kodos.Hello")
+    assert dict(hello.attributes) == {}
+    (note,) = reading.notes
+    assert note.startswith("flatpak org.kodos.Hello: deploy data unreadable (")
+    assert note.endswith("); remote unknown")
+
+
+def test_deploy_data_parsing_rejects_truncation() -> None:
+    with pytest.raises(DeployDataError):
+        parse_deploy_data(b"")
+    with pytest.raises(DeployDataError):
+        parse_deploy_data(b"local\x00\x09\x06")
