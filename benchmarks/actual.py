@@ -28,9 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
-from kodos.providers import Scope
-
 from kodos.actual import read_actual
+from kodos.providers import Scope
 from kodos.resources import PROVIDER_ORDER
 from tests.support.synthetic import synthetic_root, synthetic_scope_addresses
 

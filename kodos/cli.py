@@ -8,6 +8,7 @@ a traceback appears only with `--debug`.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,13 +58,72 @@ def schema() -> None:
     raise typer.Exit(run_schema())
 
 
+RootOption = Annotated[
+    Path,
+    typer.Option("--root", help="Root directory of the machine to manage.", show_default=True),
+]
+
+
+@app.command()
+def plan(
+    config: ConfigOption = DEFAULT_CONFIG_DIR,
+    root: RootOption = Path("/"),
+    facts: Annotated[
+        Path | None, typer.Option(help="Plan against a facts file instead of --root.")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Save the plan to this file.")] = None,
+    detailed_exitcode: Annotated[
+        bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
+    ] = False,
+    sync_dir: Annotated[
+        Path | None, typer.Option(help="Directory holding core.db and extra.db to check names.")
+    ] = None,
+    refresh: Annotated[
+        bool, typer.Option(help="Download the sync databases from the configured mirror.")
+    ] = False,
+) -> None:
+    """Show what `kodos apply` would change on the machine at --root."""
+    from kodos.commands.plan import run_plan
+    from kodos.plan.build import PlanOptions
+
+    options = PlanOptions(config, root, facts, sync_dir, refresh)
+    raise typer.Exit(run_plan(options, json_output, out, detailed_exitcode))
+
+
+@app.command()
+def show(
+    plan_file: Annotated[Path, typer.Argument(metavar="FILE", help="A plan saved with --out.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Render a saved plan."""
+    from kodos.commands.plan import run_show
+
+    raise typer.Exit(run_show(plan_file, json_output))
+
+
+@app.command("facts")
+def facts_command(
+    root: RootOption = Path("/"),
+    config: Annotated[
+        str | None,
+        typer.Option("-c", "--config", help="Also read the files this configuration manages."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Write the actual state of the machine at --root as JSON, for `plan --facts`."""
+    from kodos.commands.facts import run_facts
+
+    raise typer.Exit(run_facts(root, config, out))
+
+
 def main() -> None:
     debug = "--debug" in sys.argv[1:]
-    from kodos.errors import ConfigError, KodosError
+    from kodos.errors import KodosError, ProblemsError
 
     try:
         app()
-    except ConfigError as err:
+    except ProblemsError as err:
         from kodos.commands.report import print_problems
 
         print_problems(err.problems)

@@ -31,9 +31,13 @@ class KodosError(Exception):
     """The root of every error kodos reports to a user."""
 
 
-class ConfigError(KodosError):
-    """The configuration could not be evaluated or validated; carries every problem found."""
+class ProblemsError(KodosError):
+    """Work stopped because of problems in some input; carries every problem found."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(ProblemsError):
+    """The configuration could not be evaluated, validated or planned."""

@@ -16,17 +16,13 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from kodos.errors import KodosError, Problem
+from kodos.errors import Problem, ProblemsError
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
-class FileFormatError(KodosError):
+class FileFormatError(ProblemsError):
     """A kodos JSON file is missing, unreadable or not in its format; lists every problem."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 def read_model(path: Path, model: type[Model]) -> Model:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from kodos.providers import ReadError, Reading, Scope
 from kodos.providers.rootfs import resolve_in_root
-
 from kodos.resources import Resource
 
 PROVIDER = "files"

@@ -29,7 +29,6 @@ from pathlib import Path
 
 from kodos.providers import Reading, Scope
 from kodos.providers.rootfs import resolve_in_root
-
 from kodos.resources import JsonValue, Resource
 
 PROVIDER = "flatpak"

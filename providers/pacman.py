@@ -19,7 +19,6 @@ from pathlib import Path
 
 from kodos.providers import Reading, Scope
 from kodos.providers.pacman_db import InstalledPackage, read_local_packages
-
 from kodos.resources import Resource
 
 PROVIDER = "pacman"

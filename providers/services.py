@@ -25,7 +25,6 @@ from pathlib import Path
 from kodos.providers import Reading, Scope
 from kodos.providers.unit_files import GLOBAL_SEARCH_PATH, SYSTEM_SEARCH_PATH, UnitError
 from kodos.providers.unit_state import UnitTable
-
 from kodos.resources import Resource, address_of
 
 PROVIDER = "services"

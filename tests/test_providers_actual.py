@@ -6,10 +6,10 @@ import importlib
 from pathlib import Path
 
 import pytest
-from kodos.providers import Scope
 
 from kodos.actual import read_actual
 from kodos.errors import KodosError
+from kodos.providers import Scope
 from kodos.resources import PROVIDER_ORDER
 from tests.support.fixtures import NewRoot
 from tests.support.tools import require_tools

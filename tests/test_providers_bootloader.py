@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kodos.providers import Scope, bootloader
 
+from kodos.providers import Scope, bootloader
 from tests.support.boot import BOOT_TOOLS, install_systemd_boot, listed_entries
 from tests.support.privilege import require_root_for
 from tests.support.tools import require_tools

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from kodos.providers import Scope, files
 
 from kodos.errors import KodosError
+from kodos.providers import Scope, files
 from kodos.resources import Resource
 
 

@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from kodos.providers import Reading, Scope, flatpak
 from kodos.providers.flatpak import DeployDataError, parse_deploy_data
-
 from tests.support.flatpak import (
     FLATPAK_TOOLS,
     REMOTE,

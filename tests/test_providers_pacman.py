@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from kodos.providers import Scope, aur, pacman
 
 from kodos.errors import KodosError
+from kodos.providers import Scope, aur, pacman
 from tests.support.mirror import Mirror, Pkg, package_bytes, write_pacman_conf
 from tests.support.target import TargetRoot, make_root
 from tests.support.tools import require_root

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from kodos.providers import Scope, services
 from kodos.providers.unit_files import (
     GLOBAL_SEARCH_PATH,
@@ -19,7 +20,6 @@ from kodos.providers.unit_files import (
     split_name,
 )
 from kodos.providers.unit_state import UnitTable
-
 from tests.support.synthetic import write_units
 from tests.support.tools import require_tools
 from tests.support.units import (

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from kodos.providers import Reading, Scope, users
 from kodos.providers.users import read_groups
-
 from kodos.secrets import hash_password
 from tests.support.privilege import require_root_for
 from tests.support.target import make_root

@@ -152,7 +152,8 @@ class Mirror:
 
 
 def build_mirror(directory: Path, pkgs: Sequence[Pkg], *, db_compression: str = "gz") -> Mirror:
-    """Write every package and run the real `repo-add` once per repository.
+    """Write every package and run the real `repo-add` once per repository. repo-add (pacman
+    6) writes the file lists `REPO.files` next to `REPO.db`, as `pacman -Fy` would download them.
 
     Repositories keep the order in which they first appear in `pkgs`. `db_compression` is the
     database's tar suffix, which is how repo-add chooses: gz (its default), xz, zst, bz2.

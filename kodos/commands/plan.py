@@ -1,0 +1,32 @@
+"""`kodos plan` and `kodos show`: make or load a plan, print it, save it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kodos.jsonfile import read_model, write_json
+from kodos.plan.build import PlanOptions, build_plan
+from kodos.plan.model import Plan
+from kodos.plan.render import render_plan
+
+
+def run_plan(options: PlanOptions, json_output: bool, out: Path | None, detailed: bool) -> int:
+    plan = build_plan(options)
+    if out is not None:
+        write_json(out, plan.model_dump(mode="json"))
+    _print(plan, json_output)
+    if detailed and plan.changes:
+        return 2
+    return 0
+
+
+def run_show(plan_file: Path, json_output: bool) -> int:
+    _print(read_model(plan_file, Plan), json_output)
+    return 0
+
+
+def _print(plan: Plan, json_output: bool) -> None:
+    if json_output:
+        print(plan.model_dump_json(indent=2))
+    else:
+        print(render_plan(plan), end="")

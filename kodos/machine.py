@@ -1,0 +1,141 @@
+"""The machine a plan is made against: read live from a root directory, or from a facts file.
+
+Both give the same `MachineState`, so `kodos plan --root DIR` and `kodos plan --facts FILE`
+share every step after this one. A facts file (`kodos facts`) is the actual state written as
+JSON — for planning in CI without the machine. Secrets never enter it: a sensitive value is
+kept only as a digest (`kodos.secrets.SealedSecret`), enough to tell whether a configured
+password hash is the one on the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kodos import __version__
+from kodos.errors import KodosError
+from kodos.jsonfile import read_model
+from kodos.resources import Resource, ResourceSet, parse_address
+from kodos.secrets import SealedSecret, seal
+from kodos.state.generation import GenerationRecord, read_record
+
+
+@dataclass(frozen=True, slots=True)
+class MachineState:
+    root: str
+    resources: ResourceSet
+    record: GenerationRecord | None
+    groups: frozenset[str]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def managed(self) -> frozenset[str]:
+        return frozenset(self.record.managed) if self.record else frozenset()
+
+    def digest(self) -> str:
+        """sha256 over every resource (secrets by their digest): the plan's base."""
+        document = [
+            [address, _sealed_attributes(self.resources[address])]
+            for address in sorted(self.resources)
+        ]
+        payload = json.dumps(document, sort_keys=True, default=_json_default).encode()
+        return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+def managed_addresses(root: Path) -> frozenset[str]:
+    record = read_record(root)
+    return frozenset(record.managed) if record else frozenset()
+
+
+def read_machine(root: Path, scope_addresses: frozenset[str]) -> MachineState:
+    from kodos.actual import read_actual
+    from kodos.providers import Scope
+    from kodos.providers.users import read_groups
+
+    if not root.is_dir():
+        raise KodosError(f"--root {root}: no such directory")
+    record = read_record(root)
+    managed = frozenset(record.managed) if record else frozenset()
+    actual = read_actual(root, Scope(addresses=scope_addresses | managed))
+    return MachineState(
+        str(root), actual.resources, record, frozenset(read_groups(root)), tuple(actual.notes)
+    )
+
+
+# ---- facts files ---------------------------------------------------------------------------
+
+
+class FactResource(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    address: str
+    attributes: dict[str, Any]
+    sensitive: list[str] = Field(default_factory=list)
+
+
+class Facts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format_version: Literal["1"] = "1"
+    kodos_version: str
+    root: str
+    record: GenerationRecord | None
+    groups: list[str]
+    resources: list[FactResource]
+    notes: list[str] = Field(default_factory=list)
+
+
+def facts_of(machine: MachineState) -> Facts:
+    resources = [
+        FactResource(
+            address=address,
+            attributes=_sealed_attributes(machine.resources[address]),
+            sensitive=sorted(machine.resources[address].sensitive),
+        )
+        for address in sorted(machine.resources)
+    ]
+    return Facts(
+        kodos_version=__version__,
+        root=machine.root,
+        record=machine.record,
+        groups=sorted(machine.groups),
+        resources=resources,
+        notes=list(machine.notes),
+    )
+
+
+def machine_from_facts(path: Path) -> MachineState:
+    facts = read_model(path, Facts)
+    resources = ResourceSet()
+    for fact in facts.resources:
+        try:
+            provider, kind, name = parse_address(fact.address)
+        except ValueError as err:
+            raise KodosError(f"{path}: resources: {err}") from None
+        attributes = {
+            key: SealedSecret(value["sealed"]) if key in fact.sensitive else value
+            for key, value in fact.attributes.items()
+        }
+        resources.add(Resource(provider, kind, name, attributes, frozenset(fact.sensitive)))
+    notes = (*facts.notes, f"planned from the facts in {path}, not from the machine")
+    return MachineState(f"facts:{path}", resources, facts.record, frozenset(facts.groups), notes)
+
+
+def _sealed_attributes(resource: Resource) -> dict[str, Any]:
+    return {
+        key: {"sealed": _seal(value).digest} if key in resource.sensitive else value
+        for key, value in resource.attributes.items()
+    }
+
+
+def _seal(value: Any) -> SealedSecret:
+    return value if isinstance(value, SealedSecret) else seal(str(value))
+
+
+def _json_default(value: Any) -> Any:
+    raise TypeError(f"not JSON: {type(value).__name__}")

@@ -1,0 +1,161 @@
+"""Make a plan: configuration → desired state; machine (root or facts) → actual state; diff.
+
+The one place the plan's steps are put together. Every step before the diff collects its
+problems; if there are any, all of them are reported (each located) and no plan is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kodos import __version__
+from kodos.config.load import LoadedConfig, config_digest, load_config
+from kodos.errors import ConfigError
+from kodos.machine import MachineState, machine_from_facts, read_machine
+from kodos.plan.diff import diff
+from kodos.plan.model import Base, ConfigRef, Plan, summarize
+from kodos.resources import Resource, ResourceSet, address_of
+
+if TYPE_CHECKING:
+    from kodos.config.packages import PackageRequest
+    from kodos.providers.pacman_db import InstalledPackage
+    from kodos.resolve import Resolution, UnitCheck
+    from kodos.syncdb import SyncDatabases
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    config: str
+    root: Path | None = None
+    facts: Path | None = None
+    sync_dir: Path | None = None
+    refresh: bool = False
+    cache_dir: Path | None = None
+
+    @property
+    def live_root(self) -> Path | None:
+        """The root read for this plan; None when planning from a facts file."""
+        return None if self.facts is not None else (self.root or Path("/"))
+
+
+def build_plan(options: PlanOptions) -> Plan:
+    from kodos.desired import build_desired, missing_groups
+
+    loaded = load_config(options.config)
+    desired = build_desired(loaded.config, loaded.file.parent)
+    machine = _machine(options, _scope(desired.resources, desired.packages))
+    databases = _sync_databases(loaded, options)
+    resolution = _resolve(loaded, desired.packages, databases, machine, options)
+    resources = ResourceSet(resolution.resources)
+    for resource in desired.resources.values():
+        resources.add(resource)
+    units = _check_units(resources, machine, databases)
+    problems = [*desired.problems, *resolution.problems, *units.problems]
+    problems += missing_groups(desired, machine.groups)
+    if problems:
+        raise ConfigError(problems)
+    changes = diff(resources, machine.resources, machine.managed)
+    return Plan(
+        kodos_version=__version__,
+        base=Base(
+            root=machine.root,
+            generation=machine.record.id if machine.record else None,
+            state_digest=machine.digest(),
+        ),
+        config=ConfigRef(path=loaded.display_path, digest=config_digest(loaded.file)),
+        changes=changes,
+        summary=summarize(changes),
+        notes=[*resolution.notes, *units.notes, *machine.notes],
+    )
+
+
+def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:
+    """The addresses whose actual state matters beyond what providers read wholesale: the
+    configuration's files, and the packages it routes to the AUR."""
+    aur = (address_of("aur", "package", r.name) for r in requests if r.source == "aur")
+    return frozenset(resources) | frozenset(aur)
+
+
+def _machine(options: PlanOptions, scope: frozenset[str]) -> MachineState:
+    if options.facts is not None:
+        return machine_from_facts(options.facts)
+    assert options.live_root is not None
+    return read_machine(options.live_root, scope)
+
+
+def _sync_databases(loaded: LoadedConfig, options: PlanOptions) -> SyncDatabases | None:
+    from kodos.syncdb import load_sync_databases, locate_sync_databases
+
+    mirror = next((r.mirror for r in loaded.config.repos.values() if r.type == "arch"), None)
+    source = locate_sync_databases(
+        options.live_root,
+        sync_dir=options.sync_dir,
+        mirror=mirror,
+        refresh=options.refresh,
+        cache_dir=options.cache_dir,
+    )
+    return load_sync_databases(source) if source is not None else None
+
+
+def _resolve(
+    loaded: LoadedConfig,
+    requests: list[PackageRequest],
+    databases: SyncDatabases | None,
+    machine: MachineState,
+    options: PlanOptions,
+) -> Resolution:
+    from kodos.resolve import resolve
+    from kodos.syncdb import missing_databases_note
+
+    remote = next((r.remote for r in loaded.config.repos.values() if r.type == "flatpak"), None)
+    return resolve(
+        requests,
+        databases.index if databases is not None else None,
+        _installed(machine.resources),
+        flatpak_remote=remote,
+        no_index_note=missing_databases_note(options.live_root),
+    )
+
+
+def _installed(resources: Mapping[str, Resource]) -> dict[str, InstalledPackage]:
+    """The machine's packages as the resolver wants them (an installed provider wins)."""
+    from kodos.providers.pacman_db import InstalledPackage, InstallReason
+
+    return {
+        r.name: InstalledPackage(r.name, str(r.attributes["version"]), InstallReason.EXPLICIT)
+        for r in resources.values()
+        if r.provider == "pacman" and r.kind == "package"
+    }
+
+
+def _check_units(
+    resources: ResourceSet, machine: MachineState, databases: SyncDatabases | None
+) -> UnitCheck:
+    """Every unit the plan enables must come from a package of the plan or be on the machine."""
+    from kodos.resolve import UnitCheck, check_units
+
+    packages = [r.name for r in resources.values() if r.provider == "pacman"]
+    aur = [r.name for r in resources.values() if r.provider == "aur"]
+    checks = UnitCheck()
+    for kind, user in (("unit", False), ("user_unit", True)):
+        wanted = {
+            r.name: r.source or r.address
+            for r in resources.of_provider("services")
+            if r.kind == kind
+        }
+        present = [r.name for r in machine.resources.of_provider("services") if r.kind == kind]
+        check = check_units(
+            wanted,
+            packages,
+            present,
+            databases.units if databases is not None else None,
+            index=databases.index if databases is not None else None,
+            aur_packages=aur,
+            user=user,
+        )
+        checks.problems += check.problems
+        checks.notes += [note for note in check.notes if note not in checks.notes]
+    return checks

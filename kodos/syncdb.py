@@ -1,0 +1,284 @@
+"""Where a plan's sync databases come from: what the repositories offer, for checking names.
+
+A plan of root R checks every package name of the configuration against the repositories'
+sync databases (`core.db`, `extra.db`) and, when present, their file lists (`core.files`, ...)
+to tell which package ships a unit. They are found, in this order:
+
+1. `--sync-dir DIR`: `DIR/core.db`, `DIR/extra.db` (and `DIR/*.files`), read as they are.
+2. `--refresh`: the real pacman downloads them from the configuration's Arch mirror into a kodos
+   cache directory (`$XDG_CACHE_HOME/kodos/sync/<digest of the mirror>`). Asking for a refresh
+   wins over R's own databases, which may be weeks old: a flag the user typed must not be a
+   silent no-op. R's own sync directory is never written by a plan.
+3. R's own `var/lib/pacman/sync` when it holds `core.db`, as every synchronised Arch machine
+   does; the repositories are then the ones R's pacman.conf lists (multilib, testing...), in
+   its order, so a plan sees what `pacman -S` on that machine would.
+4. Nothing: `locate_sync_databases` returns None and the plan says so
+   (`missing_databases_note`); names then pass unchecked (see `kodos.resolve`).
+
+Downloading uses pacman itself (`-Sy`, then `-Fy`) with a generated pacman.conf: its mirror
+handling, caching (`If-Modified-Since`) and signature checks are the ones users trust.
+`SigLevel` defaults to Arch's own `Required DatabaseOptional`: a database is verified against
+the host's pacman keyring when the mirror publishes a `.sig` for it, and used unsigned when it
+does not (Arch's official databases are not signed). `Never` is not needed even for the
+file:// mirrors of the tests, since they publish no `.sig` either — so no code path switches
+verification off. Packages are never downloaded here; apply installs them with the target's own
+pacman.conf and keyring, where `Required` package signatures protect the machine.
+
+pacman synchronises only as root; an unprivileged user's plan runs it under fakeroot, as Arch's
+`checkupdates` does. A failure raises `CommandFailed` carrying pacman's `error:` lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from kodos.errors import KodosError
+from kodos.providers.pacman_db import SyncIndex, read_sync_directory
+from kodos.providers.pacman_files import UnitIndex, read_unit_index
+
+ARCH_REPOS = ("core", "extra")
+"""The repositories of a configuration's `arch` repo, in pacman.conf order."""
+
+DEFAULT_SIG_LEVEL = "Required DatabaseOptional"
+ROOT_SYNC_DIR = Path("var/lib/pacman/sync")
+ROOT_PACMAN_CONF = Path("etc/pacman.conf")
+
+_SIG_LEVEL = re.compile(r"[A-Za-z]+( [A-Za-z]+)*")
+_SECTION = re.compile(r"^\s*\[([^\]\s]+)\]\s*(?:#.*)?$", re.MULTILINE)
+
+
+class SyncOrigin(StrEnum):
+    """How a plan's databases were found."""
+
+    SYNC_DIR = "sync-dir"
+    REFRESH = "refresh"
+    ROOT = "root"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSource:
+    """Sync databases to read: `directory/REPO.db` (and `REPO.files`) for each of `repos`."""
+
+    directory: Path
+    repos: tuple[str, ...]
+    origin: SyncOrigin
+
+    def describe(self) -> str:
+        """One line for the plan: where its package names were checked."""
+        repos = ", ".join(self.repos)
+        return f"package names checked against {repos} in {self.directory} ({self.origin})"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncDatabases:
+    """What a plan loads from a `SyncSource`: packages, and units when file lists exist."""
+
+    source: SyncSource
+    index: SyncIndex
+    units: UnitIndex | None
+
+
+class SyncDatabaseError(KodosError):
+    """The databases a plan was told to use cannot be used."""
+
+
+class CommandFailed(KodosError):
+    """pacman (or another command) exited non-zero; carries its argv, exit code and message."""
+
+    def __init__(self, argv: Sequence[str], exit_code: int, message: str) -> None:
+        self.argv = list(argv)
+        self.exit_code = exit_code
+        self.message = message
+        super().__init__(f"{_program(argv)} failed with exit code {exit_code}: {message}")
+
+
+def locate_sync_databases(
+    root: Path | None,
+    *,
+    sync_dir: Path | None,
+    mirror: str | None,
+    refresh: bool,
+    cache_dir: Path | None,
+) -> SyncSource | None:
+    """Find (with `refresh`: download) the sync databases for a plan of `root`; see the module
+    docstring for the order. `root` is None for a plan made from saved facts, which has no
+    root to look in. `mirror` is the configuration's Arch mirror base URL; `cache_dir`
+    replaces the default cache directory for downloads. Raises `SyncDatabaseError` for an
+    unusable request and `CommandFailed` when the download fails."""
+    if sync_dir is not None:
+        if refresh:
+            raise SyncDatabaseError(
+                "--sync-dir and --refresh exclude each other: --sync-dir names databases "
+                "to read as they are"
+            )
+        return _given_sync_dir(sync_dir)
+    if refresh:
+        if mirror is None:
+            raise SyncDatabaseError(
+                "--refresh needs an Arch mirror: add one to repos with repos.arch_repo(...)"
+            )
+        dbpath = cache_dir if cache_dir is not None else default_cache_dir(mirror)
+        refresh_databases(mirror, dbpath)
+        return SyncSource(dbpath / "sync", ARCH_REPOS, SyncOrigin.REFRESH)
+    return _root_sync_dir(root) if root is not None else None
+
+
+def missing_databases_note(root: Path | None) -> str:
+    """The plan's note when `locate_sync_databases` found nothing (for `resolve`)."""
+    where = f" in {root / ROOT_SYNC_DIR}" if root is not None else ""
+    return (
+        f"package names were not checked: no sync databases{where} "
+        "(run `pacman -Sy`, pass --sync-dir, or plan with --refresh)"
+    )
+
+
+def load_sync_index(source: SyncSource) -> SyncIndex:
+    """The packages alone, for a caller that checks no units."""
+    return read_sync_directory(source.directory, source.repos)
+
+
+def load_sync_databases(source: SyncSource) -> SyncDatabases:
+    """Read the packages, and the units when every repository has its `.files` list (a
+    partial unit index would wrongly say nothing ships the units of the missing ones)."""
+    index = load_sync_index(source)
+    has_lists = all((source.directory / f"{repo}.files").exists() for repo in source.repos)
+    units = read_unit_index(source.directory, source.repos) if has_lists else None
+    return SyncDatabases(source=source, index=index, units=units)
+
+
+def _given_sync_dir(sync_dir: Path) -> SyncSource:
+    missing = [repo for repo in ARCH_REPOS if not (sync_dir / f"{repo}.db").exists()]
+    if missing:
+        names = ", ".join(f"{repo}.db" for repo in missing)
+        raise SyncDatabaseError(f"--sync-dir {sync_dir}: no {names} in that directory")
+    return SyncSource(sync_dir, ARCH_REPOS, SyncOrigin.SYNC_DIR)
+
+
+def _root_sync_dir(root: Path) -> SyncSource | None:
+    directory = root / ROOT_SYNC_DIR
+    if not (directory / "core.db").exists():
+        return None
+    listed = root_repos(root)
+    # A repository pacman.conf lists but never synchronised is skipped, as pacman -S skips it
+    # (with a warning) rather than failing.
+    repos = tuple(repo for repo in listed if (directory / f"{repo}.db").exists())
+    if not repos:  # a pacman.conf naming none of the synchronised ones: trust the files
+        repos = tuple(repo for repo in ARCH_REPOS if (directory / f"{repo}.db").exists())
+    return SyncSource(directory, repos, SyncOrigin.ROOT)
+
+
+def root_repos(root: Path) -> tuple[str, ...]:
+    """The repositories R's pacman.conf enables, in its order; core and extra without one.
+
+    Section headers are enough: `Include` files hold server lists, not repositories.
+    """
+    try:
+        text = (root / ROOT_PACMAN_CONF).read_text(errors="replace")
+    except OSError:
+        return ARCH_REPOS
+    repos = tuple(name for name in _SECTION.findall(text) if name != "options")
+    return repos or ARCH_REPOS
+
+
+# ---- downloading with the real pacman ------------------------------------------------------
+
+
+def default_cache_dir(mirror: str) -> Path:
+    """`$XDG_CACHE_HOME/kodos/sync/<digest>`: one pacman dbpath per mirror, so switching mirrors
+    never mixes their databases. A relative XDG_CACHE_HOME is ignored, as the spec requires."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    cache = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    digest = hashlib.sha256(mirror.rstrip("/").encode()).hexdigest()[:16]
+    return cache / "kodos" / "sync" / digest
+
+
+def pacman_conf(
+    mirror: str,
+    repos: Sequence[str] = ARCH_REPOS,
+    *,
+    sig_level: str = DEFAULT_SIG_LEVEL,
+    arch: str = "x86_64",
+) -> str:
+    """A pacman.conf serving `repos` from `mirror` (its base URL, before `$repo/os/$arch`)."""
+    # Both values end up in a configuration file: a line break would let them add options.
+    if not mirror or any(char.isspace() for char in mirror):
+        raise SyncDatabaseError(f"not a mirror URL: {mirror!r}")
+    if not _SIG_LEVEL.fullmatch(sig_level):
+        raise SyncDatabaseError(f"not a pacman SigLevel: {sig_level!r}")
+    server = mirror.rstrip("/") + "/$repo/os/$arch"
+    lines = ["[options]", f"Architecture = {arch}", f"SigLevel = {sig_level}", ""]
+    for repo in repos:
+        lines += [f"[{repo}]", f"Server = {server}", ""]
+    return "\n".join(lines)
+
+
+def refresh_databases(
+    mirror: str,
+    dbpath: Path,
+    *,
+    sig_level: str = DEFAULT_SIG_LEVEL,
+    file_lists: bool = True,
+) -> None:
+    """Download core and extra (and their file lists) from `mirror` into `dbpath/sync` with
+    `pacman -Sy` (`-Fy`), pacman's own dbpath layout. Raises `CommandFailed`."""
+    dbpath.mkdir(parents=True, exist_ok=True)
+    conf = dbpath / "pacman.conf"
+    conf.write_text(pacman_conf(mirror, sig_level=sig_level))
+    operations = ["-Sy", "-Fy"] if file_lists else ["-Sy"]
+    for operation in operations:
+        check(run(pacman_sync_argv(dbpath, conf, operation)))
+
+
+def pacman_sync_argv(dbpath: Path, conf: Path, operation: str) -> list[str]:
+    """`pacman -Sy`/`-Fy` into `dbpath` only: no log written outside it, no prompt.
+
+    pacman refuses to synchronise unless it runs as root; an unprivileged user gets fakeroot,
+    exactly as Arch's `checkupdates` does it, since the cache belongs to that user anyway.
+    """
+    argv = [
+        "pacman", operation,
+        "--dbpath", str(dbpath),
+        "--config", str(conf),
+        "--logfile", str(dbpath / "pacman.log"),
+        "--noconfirm", "--noprogressbar", "--color", "never",
+    ]  # fmt: skip
+    return argv if os.geteuid() == 0 else ["fakeroot", "--", *argv]
+
+
+def run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """The one place this module runs a command: an argv list, never a shell, C locale so its
+    messages read the same everywhere."""
+    env = {**os.environ, "LC_ALL": "C"}
+    try:
+        return subprocess.run(list(argv), capture_output=True, text=True, check=False, env=env)
+    except FileNotFoundError as err:
+        raise CommandFailed(argv, 127, f"{argv[0]} is not installed") from err  # fakeroot too
+
+
+def check(done: subprocess.CompletedProcess[str]) -> None:
+    """Raise `CommandFailed` if the command failed, with pacman's `error:` lines as message.
+
+    pacman's last error line is its summary ("failed to synchronize all databases (download
+    library error)"); the line before it says which file or URL failed, so both are kept.
+    """
+    if done.returncode == 0:
+        return
+    lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    errors = [line.removeprefix("error: ") for line in lines if line.startswith("error:")]
+    message = "; ".join(dict.fromkeys(errors)) if errors else (lines or ["(no output)"])[-1]
+    raise CommandFailed(done.args, done.returncode, message)
+
+
+def _program(argv: Sequence[str]) -> str:
+    """The command that failed: `pacman`, also when fakeroot ran it."""
+    words = list(argv)
+    if words[:2] == ["fakeroot", "--"] and len(words) > 2:
+        words = words[2:]
+    return Path(words[0]).name if words else "?"
