@@ -53,20 +53,10 @@
 ---@class kodos.lib.configs
 local M = {}
 
-local function show(v)
-  local kind = type(v)
-  if kind == "string" then return string.format("%q", v) end
-  if kind == "nil" or kind == "number" or kind == "boolean" then return tostring(v) end
-  return "a " .. kind
-end
+local args = require("kodos.args")
+local show = args.show
+local unknown_key = args.unknown_key
 
--- Name of the first key of `t` not in `known`, if any.
-local function unknown_key(t, known)
-  for key in pairs(t) do
-    if not known[key] then return key end
-  end
-  return nil
-end
 
 local GIT_KEYS = { user_name = true, user_email = true, extra = true }
 

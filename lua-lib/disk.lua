@@ -15,13 +15,8 @@
 ---@class kodos.lib.disk
 local M = {}
 
--- How a bad value looks in an error message.
-local function show(v)
-  local kind = type(v)
-  if kind == "string" then return string.format("%q", v) end
-  if kind == "nil" or kind == "number" or kind == "boolean" then return tostring(v) end
-  return "a " .. kind
-end
+local args = require("kodos.args")
+local show = args.show
 
 -- "4G", "4GB", "1.5GiB", "512 MiB": a number above 0, then K/M/G/T, then nothing, B or iB.
 local function is_size(v)

@@ -21,12 +21,8 @@
 ---@class kodos.lib.dotfile_manager
 local M = {}
 
-local function show(v)
-  local kind = type(v)
-  if kind == "string" then return string.format("%q", v) end
-  if kind == "nil" or kind == "number" or kind == "boolean" then return tostring(v) end
-  return "a " .. kind
-end
+local args = require("kodos.args")
+local show = args.show
 
 local STOW_KEYS = { source_dir = true, target_dir = true, repo_url = true }
 
@@ -37,11 +33,10 @@ function M.stow(opts)
   if type(opts) ~= "table" then
     error('dotfile_manager.stow: expects a table like { source_dir = "~/dotfiles" }, got ' .. show(opts), 2)
   end
-  for key in pairs(opts) do
-    if not STOW_KEYS[key] then
-      error("dotfile_manager.stow: unknown option " .. show(key)
-        .. " (known: source_dir, target_dir, repo_url)", 2)
-    end
+  local unknown = args.unknown_key(opts, STOW_KEYS)
+  if unknown ~= nil then
+    error("dotfile_manager.stow: unknown option " .. show(unknown)
+      .. " (known: source_dir, target_dir, repo_url)", 2)
   end
   local source_dir, target_dir, repo_url = opts.source_dir, opts.target_dir, opts.repo_url
   if type(source_dir) ~= "string" or source_dir == "" then

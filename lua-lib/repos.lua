@@ -30,12 +30,8 @@
 ---@class kodos.lib.repos
 local M = {}
 
-local function show(v)
-  local kind = type(v)
-  if kind == "string" then return string.format("%q", v) end
-  if kind == "nil" or kind == "number" or kind == "boolean" then return tostring(v) end
-  return "a " .. kind
-end
+local args = require("kodos.args")
+local show = args.show
 
 -- http(s)://, ftp:// or file:// followed by no spaces or quotes.
 local function is_url(v)
