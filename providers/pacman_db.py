@@ -84,7 +84,7 @@ def parse_desc(text: str, path: Path | str) -> dict[str, str]:
     fields: dict[str, str] = {}
     # Splitting in C and leaving values joined until asked for is what makes 2,000 entries
     # parse in a few milliseconds; a Python loop over lines takes three times as long.
-    for block in text.split("\n\n"):
+    for block in text.rstrip("\n").split("\n\n"):
         header, _, values = block.lstrip("\n").partition("\n")
         if len(header) > 2 and header[0] == "%" and header[-1] == "%":
             fields[header[1:-1]] = values
