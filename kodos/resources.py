@@ -71,11 +71,12 @@ def parse_address(address: str) -> tuple[str, str, str]:
     return match["provider"], match["kind"], match["name"]
 
 
-def sort_key(address: str) -> tuple[int, str]:
-    """Order by provider dependency, then by address."""
-    provider = address.split(".", 1)[0]
+def sort_key(address: str) -> tuple[int, str, str]:
+    """Order by provider dependency, then kind, then name (so `bluez` comes before
+    `bluez-utils`, as pacman lists them; comparing whole addresses would not, `]` > `-`)."""
+    provider, kind, name = parse_address(address)
     rank = PROVIDER_ORDER.index(provider) if provider in PROVIDER_ORDER else len(PROVIDER_ORDER)
-    return rank, address
+    return rank, kind, name
 
 
 class ResourceSet(Mapping[str, Resource]):

@@ -132,9 +132,13 @@ def locate_sync_databases(
 
 def missing_databases_note(root: Path | None) -> str:
     """The plan's note when `locate_sync_databases` found nothing (for `resolve`)."""
-    where = f" in {root / ROOT_SYNC_DIR}" if root is not None else ""
+    if root is None:
+        return (
+            "package names were not checked: a facts file holds no sync databases "
+            "(pass --sync-dir, or plan with --refresh)"
+        )
     return (
-        f"package names were not checked: no sync databases{where} "
+        f"package names were not checked: no sync databases in {root / ROOT_SYNC_DIR} "
         "(run `pacman -Sy`, pass --sync-dir, or plan with --refresh)"
     )
 

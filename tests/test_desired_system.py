@@ -310,9 +310,9 @@ def test_group_check(tmp_path: Path) -> None:
         ("mine", "users.a.extra_groups[5]"),
     ]
     assert [str(p) for p in missing_groups(desired, ["root", "mine"])] == [
-        "users.a.extra_groups[3]: no group 'libvirt' on the machine, and nothing in the "
+        'users.a.extra_groups[3]: no group "libvirt" on the machine, and nothing in the '
         "configuration creates it",
-        "users.a.extra_groups[4]: no group 'plugdev' on the machine, and nothing in the "
+        'users.a.extra_groups[4]: no group "plugdev" on the machine, and nothing in the '
         "configuration creates it",
     ]
 

@@ -65,6 +65,7 @@ def test_render_every_action() -> None:
         "        +new\n"
         "\n"
         "note: shadow is not readable without root: password state unknown\n"
+        "\n"
         "Plan: 3 to add, 2 to change, 2 to destroy.\n"
     )
 

@@ -18,7 +18,7 @@ from kodos.config.packages import check_requests
 from kodos.config.types import lua_type
 from kodos.errors import ConfigError, Problem
 from kodos.location import config_path
-from kodos.lua.evaluator import Limits, evaluate_file
+from kodos.lua.evaluator import Limits, evaluate_config
 
 CONFIG_FILE_NAME = "configuration.lua"
 
@@ -29,6 +29,9 @@ class LoadedConfig:
     file: Path
     display_path: str
     warnings: tuple[Problem, ...]
+    digest: str
+    """sha256 over the configuration's own files (the main one and every module it
+    required from its directory), so a change in any of them makes a saved plan stale."""
 
 
 def find_configuration(path: str) -> tuple[Path, str]:
@@ -49,7 +52,8 @@ def find_configuration(path: str) -> tuple[Path, str]:
 def load_config(path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None) -> LoadedConfig:
     """Evaluate and validate; raises ConfigError listing every problem found."""
     file, display = find_configuration(path)
-    data = evaluate_file(file, display, limits)
+    evaluation = evaluate_config(file, display, limits)
+    data = evaluation.value
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else lua_type(data)
         message = f"the configuration must return a table of named sections, not {kind}"
@@ -61,12 +65,15 @@ def load_config(path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None) ->
     problems = check_requests(config)
     if problems:
         raise ConfigError(problems)
-    return LoadedConfig(config, file, display, tuple(_warnings(config)))
+    digest = _digest(evaluation.sources)
+    return LoadedConfig(config, file, display, tuple(_warnings(config)), digest)
 
 
-def config_digest(file: Path) -> str:
-    """A digest of the configuration's source; plans record it to detect a changed config."""
-    return "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest()
+def _digest(sources: tuple[tuple[str, str], ...]) -> str:
+    hasher = hashlib.sha256()
+    for display_path, text in sources:
+        hasher.update(f"{len(display_path)}:{display_path}{len(text)}:{text}".encode())
+    return "sha256:" + hasher.hexdigest()
 
 
 def _warnings(config: Config) -> list[Problem]:

@@ -72,7 +72,7 @@ def missing_groups(desired: DesiredState, machine_groups: Iterable[str]) -> list
     return [
         Problem(
             location,
-            f"no group {group!r} on the machine, and nothing in the configuration creates it",
+            f'no group "{group}" on the machine, and nothing in the configuration creates it',
             "install (or enable) what creates it, or remove it from extra_groups",
         )
         for group, location in desired.required_groups

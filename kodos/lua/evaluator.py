@@ -53,12 +53,22 @@ class _Chunks:
 
     display: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    library: set[str] = field(default_factory=set)
 
-    def add(self, name: str, display_path: str, source: str) -> bytes:
+    def add(self, name: str, display_path: str, source: str, *, library: bool = False) -> bytes:
         chunk = name if _PLAIN_CHUNK_NAME.fullmatch(name) else f"chunk-{len(self.display)}.lua"
         self.display[chunk] = display_path
         self.sources[chunk] = source
+        if library:
+            self.library.add(chunk)
         return ("@" + chunk).encode()
+
+    def own_sources(self) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (self.display[chunk], text)
+            for chunk, text in self.sources.items()
+            if chunk not in self.library
+        )
 
     def problem(self, raw_message: str, fallback_location: str) -> Problem:
         first_line, _, _ = raw_message.partition("\nstack traceback:")
@@ -97,9 +107,8 @@ class _Host:
             except (OSError, UnicodeDecodeError) as err:
                 return None, f"require: cannot read {display or candidate}: {_reason(err)}".encode()
             if display is None:
-                return source.encode(), self.chunks.add(
-                    f"lua-lib/{relative}", str(candidate), source
-                )
+                chunk = self.chunks.add(f"lua-lib/{relative}", str(candidate), source, library=True)
+                return source.encode(), chunk
             return source.encode(), self.chunks.add(relative, display, source)
         name = raw_name.decode()
         message = f"require: module '{name}' not found (looked for {shown} and lua-lib/{relative})"
@@ -110,12 +119,28 @@ class _Host:
         sys.stderr.write(text.decode("utf-8", "replace"))
 
 
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """What a configuration returned, and the configuration's own files that produced it
+    (display path → text, in load order; kodos's lua-lib is not among them)."""
+
+    value: Any
+    sources: tuple[tuple[str, str], ...]
+
+
 def evaluate_file(config_file: Path, display_path: str, limits: Limits | None = None) -> Any:
     """Run `config_file` in the sandbox and return the value it returns, as plain data.
 
     `display_path` is how error locations name the file (the path as the user gave it).
     Raises ConfigError listing every problem, each with a `file:line` or config path.
     """
+    return evaluate_config(config_file, display_path, limits).value
+
+
+def evaluate_config(
+    config_file: Path, display_path: str, limits: Limits | None = None
+) -> Evaluation:
+    """`evaluate_file`, also telling which of the configuration's files were loaded."""
     limits = limits or Limits()
     try:
         source = config_file.read_text(encoding="utf-8")
@@ -125,7 +150,8 @@ def evaluate_file(config_file: Path, display_path: str, limits: Limits | None = 
     chunkname = chunks.add(config_file.name, display_path, source)
     display_dir = display_path.rpartition("/")[0]
     host = _Host(config_file.parent, display_dir, chunks)
-    return _run(source.encode(), chunkname, host, limits, display_path)
+    value = _run(source.encode(), chunkname, host, limits, display_path)
+    return Evaluation(value, chunks.own_sources())
 
 
 def _run(source: bytes, chunkname: bytes, host: _Host, limits: Limits, display_path: str) -> Any:

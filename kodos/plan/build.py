@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kodos import __version__
-from kodos.config.load import LoadedConfig, config_digest, load_config
+from kodos.config.load import LoadedConfig, load_config
 from kodos.errors import ConfigError
 from kodos.machine import MachineState, machine_from_facts, read_machine
 from kodos.plan.diff import diff
@@ -65,7 +65,7 @@ def build_plan(options: PlanOptions) -> Plan:
             generation=machine.record.id if machine.record else None,
             state_digest=machine.digest(),
         ),
-        config=ConfigRef(path=loaded.display_path, digest=config_digest(loaded.file)),
+        config=ConfigRef(path=loaded.display_path, digest=loaded.digest),
         changes=changes,
         summary=summarize(changes),
         notes=[*resolution.notes, *units.notes, *machine.notes],
@@ -147,6 +147,7 @@ def _check_units(
             if r.kind == kind
         }
         present = [r.name for r in machine.resources.of_provider("services") if r.kind == kind]
+        present += _written_units(resources, user)
         check = check_units(
             wanted,
             packages,
@@ -159,3 +160,18 @@ def _check_units(
         checks.problems += check.problems
         checks.notes += [note for note in check.notes if note not in checks.notes]
     return checks
+
+
+_UNIT_DIRECTORIES = {False: "/etc/systemd/system/", True: "/etc/systemd/user/"}
+
+
+def _written_units(resources: ResourceSet, user: bool) -> list[str]:
+    """Units the configuration writes itself (mount units): no package needs to ship them."""
+    directory = _UNIT_DIRECTORIES[user]
+    return [
+        r.name.removeprefix(directory)
+        for r in resources.of_provider("files")
+        if r.kind == "file"
+        and r.name.startswith(directory)
+        and "/" not in r.name.removeprefix(directory)
+    ]

@@ -25,7 +25,9 @@ def render_plan(plan: Plan) -> str:
         for change in plan.changes:
             lines += _change_lines(change)
         lines.append("")
-    lines += [f"note: {note}" for note in plan.notes]
+    if plan.notes:
+        lines += [f"note: {note}" for note in plan.notes]
+        lines.append("")
     lines.append(_closing(plan))
     return "\n".join(lines) + "\n"
 
@@ -90,6 +92,8 @@ def _block(body: list[tuple[str, Any, Any]]) -> list[str]:
             lines += [f"  {line}" for line in _text_diff(before, after)]
         elif before is None or after is None:
             lines.append(f"{key}: {_value(after if after is not None else before)}")
+        elif before == SENSITIVE_PLACEHOLDER:
+            lines.append(f"{key}: (sensitive, changes)")
         else:
             lines.append(f"{key}: {_value(before)} -> {_value(after)}")
     return lines
