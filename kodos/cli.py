@@ -7,6 +7,8 @@ a traceback appears only with `--debug`.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -118,6 +120,10 @@ def facts_command(
 
 
 def main() -> None:
+    # A short-lived command: the cyclic garbage collector only costs time here (~10% of a
+    # plan), and freezing what exists at exit spares the interpreter a final sweep.
+    gc.disable()
+    atexit.register(gc.freeze)
     debug = "--debug" in sys.argv[1:]
     from kodos.errors import KodosError, ProblemsError
 

@@ -1,7 +1,8 @@
 """The `pacman` provider: packages installed from the configured Arch repositories.
 
-Manages `pacman.package[NAME]` — actual attributes `version` (with its epoch, `1:1.2-1`) and
-`reason` (`explicit` or `dependency`), read from the local database
+Manages `pacman.package[NAME]` — actual attributes `version` (with its epoch, `1:1.2-1`),
+`reason` (`explicit` or `dependency`) and, for members of package groups, `groups` (so a plan
+without sync databases still knows that `gnome` is a group), read from the local database
 `var/lib/pacman/local/*/desc` by `providers.pacman_db` (no pacman process: a machine with
 20,000 packages reads in tens of milliseconds).
 
@@ -33,5 +34,7 @@ def read(root: Path, scope: Scope) -> Reading:
 def package_resource(provider: str, package: InstalledPackage) -> Resource:
     """`<provider>.package[NAME]` {version, reason} of an installed package."""
     # `.value`: the enum's plain string, so attributes stay plain JSON values.
-    attributes = {"version": package.version, "reason": package.reason.value}
+    attributes: dict[str, object] = {"version": package.version, "reason": package.reason.value}
+    if package.groups:
+        attributes["groups"] = sorted(package.groups)
     return Resource(provider, "package", package.name, attributes)

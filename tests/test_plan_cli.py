@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from tests.support.fixtures import NewRoot
 from tests.support.mirror import Mirror
 from tests.support.sync import mirror_sync_dir
 
@@ -346,4 +347,20 @@ def test_show_a_plan_with_a_wrong_field(plan_file: Path) -> None:
         f"error: {plan_file}: format_version: Input should be '1'\n"
         f"error: {plan_file}: changes.1.action: Input should be 'create', 'update', 'delete' "
         "or 'replace'\n"
+    )
+
+
+def test_without_databases_a_group_known_from_installed_packages_is_not_a_package(
+    new_root: NewRoot, tmp_path: Path
+) -> None:
+    root = new_root()
+    root.install("gnome")
+    for database in (root.path / "var/lib/pacman/sync").iterdir():
+        database.unlink()
+    config = tmp_path / "configuration.lua"
+    config.write_text("return { packages = { 'htop', 'gnome' } }")
+    done = kodos("plan", "-c", config, "--root", root.path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        "error: packages[2]: cannot expand group gnome without sync databases"
     )

@@ -125,7 +125,12 @@ def _installed(resources: Mapping[str, Resource]) -> dict[str, InstalledPackage]
     from kodos.providers.pacman_db import InstalledPackage, InstallReason
 
     return {
-        r.name: InstalledPackage(r.name, str(r.attributes["version"]), InstallReason.EXPLICIT)
+        r.name: InstalledPackage(
+            r.name,
+            str(r.attributes["version"]),
+            InstallReason(r.attributes.get("reason", InstallReason.EXPLICIT)),
+            groups=tuple(r.attributes.get("groups", ())),
+        )
         for r in resources.values()
         if r.provider == "pacman" and r.kind == "package"
     }
