@@ -54,7 +54,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
 from kodos import __version__
-from kodos.config.load import config_digest, load_config
+from kodos.config.load import load_config
 from kodos.desired import build_desired, missing_groups
 from kodos.errors import ConfigError, KodosError
 from kodos.plan import build
@@ -382,7 +382,7 @@ def plan_steps(options: PlanOptions) -> dict[str, float]:
             generation=machine.record.id if machine.record else None,
             state_digest=machine.digest(),
         ),
-        config=ConfigRef(path=loaded.display_path, digest=config_digest(loaded.file)),
+        config=ConfigRef(path=loaded.display_path, digest=loaded.digest),
         changes=changes,
         summary=summarize(changes),
         notes=[*resolution.notes, *units.notes, *machine.notes],
