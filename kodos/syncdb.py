@@ -42,6 +42,7 @@ from pathlib import Path
 from kodos.errors import KodosError
 from kodos.providers.pacman_db import SyncIndex, read_sync_directory
 from kodos.providers.pacman_files import UnitIndex, read_unit_index
+from kodos.runner import CommandFailed, run, tail
 
 ARCH_REPOS = ("core", "extra")
 """The repositories of a configuration's `arch` repo, in pacman.conf order."""
@@ -87,16 +88,6 @@ class SyncDatabases:
 
 class SyncDatabaseError(KodosError):
     """The databases a plan was told to use cannot be used."""
-
-
-class CommandFailed(KodosError):
-    """pacman (or another command) exited non-zero; carries its argv, exit code and message."""
-
-    def __init__(self, argv: Sequence[str], exit_code: int, message: str) -> None:
-        self.argv = list(argv)
-        self.exit_code = exit_code
-        self.message = message
-        super().__init__(f"{_program(argv)} failed with exit code {exit_code}: {message}")
 
 
 def locate_sync_databases(
@@ -237,7 +228,7 @@ def refresh_databases(
     conf.write_text(pacman_conf(mirror, sig_level=sig_level))
     operations = ["-Sy", "-Fy"] if file_lists else ["-Sy"]
     for operation in operations:
-        check(run(pacman_sync_argv(dbpath, conf, operation)))
+        check(run(pacman_sync_argv(dbpath, conf, operation), check=False))
 
 
 def pacman_sync_argv(dbpath: Path, conf: Path, operation: str) -> list[str]:
@@ -256,16 +247,6 @@ def pacman_sync_argv(dbpath: Path, conf: Path, operation: str) -> list[str]:
     return argv if os.geteuid() == 0 else ["fakeroot", "--", *argv]
 
 
-def run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    """The one place this module runs a command: an argv list, never a shell, C locale so its
-    messages read the same everywhere."""
-    env = {**os.environ, "LC_ALL": "C"}
-    try:
-        return subprocess.run(list(argv), capture_output=True, text=True, check=False, env=env)
-    except FileNotFoundError as err:
-        raise CommandFailed(argv, 127, f"{argv[0]} is not installed") from err  # fakeroot too
-
-
 def check(done: subprocess.CompletedProcess[str]) -> None:
     """Raise `CommandFailed` if the command failed, with pacman's `error:` lines as message.
 
@@ -277,12 +258,5 @@ def check(done: subprocess.CompletedProcess[str]) -> None:
     lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
     errors = [line.removeprefix("error: ") for line in lines if line.startswith("error:")]
     message = "; ".join(dict.fromkeys(errors)) if errors else (lines or ["(no output)"])[-1]
-    raise CommandFailed(done.args, done.returncode, message)
-
-
-def _program(argv: Sequence[str]) -> str:
-    """The command that failed: `pacman`, also when fakeroot ran it."""
-    words = list(argv)
-    if words[:2] == ["fakeroot", "--"] and len(words) > 2:
-        words = words[2:]
-    return Path(words[0]).name if words else "?"
+    output = tail(done.stderr + done.stdout)
+    raise CommandFailed(done.args, done.returncode, output, message=message)
