@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +38,10 @@ class GenerationRecord(BaseModel):
     managed: list[str] = Field(description="Addresses of the resources kodos manages here.")
     packages: dict[str, str] = Field(default_factory=dict, description="Name → version.")
     kernel: str | None = None
+    desired: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="The resolved desired state by address; secrets read (sensitive).",
+    )
 
 
 def read_record(root: Path) -> GenerationRecord | None:

@@ -41,7 +41,21 @@ class PlanOptions:
         return None if self.facts is not None else (self.root or Path("/"))
 
 
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    """A plan with what it was made from: the applier needs the desired resources (they hold
+    what the plan redacts — password hashes, whole file contents) and the machine read."""
+
+    plan: Plan
+    desired: ResourceSet
+    machine: MachineState
+
+
 def build_plan(options: PlanOptions) -> Plan:
+    return make_plan(options).plan
+
+
+def make_plan(options: PlanOptions) -> PlanResult:
     from kodos.desired import build_desired, missing_groups
 
     loaded = load_config(options.config)
@@ -58,7 +72,7 @@ def build_plan(options: PlanOptions) -> Plan:
     if problems:
         raise ConfigError(problems)
     changes = diff(resources, machine.resources, machine.managed)
-    return Plan(
+    plan = Plan(
         kodos_version=__version__,
         base=Base(
             root=machine.root,
@@ -70,6 +84,7 @@ def build_plan(options: PlanOptions) -> Plan:
         summary=summarize(changes),
         notes=[*resolution.notes, *units.notes, *machine.notes],
     )
+    return PlanResult(plan, resources, machine)
 
 
 def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:

@@ -1,0 +1,330 @@
+"""systemd-boot entries of kodos generations on the ESP, and loader.conf's default.
+
+Generation N boots from `ESP/loader/entries/kodos-N.conf`, whose kernel and initramfs are
+copies kept in `ESP/kodos/N/` (taken from that generation's own `/boot`, where pacman put
+them). Every generation has its own copies, so deleting one removes its directory whole and no
+reference counting is needed; the price is ESP space (about 30 MB a generation for Arch's
+`linux`; the fallback initramfs is not copied).
+
+Every file is written atomically (temp file, fsync, rename) and in an order where a crash leaves
+nothing that boots into missing files: kernels before the entry that names them, and the entry
+removed before its kernels. `set_default_entry` rewrites only the `default` line of
+`loader/loader.conf`; its other keys and comments stay as they are.
+
+systemd-boot prefers an EFI variable set by `bootctl set-default` over loader.conf's `default`;
+kodos writes loader.conf only (no EFI variables are touched).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from kodos.errors import KodosError
+from kodos.providers import ReadError
+from kodos.providers.rootfs import resolve_in_root
+
+ENTRIES_DIR = Path("loader/entries")
+LOADER_CONF = Path("loader/loader.conf")
+KERNELS_DIR = Path("kodos")
+"""`ESP/kodos/N/` holds generation N's kernel and initramfs."""
+
+# kodos-N.conf, possibly renamed by boot counting (kodos-N+LEFT[-DONE].conf).
+_ENTRY_FILE = re.compile(r"^kodos-(?P<id>0|[1-9][0-9]*)(?:\+\d+(?:-\d+)?)?\.conf$")
+_COUNTED_FILE = re.compile(r"^(?P<name>.+?)(?:\+\d+(?:-\d+)?)?\.conf$")
+_DEFAULT_VALUE = re.compile(r"^kodos-(?P<id>0|[1-9][0-9]*)(?:\.conf)?$")
+_ARCH_KERNEL = "linux"
+_DEFAULT_OS_NAME = "Arch Linux"
+
+
+class BootEntryError(KodosError):
+    """A boot entry or loader.conf could not be written or read."""
+
+
+class KernelFiles(NamedTuple):
+    """A generation's kernel image and initramfs, as host paths inside its root."""
+
+    vmlinuz: Path
+    initramfs: Path | None
+
+
+def entry_name(gen_id: int) -> str:
+    """The entry id systemd-boot knows generation `gen_id` by (`kodos-N.conf`)."""
+    return f"kodos-{gen_id}.conf"
+
+
+def find_kernel(generation_root: Path) -> KernelFiles:
+    """The kernel pacman installed in the generation's `/boot`: `vmlinuz-linux` when present
+    (Arch's default kernel), else the first `vmlinuz-*` by name, with the matching
+    `initramfs-*.img` (None when there is none). No kernel is an error: such a generation
+    cannot boot."""
+    boot = generation_root / "boot"
+    kernels = sorted(p for p in boot.glob("vmlinuz-*") if p.is_file())
+    if not kernels:
+        raise BootEntryError(f"{boot}: no kernel (vmlinuz-*): this generation cannot boot")
+    preferred = boot / f"vmlinuz-{_ARCH_KERNEL}"
+    vmlinuz = preferred if preferred in kernels else kernels[0]
+    initramfs = boot / f"initramfs-{vmlinuz.name.removeprefix('vmlinuz-')}.img"
+    return KernelFiles(vmlinuz, initramfs if initramfs.is_file() else None)
+
+
+def kernel_name(files: KernelFiles) -> str:
+    """The kernel's name as its files are named: `linux` for `vmlinuz-linux`."""
+    return files.vmlinuz.name.removeprefix("vmlinuz-")
+
+
+def generation_title(generation_root: Path, gen_id: int) -> str:
+    """`<PRETTY_NAME of the generation's os-release> (kodos generation N)`."""
+    return f"{_pretty_name(generation_root)} (kodos generation {gen_id})"
+
+
+def _pretty_name(root: Path) -> str:
+    for candidate in ("etc/os-release", "usr/lib/os-release"):
+        try:
+            text = Path(resolve_in_root(root, candidate)).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ReadError):
+            continue
+        for line in text.splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "PRETTY_NAME" and value.strip().strip("\"'"):
+                return value.strip().strip("\"'")
+    return _DEFAULT_OS_NAME
+
+
+def write_generation_entry(
+    esp: Path,
+    gen_id: int,
+    *,
+    fs_uuid: str,
+    subvolume: str,
+    kernel_files: KernelFiles,
+    title: str,
+    extra_options: Sequence[str] = (),
+) -> Path:
+    """Copy the kernel (and initramfs) to `ESP/kodos/N/`, then write the entry that boots them
+    with `root=UUID=<fs_uuid> rootflags=subvol=<subvolume> rw` and `extra_options` (see
+    `kernel_options`); returns the entry's path."""
+    _check_single_words(fs_uuid=fs_uuid, subvolume=subvolume)
+    options = kernel_options(fs_uuid, subvolume, extra_options)
+    _check_single_lines(title=title, options=" ".join(options))
+    vmlinuz, initramfs = kernel_files
+    sources = [vmlinuz] if initramfs is None else [vmlinuz, initramfs]
+    copied = _copy_kernels(esp / KERNELS_DIR / str(gen_id), sources)
+    lines = [
+        f"# kodos generation {gen_id}: written by kodos, removed by `kodos generations delete`",
+        f"title      {title}",
+        f"version    {gen_id}",
+        "sort-key   kodos",
+        f"linux      {_esp_path(esp, copied[0])}",
+        *(f"initrd     {_esp_path(esp, path)}" for path in copied[1:]),
+        f"options    {' '.join(options)}",
+    ]
+    entry = esp / ENTRIES_DIR / entry_name(gen_id)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(entry, "\n".join(lines) + "\n")
+    return entry
+
+
+def kernel_options(fs_uuid: str, subvolume: str, extra_options: Sequence[str]) -> list[str]:
+    """The kernel command line of a generation's entry. The root is kodos's: `root=`, `rw`/`ro`
+    and `subvol=`/`subvolid=` among `extra_options` are dropped, other `rootflags=` flags
+    (`compress=zstd`) are kept in kodos's one `rootflags=` — the kernel would take only the
+    last of two."""
+    flags = [f"subvol={subvolume}"]
+    rest = []
+    for option in extra_options:
+        if option.startswith("rootflags="):
+            given = option.removeprefix("rootflags=").split(",")
+            flags += [f for f in given if f and not f.startswith(("subvol=", "subvolid="))]
+        elif not option.startswith("root=") and option not in ("rw", "ro"):
+            rest.append(option)
+    return [f"root=UUID={fs_uuid}", f"rootflags={','.join(flags)}", "rw", *rest]
+
+
+def default_entry_options(esp: Path) -> list[str]:
+    """The kernel options of the entry loader.conf boots by default ([] when there is no such
+    entry file, or the default is a pattern): what a new generation's entry inherits, so that
+    options the machine needs (`rd.luks.name=…`, `resume=…`) survive kodos taking over."""
+    value = default_entry(esp)
+    if not value:
+        return []
+    entries = esp / ENTRIES_DIR
+    name = value.removesuffix(".conf")
+    for path in sorted(entries.glob("*.conf")) if entries.is_dir() else []:
+        match = _COUNTED_FILE.match(path.name)
+        if match and match["name"] == name:
+            return _options_of(path)
+    return []
+
+
+def remove_generation_entry(esp: Path, gen_id: int) -> None:
+    """Remove generation `gen_id`'s entry (boot-counted names too), then its kernels.
+    Whatever is already gone is fine."""
+    entries = esp / ENTRIES_DIR
+    for path in _entry_files(entries):
+        if _entry_id(path.name) == gen_id:
+            path.unlink()
+            _fsync_directory(entries)
+    kernels = esp / KERNELS_DIR / str(gen_id)
+    if kernels.exists():
+        shutil.rmtree(kernels)
+        _fsync_directory(kernels.parent)
+
+
+def entry_ids(esp: Path) -> list[int]:
+    """The generations with an entry in `ESP/loader/entries`, in increasing order."""
+    found = {_entry_id(path.name) for path in _entry_files(esp / ENTRIES_DIR)}
+    return sorted(gen_id for gen_id in found if gen_id is not None)
+
+
+def kernel_dir_ids(esp: Path) -> list[int]:
+    """The generations with a kernel directory `ESP/kodos/N`, in increasing order."""
+    directory = esp / KERNELS_DIR
+    if not directory.is_dir():
+        return []
+    return sorted(int(p.name) for p in directory.iterdir() if p.name.isdigit() and p.is_dir())
+
+
+def set_default_entry(esp: Path, gen_id: int) -> None:
+    """Make `default kodos-N.conf` loader.conf's default, keeping its other lines; the file
+    (and `loader/`) is created when missing."""
+    path = esp / LOADER_CONF
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    wanted = f"default {entry_name(gen_id)}"
+    kept: list[str] = []
+    placed = False
+    for line in lines:
+        if _key_value(line)[0] != "default":
+            kept.append(line)
+        elif not placed:  # the first default line becomes ours, any later one goes
+            kept.append(wanted)
+            placed = True
+    if not placed:
+        kept.append(wanted)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, "\n".join(kept) + "\n")
+
+
+def default_entry(esp: Path) -> str | None:
+    """loader.conf's `default` value (the last one counts, as in systemd-boot), or None."""
+    path = esp / LOADER_CONF
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise BootEntryError(f"{path}: cannot read: {err}") from None
+    pairs = map(_key_value, text.splitlines())
+    values = [value for key, value in pairs if key == "default" and value]
+    return values[-1] if values else None
+
+
+def default_entry_id(esp: Path) -> int | None:
+    """The generation loader.conf boots by default; None when its default is not a kodos
+    entry (or there is none)."""
+    value = default_entry(esp)
+    match = _DEFAULT_VALUE.match(value) if value else None
+    return int(match["id"]) if match else None
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never half."""
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as handle:
+        try:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException:
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, path)
+    _fsync_directory(path.parent)
+
+
+def _copy_kernels(directory: Path, sources: list[Path]) -> list[Path]:
+    """Copy each source into `directory` atomically; files left from an earlier attempt that
+    are not among them are removed. Returns the copies, in the order given."""
+    directory.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for source in sources:
+        target = directory / source.name
+        try:
+            _copy_atomic(source, target)
+        except OSError as err:
+            raise BootEntryError(f"cannot copy {source} to {target}: {err.strerror}") from None
+        copies.append(target)
+    for stale in set(directory.iterdir()) - set(copies):
+        stale.unlink()
+    _fsync_directory(directory)
+    return copies
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    temporary = target.with_name(f".{target.name}.tmp")
+    with open(source, "rb") as reader, open(temporary, "wb") as writer:
+        shutil.copyfileobj(reader, writer, 1024 * 1024)
+        writer.flush()
+        os.fsync(writer.fileno())
+    os.replace(temporary, target)
+
+
+def _esp_path(esp: Path, path: Path) -> str:
+    """How systemd-boot names a file on the ESP: absolute from the ESP's root, with `/`."""
+    return "/" + path.relative_to(esp).as_posix()
+
+
+def _options_of(entry: Path) -> list[str]:
+    try:
+        text = entry.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise BootEntryError(f"{entry}: cannot read: {err}") from None
+    pairs = map(_key_value, text.splitlines())
+    return [word for key, value in pairs if key == "options" for word in value.split()]
+
+
+def _entry_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if _ENTRY_FILE.match(p.name))
+
+
+def _entry_id(file_name: str) -> int | None:
+    match = _ENTRY_FILE.match(file_name)
+    return int(match["id"]) if match else None
+
+
+def _key_value(line: str) -> tuple[str, str]:
+    """A loader.conf line as (key, rest of the line), split at the first run of whitespace as
+    systemd-boot does; comments and blank lines give ("", "")."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        return "", ""
+    key, *value = stripped.split(maxsplit=1)
+    return key, value[0] if value else ""
+
+
+def _check_single_words(**values: str) -> None:
+    for name, value in values.items():
+        if not value or any(c.isspace() for c in value):
+            raise BootEntryError(f"boot entry {name} {value!r}: must be one word, not empty")
+
+
+def _check_single_lines(**values: str) -> None:
+    for name, value in values.items():
+        if "\n" in value or "\r" in value:
+            raise BootEntryError(f"boot entry {name} {value!r}: must be a single line")
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

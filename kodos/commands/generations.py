@@ -1,0 +1,190 @@
+"""`kodos generations list|diff|delete|gc`: the machine's history, shown and pruned.
+
+Every command runs in a private mount namespace, so the Btrfs top level it mounts vanishes with
+the process however it ends. Deleting asks first: on a terminal the user types `yes`; without
+one, `--yes` is required.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kodos.generationdiff import GenerationDiff, PackageChangeKind
+from kodos.generations import (
+    GenerationsError,
+    GenerationView,
+    Machine,
+    delete,
+    diff,
+    gc,
+    list_generations,
+    locked_top_level,
+    open_machine,
+    top_level,
+)
+
+_SYMBOL = {
+    PackageChangeKind.ADDED: "+",
+    PackageChangeKind.REMOVED: "-",
+    PackageChangeKind.UPGRADED: "↑",
+    PackageChangeKind.DOWNGRADED: "↓",
+    PackageChangeKind.REBUILT: "~",
+}
+_HEADERS = ("GEN", "CREATED", "STATUS", "PACKAGES", "KERNEL", "")
+_RIGHT_ALIGNED = {0, 3}  # the numbers
+
+
+def run_list(root: Path, json_output: bool) -> int:
+    with _reading(root) as (machine, top):
+        views = list_generations(machine, top)
+    if json_output:
+        print(json.dumps([v.model_dump(mode="json") for v in views], indent=2))
+    else:
+        print(render_table(views), end="")
+    return 0
+
+
+def run_diff(root: Path, a: int, b: int, json_output: bool) -> int:
+    with _reading(root) as (machine, top):
+        changes = diff(machine, top, a, b)
+    print(changes.model_dump_json(indent=2) if json_output else render_diff(changes))
+    return 0
+
+
+def run_delete(root: Path, gen_id: int, assume_yes: bool, lock_timeout: float) -> int:
+    def confirm(view: GenerationView) -> bool:
+        question = f"{render_table([view])}Delete generation {gen_id}?"
+        return ask(question, assume_yes, "generations delete")
+
+    with changing(root, lock_timeout) as (machine, top):
+        deleted = delete(machine, top, gen_id, confirm=confirm)
+    if not deleted:
+        raise GenerationsError("nothing deleted: not confirmed")
+    print(f"Deleted generation {gen_id}.")
+    return 0
+
+
+def run_gc(root: Path, keep: int, assume_yes: bool, lock_timeout: float) -> int:
+    def confirm(views: list[GenerationView]) -> bool:
+        question = f"{render_table(views)}Delete these {len(views)} generations?"
+        return ask(question, assume_yes, "generations gc")
+
+    with changing(root, lock_timeout) as (machine, top):
+        deleted = gc(machine, top, keep, confirm=confirm)
+    if deleted:
+        print(f"Deleted generation{'s' if len(deleted) > 1 else ''} {_ids(deleted)}.")
+    else:
+        print("Nothing to delete.")
+    return 0
+
+
+def ask(question: str, assume_yes: bool, command: str) -> bool:
+    """True when the user agrees: `--yes`, or `yes` typed on a terminal after `question`."""
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        raise GenerationsError(f"kodos {command} asks for confirmation: run again with --yes")
+    return input(f"{question} Only 'yes' is accepted: ").strip() == "yes"
+
+
+def render_table(views: list[GenerationView]) -> str:
+    """A fixed-width table, one generation a line, oldest first."""
+    rows = [_HEADERS, *(_row(v) for v in views)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
+    lines = [
+        "  ".join(
+            cell.rjust(width) if i in _RIGHT_ALIGNED else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _row(view: GenerationView) -> tuple[str, ...]:
+    marks = [m for m, on in (("running", view.running), ("default", view.default)) if on]
+    return (
+        str(view.id),
+        view.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+        str(view.status),
+        str(view.packages),
+        view.kernel or "-",
+        ", ".join(marks),
+    )
+
+
+def render_diff(changes: GenerationDiff) -> str:
+    lines = [f"generation {changes.a} → {changes.b}"]
+    if changes.packages:
+        lines.append(f"packages: {_counts(c.change for c in changes.packages)}")
+        lines += [
+            f"  {_SYMBOL[c.change]} {c.name} {_versions(c.before, c.after)}"
+            for c in changes.packages
+        ]
+    lines += _managed_lines(changes)
+    if changes.kernel is not None:
+        lines.append(f"kernel: {changes.kernel[0] or '-'} → {changes.kernel[1] or '-'}")
+    if changes.config_changed:
+        lines.append("configuration: changed")
+    if len(lines) == 1:
+        lines.append("no differences")
+    return "\n".join(lines)
+
+
+def _managed_lines(changes: GenerationDiff) -> list[str]:
+    groups = [("added", "+"), ("removed", "-"), ("changed", "~")]
+    listed = [(name, symbol, getattr(changes.managed, name)) for name, symbol in groups]
+    counts = [f"{len(addresses)} {name}" for name, _, addresses in listed if addresses]
+    if not counts:
+        return []
+    lines = [f"managed: {', '.join(counts)}"]
+    for _, symbol, addresses in listed:
+        lines += [f"  {symbol} {address}" for address in addresses]
+    return lines
+
+
+def _versions(before: str | None, after: str | None) -> str:
+    if before is None or after is None:
+        return before or after or ""
+    return f"{before} → {after}"
+
+
+def _counts(kinds: Iterable[PackageChangeKind]) -> str:
+    listed = list(kinds)
+    return ", ".join(f"{listed.count(k)} {k}" for k in PackageChangeKind if k in listed)
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(map(str, ids))
+
+
+def command_line() -> str:
+    """This process's command as the lock file records it."""
+    return shlex.join(["kodos", *sys.argv[1:]])
+
+
+@contextmanager
+def _reading(root: Path) -> Iterator[tuple[Machine, Path]]:
+    machine = _open(root)
+    with top_level(machine) as top:
+        yield machine, top
+
+
+@contextmanager
+def changing(root: Path, lock_timeout: float) -> Iterator[tuple[Machine, Path]]:
+    """The machine at `root`, locked, with its top level mounted, for the body."""
+    machine = _open(root)
+    with locked_top_level(machine, timeout=lock_timeout, command=command_line()) as top:
+        yield machine, top
+
+
+def _open(root: Path) -> Machine:
+    from kodos.mountns import enter_private_mount_namespace
+
+    enter_private_mount_namespace()
+    return open_machine(root)
