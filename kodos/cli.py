@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from kodos.config import DEFAULT_CONFIG_DIR
+from kodos.lock import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 
 app = typer.Typer(
     name="kodos",
@@ -93,6 +94,37 @@ def plan(
     raise typer.Exit(run_plan(options, json_output, out, detailed_exitcode))
 
 
+@app.command("apply")
+def apply_command(
+    plan_file: Annotated[
+        Path | None, typer.Argument(metavar="[PLAN]", help="A plan saved with `plan --out`.")
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option("-c", "--config", help="Configuration (default /etc/kodos).")
+    ] = None,
+    root: RootOption = Path("/"),
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for the lock.")] = 60.0,
+    keep_failed: Annotated[
+        bool, typer.Option(help="Keep a failed generation's snapshot, marked failed.")
+    ] = False,
+    sync_dir: Annotated[
+        Path | None, typer.Option(help="Directory holding core.db and extra.db to check names.")
+    ] = None,
+    refresh: Annotated[
+        bool, typer.Option(help="Download the sync databases from the configured mirror.")
+    ] = False,
+) -> None:
+    """Build a new generation with the configuration's changes; it boots next."""
+    from kodos.apply.transaction import ApplyOptions
+    from kodos.commands.apply import config_of_saved_plan, run_apply
+
+    if config is None:
+        config = config_of_saved_plan(plan_file) if plan_file else DEFAULT_CONFIG_DIR
+    options = ApplyOptions(config, root, plan_file, lock_timeout, keep_failed, sync_dir, refresh)
+    raise typer.Exit(run_apply(options, yes))
+
+
 @app.command()
 def show(
     plan_file: Annotated[Path, typer.Argument(metavar="FILE", help="A plan saved with --out.")],
@@ -117,6 +149,84 @@ def facts_command(
     from kodos.commands.facts import run_facts
 
     raise typer.Exit(run_facts(root, config, out))
+
+
+generations_app = typer.Typer(
+    name="generations",
+    help="The machine's generations: list, diff, delete, gc.",
+    no_args_is_help=True,
+)
+app.add_typer(generations_app)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+GenerationArgument = Annotated[int, typer.Argument(metavar="N", min=0, help="A generation.")]
+LockTimeoutOption = Annotated[
+    float, typer.Option(min=0, help="Seconds to wait for another kodos to finish.")
+]
+
+
+@generations_app.command("list")
+def generations_list(root: RootOption = Path("/"), json_output: JsonOption = False) -> None:
+    """List every generation, marking the running one and the one that boots by default."""
+    from kodos.commands.generations import run_list
+
+    raise typer.Exit(run_list(root, json_output))
+
+
+@generations_app.command("diff")
+def generations_diff(
+    a: Annotated[int, typer.Argument(metavar="A", min=0, help="The generation before.")],
+    b: Annotated[int, typer.Argument(metavar="B", min=0, help="The generation after.")],
+    root: RootOption = Path("/"),
+    json_output: JsonOption = False,
+) -> None:
+    """Show what changed from generation A to generation B: packages, managed resources."""
+    from kodos.commands.generations import run_diff
+
+    raise typer.Exit(run_diff(root, a, b, json_output))
+
+
+@generations_app.command("delete")
+def generations_delete(
+    generation: GenerationArgument,
+    root: RootOption = Path("/"),
+    yes: YesOption = False,
+    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Delete generation N (never the running one or the one that boots by default)."""
+    from kodos.commands.generations import run_delete
+
+    raise typer.Exit(run_delete(root, generation, yes, lock_timeout))
+
+
+@generations_app.command("gc")
+def generations_gc(
+    keep: Annotated[int, typer.Option(min=0, help="How many of the newest ready ones to keep.")],
+    root: RootOption = Path("/"),
+    yes: YesOption = False,
+    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Delete all but the newest K ready generations (and the running and default ones)."""
+    from kodos.commands.generations import run_gc
+
+    raise typer.Exit(run_gc(root, keep, yes, lock_timeout))
+
+
+@app.command("rollback")
+def rollback_command(
+    generation: Annotated[
+        int | None,
+        typer.Argument(metavar="N", min=0, help="Default: the one before the default one."),
+    ] = None,
+    root: RootOption = Path("/"),
+    json_output: JsonOption = False,
+    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Make generation N boot by default (nothing is copied); reboot to run it."""
+    from kodos.commands.rollback import run_rollback
+
+    raise typer.Exit(run_rollback(root, generation, json_output, lock_timeout))
 
 
 def main() -> None:

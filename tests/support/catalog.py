@@ -78,6 +78,19 @@ def _shells_scriptlet(*shells: str) -> str:
     return f"post_install() {{\n{lines}\n}}\n"
 
 
+def _kernel_scriptlet(modules_dir: str, pkgbase: str) -> str:
+    """What mkinitcpio's pacman hook does on Arch, in miniature: the kernel and an initramfs
+    land in /boot, where a generation's boot entry takes them from."""
+    return (
+        "post_install() {\n"
+        "  mkdir -p /boot\n"
+        f"  cp /{modules_dir}/vmlinuz /boot/vmlinuz-{pkgbase}\n"
+        f"  echo 'fake initramfs' > /boot/initramfs-{pkgbase}.img\n"
+        "}\n"
+        "post_upgrade() {\n  post_install\n}\n"
+    )
+
+
 def busybox_binary() -> bytes:
     """The host's static busybox (Debian: busybox-static); a dynamic one cannot run in a
     root without a C library."""
@@ -147,11 +160,13 @@ def _core() -> list[Pkg]:
             "6.12.1.arch1-1",
             files={f"{linux}/vmlinuz": b"fake kernel", f"{linux}/pkgbase": "linux\n"},
             size_bytes=140_000,
+            install=_kernel_scriptlet(linux, "linux"),
         ),
         Pkg(
             "linux-lts",
             "6.6.63-1",
             files={f"{lts}/vmlinuz": b"fake kernel", f"{lts}/pkgbase": "linux-lts\n"},
+            install=_kernel_scriptlet(lts, "linux-lts"),
         ),
         Pkg("linux-firmware", "20241111.b5885ec5-1", files={"usr/lib/firmware/README": "fake\n"}),
         Pkg("systemd", "256.8-1", files={boot_efi: b"MZ fake", **_bin("systemctl")}),

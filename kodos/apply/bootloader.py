@@ -1,0 +1,179 @@
+"""bootloader changes on the ESP: loader.conf's configured keys, boot entries, EFI programs.
+
+The ESP is shared by every generation, so these changes are not undone by discarding a
+generation: `execute` runs them last, after everything inside the target has succeeded (and
+the apply transaction defers them to its commit). Every file is written atomically (temporary
+file, fsync, rename, fsync of the directory), which vfat supports.
+
+* `bootloader.loader[systemd-boot]`: only the keys the configuration sets are rewritten in
+  place; every other line of `loader/loader.conf` — comments, keys set by hand, and `default`,
+  which the apply transaction sets per generation — stays as it is. Deleting the resource
+  removes the keys a configuration can set (`CONFIGURED_KEYS`), nothing else.
+* `bootloader.entry[NAME]`: `loader/entries/NAME.conf` (keeping the name a boot-counting
+  `NAME+3-1.conf` has), with every attribute as a line. An entry's `efi` program is copied
+  from the target's `/boot` — where Arch packages put them, `memtest86+-efi` ships
+  `boot/memtest86+/memtest.efi` — to the same path on the ESP, unless the ESP is that `/boot`.
+  Deleting an entry removes its file; the EFI program stays (it may serve a rollback's entry).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from kodos.apply.work import StepFailed, Work, failing_as
+from kodos.plan.model import Action, Change
+from kodos.providers.bootloader import find_esp
+from kodos.providers.rootfs import resolve_in_root
+from kodos.resources import JsonValue
+
+STEP = "update the boot loader"
+LOADER_CONF = Path("loader/loader.conf")
+ENTRIES = Path("loader/entries")
+# The loader.conf keys kodos.desired.boot can set; `default` belongs to the apply transaction.
+CONFIGURED_KEYS = frozenset({"timeout"})
+# Entry keys in the order bootctl writes them; others follow, sorted.
+ENTRY_KEY_ORDER = ("title", "version", "machine-id", "sort-key", "linux", "initrd", "efi")
+# NAME[+LEFT[-DONE]].conf, as providers/bootloader.py reads entries.
+_ENTRY_FILE = re.compile(r"^(?P<name>.+?)(?:\+\d+(?:-\d+)?)?\.conf$")
+
+
+def locate_esp(target: Path, esp: Path | None) -> Path | None:
+    """The ESP to change: the one given, else the one inside the target as the bootloader
+    provider finds it (`efi/`, `boot/efi/`, `boot/`), else None."""
+    if esp is not None:
+        return esp
+    found = find_esp(target)
+    return Path(found) if found is not None else None
+
+
+def apply(work: Work, changes: Sequence[Change]) -> None:
+    esp = work.esp
+    assert esp is not None, "preflight found the ESP"
+    for change in changes:
+        with failing_as(STEP, [change]):
+            if change.kind == "loader":
+                _loader(work, esp, change)
+            elif change.action == Action.DELETE:
+                _remove_entry(esp, change.name)
+            else:
+                _entry(work, esp, change)
+
+
+def _loader(work: Work, esp: Path, change: Change) -> None:
+    if change.action == Action.DELETE:
+        settings: dict[str, str] = {}
+        removed = CONFIGURED_KEYS
+    else:
+        settings = {key: str(value) for key, value in work.changed_values(change).items()}
+        removed = frozenset()
+    path = esp / LOADER_CONF
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    text = "".join(f"{line}\n" for line in rewrite_keys(lines, settings, removed))
+    write_atomic(path, text.encode("utf-8"))
+
+
+def rewrite_keys(
+    lines: Sequence[str], settings: Mapping[str, str], removed: frozenset[str]
+) -> list[str]:
+    """`lines` of a `key value` file with each key of `settings` set (in place of its first
+    line; later lines of that key are dropped, since the last one would count) and the
+    `removed` keys gone. Everything else is kept as it is."""
+    kept: list[str] = []
+    placed: set[str] = set()
+    for line in lines:
+        key = _key_of(line)
+        if key is not None and key in settings:
+            if key not in placed:
+                kept.append(f"{key} {settings[key]}")
+                placed.add(key)
+        elif key not in removed:
+            kept.append(line)
+    kept += [f"{key} {value}" for key, value in settings.items() if key not in placed]
+    return kept
+
+
+def _key_of(line: str) -> str | None:
+    words = line.split(maxsplit=1)
+    return words[0] if words and not words[0].startswith("#") else None
+
+
+def _entry(work: Work, esp: Path, change: Change) -> None:
+    values = work.wanted(change)
+    if "efi" in values:
+        _copy_efi_program(work.target, esp, str(values["efi"]), change)
+    files = _entry_files(esp, change.name)
+    path = files[0] if files else esp / ENTRIES / f"{change.name}.conf"
+    write_atomic(path, render_entry(values).encode("utf-8"))
+
+
+def render_entry(values: Mapping[str, JsonValue]) -> str:
+    """An entry file: one line a key (one per item for `initrd`), known keys first."""
+    known = [key for key in ENTRY_KEY_ORDER if key in values]
+    ordered = known + sorted(key for key in values if key not in known)
+    lines = []
+    for key in ordered:
+        value = values[key]
+        items = value if isinstance(value, list) else [value]
+        lines += [f"{key} {item}" for item in items]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _remove_entry(esp: Path, name: str) -> None:
+    for path in _entry_files(esp, name):
+        path.unlink()
+        _fsync_directory(path.parent)
+
+
+def _entry_files(esp: Path, name: str) -> list[Path]:
+    directory = esp / ENTRIES
+    if not directory.is_dir():
+        return []
+    return sorted(
+        path
+        for path in directory.iterdir()
+        if (match := _ENTRY_FILE.match(path.name)) and match["name"] == name
+    )
+
+
+def _copy_efi_program(target: Path, esp: Path, efi: str, change: Change) -> None:
+    """Copy `/boot/EFI` of the target to `EFI` on the ESP, unless it is there already."""
+    source = Path(resolve_in_root(target, "/boot" + efi))
+    destination = esp / efi.lstrip("/")
+    if not source.is_file():
+        if destination.is_file():
+            return  # put on the ESP some other way: nothing to copy
+        reason = f"{efi}: the EFI program is neither in the target's /boot nor on the ESP"
+        raise StepFailed(STEP, [change.address], reason)
+    if destination.is_file() and (
+        os.path.samefile(source, destination) or filecmp.cmp(source, destination, shallow=False)
+    ):
+        return
+    write_atomic(destination, source.read_bytes())  # EFI programs are a few MB at most
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".kodos-", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,271 @@
+"""The apply transaction: build a new generation from the default one, or build nothing.
+
+The order of its steps is what makes it safe (docs/generations.md): nothing outside the new
+snapshot changes until the snapshot is verified, and the commit writes the record, the boot
+entry, the index and the two defaults in an order where a crash at any point leaves a machine
+whose running generation, boot default and records are consistent. Every mount happens in a
+private mount namespace, so even kill -9 leaves nothing mounted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kodos.errors import KodosError
+from kodos.generations import Machine
+from kodos.jsonfile import read_model, write_json
+from kodos.lock import DEFAULT_TIMEOUT
+from kodos.plan.build import PlanOptions, PlanResult, make_plan
+from kodos.plan.model import Change, Plan
+from kodos.resources import SENSITIVE_PLACEHOLDER, ResourceSet
+from kodos.runner import run
+from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
+from kodos.state.index import (
+    GenerationEntry,
+    Index,
+    entry_of_record,
+    generation_subvolume,
+    write_index,
+)
+
+Step = Callable[[str], None]
+
+
+class ApplyError(KodosError):
+    """The apply stopped; the running generation and the boot default are unchanged."""
+
+
+class StalePlan(KodosError):
+    """A saved plan no longer matches the machine or the configuration."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    config: str
+    root: Path
+    plan_file: Path | None = None
+    lock_timeout: float = DEFAULT_TIMEOUT
+    keep_failed: bool = False
+    sync_dir: Path | None = None
+    refresh: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    plan: Plan
+    generation: int | None  # None: nothing to do, nothing built
+    notes: tuple[str, ...] = ()
+
+
+def apply(options: ApplyOptions, *, confirm: Callable[[Plan], bool], on_step: Step) -> ApplyResult:
+    from kodos.generations import locked_top_level, open_machine
+    from kodos.mountns import enter_private_mount_namespace
+
+    enter_private_mount_namespace()
+    machine = open_machine(options.root)
+    command = " ".join(["kodos", *sys.argv[1:]])
+    with locked_top_level(machine, timeout=options.lock_timeout, command=command) as top:
+        checkpoint("lock", on_step)
+        return _apply_locked(options, machine, top, confirm, on_step)
+
+
+def checkpoint(step: str, on_step: Step) -> None:
+    """Report a step; tests inject failures and pauses here (KODOS_TEST_FAIL_AT /
+    KODOS_TEST_PAUSE_AT name a step) to prove each one leaves the machine consistent."""
+    on_step(step)
+    if os.environ.get("KODOS_TEST_FAIL_AT") == step:
+        raise ApplyError(f"injected failure at step {step!r}")
+    if os.environ.get("KODOS_TEST_PAUSE_AT") == step:
+        print(f"kodos: paused at {step}", file=sys.stderr, flush=True)
+        time.sleep(3600)
+
+
+@dataclass(frozen=True, slots=True)
+class _Build:
+    """What the build of one generation works with."""
+
+    options: ApplyOptions
+    machine: Machine
+    top: Path
+    base: GenerationEntry
+    new_id: int
+    result: PlanResult
+
+    @property
+    def subvolume(self) -> str:
+        return generation_subvolume(self.new_id)
+
+    @property
+    def target(self) -> Path:
+        return self.top / self.subvolume
+
+
+def _apply_locked(
+    options: ApplyOptions,
+    machine: Machine,
+    top: Path,
+    confirm: Callable[[Plan], bool],
+    on_step: Step,
+) -> ApplyResult:
+    from kodos.generations import default_generation
+    from kodos.upkeep import adopt_or_read_index, clean_interrupted
+
+    index = adopt_or_read_index(machine, top)
+    index = clean_interrupted(machine, top, index, keep_failed=options.keep_failed)
+    checkpoint("cleanup", on_step)
+    base = default_generation(machine, top, index)
+    with _root_of(machine, top, base.subvolume) as base_root:
+        result = make_plan(_plan_options(options, base_root))
+    _refuse_if_stale(options.plan_file, result.plan)
+    checkpoint("plan", on_step)
+    if result.plan.is_empty:
+        return ApplyResult(result.plan, None)
+    if not confirm(result.plan):
+        raise ApplyError("not applied: the plan was not confirmed")
+    build = _Build(options, machine, top, base, index.next_id(), result)
+    return _build(build, index, on_step)
+
+
+def _build(build: _Build, index: Index, on_step: Step) -> ApplyResult:
+    from kodos.apply.execute import execute
+    from kodos.btrfs import snapshot
+    from kodos.upkeep import discard_generation
+
+    snapshot(build.top, build.base.subvolume, build.subvolume)
+    try:
+        checkpoint("snapshot", on_step)
+        system, boot = _split_bootloader(build.result.plan.changes)
+        notes = execute(system, build.result.desired, build.target, esp=None, on_step=on_step)
+        checkpoint("execute", on_step)
+        verified = _verify(build)
+        checkpoint("verify", on_step)
+        _commit(build, index, verified, boot, on_step)
+    except BaseException:
+        discard_generation(
+            build.machine, build.top, index, build.new_id, keep_failed=build.options.keep_failed
+        )
+        raise
+    return ApplyResult(build.result.plan, build.new_id, tuple(notes))
+
+
+def _split_bootloader(changes: list[Change]) -> tuple[list[Change], list[Change]]:
+    """Boot loader changes touch the shared ESP: they wait for the commit."""
+    system = [c for c in changes if c.provider != "bootloader"]
+    boot = [c for c in changes if c.provider == "bootloader"]
+    return system, boot
+
+
+def _verify(build: _Build) -> PlanResult:
+    """Re-read the new generation and re-plan: it must match the configuration exactly (the
+    boot loader's changes, still to come, aside)."""
+    result = make_plan(_plan_options(build.options, build.target))
+    remaining = [c for c in result.plan.changes if c.provider != "bootloader"]
+    if remaining:
+        listed = ", ".join(f"{c.action} {c.address}" for c in remaining[:5])
+        more = f" and {len(remaining) - 5} more" if len(remaining) > 5 else ""
+        raise ApplyError(f"the new generation does not match the configuration: {listed}{more}")
+    return result
+
+
+def _commit(
+    build: _Build, index: Index, verified: PlanResult, boot: list[Change], on_step: Step
+) -> None:
+    from kodos.apply.execute import execute
+    from kodos.bootentries import find_kernel, kernel_name, set_default_entry
+    from kodos.btrfs import set_default
+    from kodos.upkeep import write_boot_entry
+
+    kernel = kernel_name(find_kernel(build.target))
+    record = _record(build, verified, kernel)
+    write_json(build.target / RECORD_PATH, record.model_dump(mode="json"))
+    checkpoint("record", on_step)
+    write_boot_entry(build.machine, build.new_id, build.target, build.subvolume)
+    if boot:
+        execute(boot, build.result.desired, build.target, esp=build.machine.esp, on_step=on_step)
+    checkpoint("entry", on_step)
+    write_index(build.top, index.with_entry(entry_of_record(record, build.subvolume)))
+    checkpoint("index", on_step)
+    set_default_entry(build.machine.esp, build.new_id)
+    checkpoint("loader-default", on_step)
+    set_default(build.top, build.subvolume)
+    checkpoint("btrfs-default", on_step)
+
+
+def _record(build: _Build, verified: PlanResult, kernel: str | None) -> GenerationRecord:
+    installed = verified.machine.resources
+    packages = {
+        r.name: str(r.attributes.get("version", ""))
+        for r in installed.values()
+        if r.provider == "pacman" and r.kind == "package"
+    }
+    return GenerationRecord(
+        id=build.new_id,
+        parent=build.base.id,
+        created=datetime.now(UTC),
+        status=Status.READY,
+        config_digest=build.result.plan.config.digest,
+        managed=sorted(build.result.desired),
+        packages=packages,
+        kernel=kernel,
+        desired=_redacted(build.result.desired),
+    )
+
+
+def _redacted(desired: ResourceSet) -> dict[str, dict[str, Any]]:
+    return {
+        address: {
+            key: SENSITIVE_PLACEHOLDER if key in resource.sensitive else value
+            for key, value in resource.attributes.items()
+        }
+        for address, resource in desired.items()
+    }
+
+
+@contextmanager
+def _root_of(machine: Machine, top: Path, subvolume: str) -> Iterator[Path]:
+    """The root to plan against for `subvolume`. The running root is the machine itself; any
+    other generation is read from the top level, with the ESP bound in at the same place so
+    the boot loader reads as it does from the running root (private namespace: the host never
+    sees that mount)."""
+    if subvolume == machine.running_subvolume:
+        yield machine.root
+        return
+    root = top / subvolume
+    mount_point = root / machine.esp.relative_to(machine.root)
+    mount_point.mkdir(parents=True, exist_ok=True)
+    run(["mount", "--bind", str(machine.esp), str(mount_point)])
+    try:
+        yield root
+    finally:
+        run(["umount", str(mount_point)])
+
+
+def _plan_options(options: ApplyOptions, root: Path) -> PlanOptions:
+    return PlanOptions(options.config, root, None, options.sync_dir, options.refresh)
+
+
+def _refuse_if_stale(plan_file: Path | None, fresh: Plan) -> None:
+    """A saved plan applies only to the machine and configuration it was made from."""
+    if plan_file is None:
+        return
+    saved = read_model(plan_file, Plan)
+    moved = []
+    if saved.base.generation != fresh.base.generation:
+        moved.append(
+            f"the default generation is {fresh.base.generation}, "
+            f"the plan was made against {saved.base.generation}"
+        )
+    elif saved.base.state_digest != fresh.base.state_digest:
+        moved.append("the machine changed since the plan was made")
+    if saved.config.digest != fresh.config.digest:
+        moved.append(f"{fresh.config.path} (or a file it requires) changed")
+    if moved:
+        raise StalePlan(f"{plan_file} is stale: {'; '.join(moved)}; make a new plan")
