@@ -143,7 +143,8 @@ def _build(build: _Build, index: Index, on_step: Step) -> ApplyResult:
     try:
         checkpoint("snapshot", on_step)
         system, boot = _split_bootloader(build.result.plan.changes)
-        notes = execute(system, build.result.desired, build.target, esp=None, on_step=on_step)
+        with _shared_home(build):
+            notes = execute(system, build.result.desired, build.target, esp=None, on_step=on_step)
         checkpoint("execute", on_step)
         verified = _verify(build)
         checkpoint("verify", on_step)
@@ -154,6 +155,24 @@ def _build(build: _Build, index: Index, on_step: Step) -> ApplyResult:
         )
         raise
     return ApplyResult(build.result.plan, build.new_id, tuple(notes))
+
+
+@contextmanager
+def _shared_home(build: _Build) -> Iterator[None]:
+    """/home is usually its own subvolume (@home), shared by every generation: bind it into the
+    snapshot while changes are applied, so a new user's home lands where it will be at boot,
+    not hidden under the mount inside the generation."""
+    home = build.machine.root / "home"
+    if not os.path.ismount(home):
+        yield
+        return
+    mount_point = build.target / "home"
+    mount_point.mkdir(exist_ok=True)
+    run(["mount", "--bind", str(home), str(mount_point)])
+    try:
+        yield
+    finally:
+        run(["umount", str(mount_point)])
 
 
 def _split_bootloader(changes: list[Change]) -> tuple[list[Change], list[Change]]:
@@ -185,6 +204,7 @@ def _commit(
 
     kernel = kernel_name(find_kernel(build.target))
     record = _record(build, verified, kernel)
+    (build.target / RECORD_PATH).parent.mkdir(parents=True, exist_ok=True)
     write_json(build.target / RECORD_PATH, record.model_dump(mode="json"))
     checkpoint("record", on_step)
     write_boot_entry(build.machine, build.new_id, build.target, build.subvolume)

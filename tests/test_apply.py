@@ -1,0 +1,253 @@
+"""`kodos apply` on a real Btrfs machine (a loop image): adoption, new generations, the commit
+order, failures at every step and kill -9 at several points, saved plans, rollback and gc."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from kodos.btrfs import get_default, list_subvolumes, top_level
+from tests.support.btrfs import BtrfsMachine, mounts_under
+
+REPO = Path(__file__).resolve().parents[1]
+
+FIRST = """
+return {
+    boot = { kernel = { package = "linux" } },
+    network = { hostname = "first" },
+    packages = { "htop" },
+    services = { openssh = { enable = true, service_name = "sshd" } },
+    users = { alice = { name = "Alice", shell = "/bin/sh" } },
+}
+"""
+SECOND = FIRST.replace('"htop"', '"htop", "git"').replace('"first"', '"second"')
+STEPS = ["snapshot", "execute", "verify", "record", "entry", "index"]
+
+
+def kodos(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kodos", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+
+
+def kodos_mounts() -> list[Path]:
+    return [m for m in mounts_under(Path(tempfile.gettempdir())) if m.name.startswith("kodos-")]
+
+
+def write_config(tmp_path: Path, text: str, name: str = "config") -> Path:
+    directory = tmp_path / name
+    directory.mkdir(exist_ok=True)
+    (directory / "configuration.lua").write_text(text)
+    return directory
+
+
+def apply(
+    machine: BtrfsMachine, config: Path, *extra: str, **kw: object
+) -> subprocess.CompletedProcess[str]:
+    return kodos("apply", "-c", config, "--root", machine.root, "--yes", *extra, **kw)  # type: ignore[arg-type]
+
+
+def generations(machine: BtrfsMachine) -> list[dict[str, object]]:
+    done = kodos("generations", "list", "--root", machine.root, "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def state(machine: BtrfsMachine) -> dict[str, object]:
+    """Everything a failed apply must leave as it was."""
+    assert machine.esp is not None
+    with top_level(machine.fs) as top:
+        index = (
+            (top / "kodos/index.json").read_text() if (top / "kodos/index.json").exists() else None
+        )
+        return {
+            "subvolumes": list_subvolumes(top),
+            "btrfs_default": get_default(top),
+            "index": index,
+            "loader": (machine.esp / "loader/loader.conf").read_text(),
+            "entries": sorted(p.name for p in (machine.esp / "loader/entries").glob("*")),
+            "hostname": (machine.root / "etc/hostname").read_text()
+            if (machine.root / "etc/hostname").exists()
+            else None,
+        }
+
+
+def test_first_apply_adopts_the_root_and_builds_generation_1(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, FIRST)
+    done = apply(btrfs_machine, config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("Built generation 1; it boots next.")
+    listed = generations(btrfs_machine)
+    assert [(g["id"], g["status"], g["default"], g["running"]) for g in listed] == [
+        (0, "ready", False, True),
+        (1, "ready", True, False),
+    ]
+    assert btrfs_machine.esp is not None
+    assert "default kodos-1.conf" in (btrfs_machine.esp / "loader/loader.conf").read_text()
+    entry = (btrfs_machine.esp / "loader/entries/kodos-1.conf").read_text()
+    assert "rootflags=subvol=kodos/generations/1" in entry
+    with top_level(btrfs_machine.fs) as top:
+        assert get_default(top) == "kodos/generations/1"
+        record = json.loads((top / "kodos/generations/1/var/lib/kodos/generation.json").read_text())
+        assert (top / "kodos/generations/1/etc/hostname").read_text() == "first\n"
+    assert record["parent"] == 0
+    assert "pacman.package[htop]" in record["managed"]
+    # the running root is untouched; alice's home is on the shared @home, where it is at boot
+    assert not (btrfs_machine.root / "etc/hostname").exists()
+    assert (btrfs_machine.home / "alice").is_dir()
+    assert kodos_mounts() == []
+
+
+def test_a_second_apply_builds_on_the_default_and_rollback_switches_back(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    assert apply(btrfs_machine, write_config(tmp_path, FIRST)).returncode == 0
+    second = write_config(tmp_path, SECOND, "second")
+    done = apply(btrfs_machine, second)
+    assert done.returncode == 0, done.stderr
+    assert "Built generation 2" in done.stdout
+    with top_level(btrfs_machine.fs) as top:
+        record = json.loads((top / "kodos/generations/2/var/lib/kodos/generation.json").read_text())
+    assert record["parent"] == 1
+    assert {"htop", "git"} <= set(record["packages"])
+
+    again = apply(btrfs_machine, second)
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to apply: no generation was built." in again.stdout
+
+    rolled = kodos("rollback", "1", "--root", btrfs_machine.root)
+    assert rolled.returncode == 0, rolled.stderr
+    assert [g["id"] for g in generations(btrfs_machine) if g["default"]] == [1]
+    with top_level(btrfs_machine.fs) as top:
+        assert get_default(top) == "kodos/generations/1"
+    assert kodos("rollback", "2", "--root", btrfs_machine.root).returncode == 0
+
+    gc = kodos("generations", "gc", "--keep", "1", "--root", btrfs_machine.root, "--yes")
+    assert gc.returncode == 0, gc.stderr
+    assert [g["id"] for g in generations(btrfs_machine)] == [0, 2]
+    assert btrfs_machine.esp is not None
+    assert not (btrfs_machine.esp / "loader/entries/kodos-1.conf").exists()
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_failure_at_any_step_changes_nothing(
+    btrfs_machine: BtrfsMachine, tmp_path: Path, step: str
+) -> None:
+    assert apply(btrfs_machine, write_config(tmp_path, FIRST)).returncode == 0
+    before = state(btrfs_machine)
+    second = write_config(tmp_path, SECOND, "second")
+    failed = apply(btrfs_machine, second, env={"KODOS_TEST_FAIL_AT": step})
+    assert failed.returncode == 1
+    assert f"injected failure at step '{step}'" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert state(btrfs_machine) == before
+    # and the machine still works: a second apply builds generation 2
+    done = apply(btrfs_machine, second)
+    assert done.returncode == 0, done.stderr
+    assert "Built generation 2" in done.stdout
+
+
+def test_keep_failed_keeps_the_snapshot_marked_failed(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, FIRST)
+    failed = apply(btrfs_machine, config, "--keep-failed", env={"KODOS_TEST_FAIL_AT": "verify"})
+    assert failed.returncode == 1
+    listed = generations(btrfs_machine)
+    assert [(g["id"], g["status"], g["default"]) for g in listed] == [
+        (0, "ready", True),
+        (1, "failed", False),
+    ]
+
+
+@pytest.mark.parametrize("step", ["snapshot", "execute", "record", "index"])
+def test_kill_9_at_any_point_is_cleaned_up_by_the_next_run(
+    btrfs_machine: BtrfsMachine, tmp_path: Path, step: str
+) -> None:
+    assert apply(btrfs_machine, write_config(tmp_path, FIRST)).returncode == 0
+    before = state(btrfs_machine)
+    second = write_config(tmp_path, SECOND, "second")
+    argv = [sys.executable, "-m", "kodos", "apply", "-c", str(second), "--root"]
+    process = subprocess.Popen(
+        [*argv, str(btrfs_machine.root), "--yes"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KODOS_TEST_PAUSE_AT": step},
+    )
+    assert process.stderr is not None
+    deadline = time.monotonic() + 60
+    for line in process.stderr:
+        if f"paused at {step}" in line or time.monotonic() > deadline:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    # the private mount namespace died with it: nothing kodos mounted stays mounted
+    assert kodos_mounts() == []
+    listed = generations(btrfs_machine)
+    assert [g["id"] for g in listed if g["default"]] == [1]
+    if step != "index":
+        assert state(btrfs_machine)["btrfs_default"] == before["btrfs_default"]
+    plan = kodos("plan", "-c", second, "--root", btrfs_machine.root)
+    assert plan.returncode == 0, plan.stderr
+    done = apply(btrfs_machine, second)
+    assert done.returncode == 0, done.stderr
+    assert [g["id"] for g in generations(btrfs_machine) if g["default"]] != [1]
+
+
+def test_a_saved_plan_applies_and_a_stale_one_is_refused(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, FIRST)
+    saved = tmp_path / "plan.json"
+    made = kodos("plan", "-c", config, "--root", btrfs_machine.root, "--out", saved)
+    assert made.returncode == 0, made.stderr
+    assert apply_saved(btrfs_machine, saved).returncode == 0
+    # the default generation moved on: the plan's base is gone
+    stale = apply_saved(btrfs_machine, saved)
+    assert stale.returncode == 1
+    assert f"error: {saved} is stale: the default generation is 1, the plan was made against" in (
+        stale.stderr
+    )
+
+
+def apply_saved(machine: BtrfsMachine, saved: Path) -> subprocess.CompletedProcess[str]:
+    return kodos("apply", saved, "--root", machine.root, "--yes")
+
+
+def test_a_root_not_on_btrfs_is_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path, FIRST)
+    root = tmp_path / "root"
+    root.mkdir()
+    done = kodos("apply", "-c", config, "--root", root, "--yes")
+    assert done.returncode == 1
+    assert "is not on Btrfs" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_apply_without_yes_and_without_a_terminal_refuses(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    done = kodos("apply", "-c", write_config(tmp_path, FIRST), "--root", btrfs_machine.root)
+    assert done.returncode == 1
+    assert "apply asks for confirmation: run again with --yes" in done.stderr
+    assert [g["id"] for g in generations(btrfs_machine)] == [0]
