@@ -251,3 +251,45 @@ def test_apply_without_yes_and_without_a_terminal_refuses(
     assert done.returncode == 1
     assert "apply asks for confirmation: run again with --yes" in done.stderr
     assert [g["id"] for g in generations(btrfs_machine)] == [0]
+
+
+def test_plan_is_made_against_the_generation_that_boots_next(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, FIRST)
+    assert apply(btrfs_machine, config).returncode == 0
+    # no reboot: the running root is still generation 0, but generation 1 boots next
+    done = kodos("plan", "-c", config, "--root", btrfs_machine.root, "--detailed-exitcode")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"against {btrfs_machine.root} (generation 1)" in done.stdout
+    assert "note: planned against generation 1, which boots next (not the running root)" in (
+        done.stdout
+    )
+    assert done.stdout.endswith("No changes. The system matches the configuration.\n")
+
+
+def test_a_second_apply_waits_for_the_lock_and_names_its_holder(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, FIRST)
+    argv = ["apply", "-c", str(config), "--root", str(btrfs_machine.root), "--yes"]
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "kodos", *argv],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KODOS_TEST_PAUSE_AT": "execute"},
+    )
+    assert holder.stderr is not None
+    for line in holder.stderr:
+        if "paused at execute" in line:
+            break
+    try:
+        second = apply(btrfs_machine, config, "--lock-timeout", "1")
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert second.returncode == 1
+    assert f"(pid {holder.pid}" in second.stderr
+    assert "holds the lock for this machine" in second.stderr

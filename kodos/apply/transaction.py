@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kodos.base import generation_root
 from kodos.errors import KodosError
 from kodos.generations import Machine
 from kodos.jsonfile import read_model, write_json
@@ -122,7 +123,7 @@ def _apply_locked(
     index = clean_interrupted(machine, top, index, keep_failed=options.keep_failed)
     checkpoint("cleanup", on_step)
     base = default_generation(machine, top, index)
-    with _root_of(machine, top, base.subvolume) as base_root:
+    with generation_root(machine, top, base.subvolume) as base_root:
         result = make_plan(_plan_options(options, base_root))
     _refuse_if_stale(options.plan_file, result.plan)
     checkpoint("plan", on_step)
@@ -247,25 +248,6 @@ def _redacted(desired: ResourceSet) -> dict[str, dict[str, Any]]:
         }
         for address, resource in desired.items()
     }
-
-
-@contextmanager
-def _root_of(machine: Machine, top: Path, subvolume: str) -> Iterator[Path]:
-    """The root to plan against for `subvolume`. The running root is the machine itself; any
-    other generation is read from the top level, with the ESP bound in at the same place so
-    the boot loader reads as it does from the running root (private namespace: the host never
-    sees that mount)."""
-    if subvolume == machine.running_subvolume:
-        yield machine.root
-        return
-    root = top / subvolume
-    mount_point = root / machine.esp.relative_to(machine.root)
-    mount_point.mkdir(parents=True, exist_ok=True)
-    run(["mount", "--bind", str(machine.esp), str(mount_point)])
-    try:
-        yield root
-    finally:
-        run(["umount", str(mount_point)])
 
 
 def _plan_options(options: ApplyOptions, root: Path) -> PlanOptions:

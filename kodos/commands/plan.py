@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kodos.jsonfile import read_model, write_json
@@ -11,13 +12,25 @@ from kodos.plan.render import render_plan
 
 
 def run_plan(options: PlanOptions, json_output: bool, out: Path | None, detailed: bool) -> int:
-    plan = build_plan(options)
+    plan = _plan_against_the_default_generation(options)
     if out is not None:
         write_json(out, plan.model_dump(mode="json"))
     _print(plan, json_output)
     if detailed and plan.changes:
         return 2
     return 0
+
+
+def _plan_against_the_default_generation(options: PlanOptions) -> Plan:
+    if options.facts is not None or options.root is None:
+        return build_plan(options)
+    from kodos.base import planning_root
+
+    with planning_root(options.root) as (root, note):
+        plan = build_plan(replace(options, root=root, display_root=str(options.root)))
+    if note is None:
+        return plan
+    return plan.model_copy(update={"notes": [*plan.notes, note]})
 
 
 def run_show(plan_file: Path, json_output: bool) -> int:

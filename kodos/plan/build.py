@@ -34,6 +34,9 @@ class PlanOptions:
     sync_dir: Path | None = None
     refresh: bool = False
     cache_dir: Path | None = None
+    display_root: str | None = None
+    """How the plan names the machine when `root` is where it was read from (a generation
+    mounted for the plan), not what the user passed as --root."""
 
     @property
     def live_root(self) -> Path | None:
@@ -75,7 +78,7 @@ def make_plan(options: PlanOptions) -> PlanResult:
     plan = Plan(
         kodos_version=__version__,
         base=Base(
-            root=machine.root,
+            root=options.display_root or machine.root,
             generation=machine.record.id if machine.record else None,
             state_digest=machine.digest(),
         ),

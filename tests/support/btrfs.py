@@ -25,6 +25,7 @@ loop number. A mount that will not go away fails the test instead of being hidde
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ def btrfs_machine(
         loop = _attach(image, size)
         # Callbacks run last-registered first: unmount, then forget partitions, then detach.
         stack.callback(run, ["losetup", "-d", loop])
-        stack.callback(run, ["partx", "-d", loop])
+        stack.callback(_forget_partitions, loop)
         stack.callback(unmount_all, tmp_path, loop)
         fs = _make_filesystem(f"{loop}p2", tmp_path / "top")
         root, home = _mount_root(fs, tmp_path / "machine")
@@ -99,6 +100,19 @@ def _attach(image: Path, size: str) -> str:
         run(["losetup", "-d", loop])
         raise
     return loop
+
+
+def _forget_partitions(loop: str, attempts: int = 10) -> None:
+    """`partx -d`, retried for a moment: a process killed by the test (or a lazy unmount) can
+    hold a partition for a few milliseconds after it is gone."""
+    for attempt in range(attempts):
+        try:
+            run(["partx", "-d", loop])
+            return
+        except CommandFailed:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
 
 
 def _make_filesystem(device: str, top: Path) -> Filesystem:

@@ -1,0 +1,77 @@
+"""The base of a plan: the generation that boots by default, not necessarily the running one.
+
+Two applies without a reboot must build on each other, so `kodos plan` and `kodos apply` both
+plan against the default generation of a machine kodos manages. Reading another generation
+needs its Btrfs top level mounted (root privileges, in a private mount namespace); a plan made
+without them, or for a machine kodos does not manage, is made against `--root` itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kodos.errors import KodosError
+from kodos.generations import Machine
+from kodos.runner import run
+
+
+@contextmanager
+def generation_root(machine: Machine, top: Path, subvolume: str) -> Iterator[Path]:
+    """The root of generation `subvolume` to read. The running root is the machine itself; any
+    other generation is read through the top level, with the ESP bound in at the same place so
+    the boot loader reads as it does from the running root (in the caller's private mount
+    namespace: the host never sees that mount)."""
+    if subvolume == machine.running_subvolume:
+        yield machine.root
+        return
+    root = top / subvolume
+    mount_point = root / machine.esp.relative_to(machine.root)
+    mount_point.mkdir(parents=True, exist_ok=True)
+    run(["mount", "--bind", str(machine.esp), str(mount_point)])
+    try:
+        yield root
+    finally:
+        run(["umount", str(mount_point)])
+
+
+@contextmanager
+def planning_root(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """The root to plan against for `--root root`, and a note when it is not `root` itself."""
+    managed = _managed_machine(root)
+    if managed is None:
+        yield root, None
+        return
+    from kodos.generations import default_generation, top_level
+    from kodos.state.index import read_index
+
+    with top_level(managed) as top:
+        index = read_index(top)
+        if index is None:
+            yield root, None
+            return
+        base = default_generation(managed, top, index)
+        with generation_root(managed, top, base.subvolume) as base_root:
+            note = None
+            if base_root != root:
+                note = (
+                    f"planned against generation {base.id}, which boots next (not the running root)"
+                )
+            yield base_root, note
+
+
+def _managed_machine(root: Path) -> Machine | None:
+    """The machine at `root` when its generations can be read from here, else None."""
+    if os.geteuid() != 0:
+        return None
+    from kodos.generations import open_machine
+    from kodos.mountns import enter_private_mount_namespace
+
+    try:
+        machine = open_machine(root)
+    except KodosError:
+        return None  # not on Btrfs, no ESP…: not a machine kodos keeps generations for
+    enter_private_mount_namespace()
+    return machine
