@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
+
+from rich.console import Console
 
 from kodos.apply.transaction import ApplyOptions, apply
 from kodos.plan.model import Plan
@@ -57,4 +60,11 @@ def _confirm(plan: Plan, assume_yes: bool) -> bool:
 def _progress(step: str) -> None:
     label = STEP_LABELS.get(step)
     if label is not None:
-        print(f"  ✓ {label}", file=sys.stderr, flush=True)
+        _console().print(f"  [green]✓[/green] {label}", highlight=False)
+
+
+@cache
+def _console() -> Console:
+    # stderr, so stdout keeps only the plan and the result; rich drops the colour when
+    # stderr is not a terminal (CI logs, tests).
+    return Console(stderr=True)
