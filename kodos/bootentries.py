@@ -20,11 +20,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from kodos.atomic import fsync_directory, write_text_atomic
 from kodos.errors import KodosError
 from kodos.providers import ReadError
 from kodos.providers.rootfs import resolve_in_root
@@ -169,11 +169,11 @@ def remove_generation_entry(esp: Path, gen_id: int) -> None:
     for path in _entry_files(entries):
         if _entry_id(path.name) == gen_id:
             path.unlink()
-            _fsync_directory(entries)
+            fsync_directory(entries)
     kernels = esp / KERNELS_DIR / str(gen_id)
     if kernels.exists():
         shutil.rmtree(kernels)
-        _fsync_directory(kernels.parent)
+        fsync_directory(kernels.parent)
 
 
 def entry_ids(esp: Path) -> list[int]:
@@ -232,22 +232,6 @@ def default_entry_id(esp: Path) -> int | None:
     return int(match["id"]) if match else None
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never half."""
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as handle:
-        try:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        except BaseException:
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, path)
-    _fsync_directory(path.parent)
-
-
 def _copy_kernels(directory: Path, sources: list[Path]) -> list[Path]:
     """Copy each source into `directory` atomically; files left from an earlier attempt that
     are not among them are removed. Returns the copies, in the order given."""
@@ -262,7 +246,7 @@ def _copy_kernels(directory: Path, sources: list[Path]) -> list[Path]:
         copies.append(target)
     for stale in set(directory.iterdir()) - set(copies):
         stale.unlink()
-    _fsync_directory(directory)
+    fsync_directory(directory)
     return copies
 
 
@@ -320,11 +304,3 @@ def _check_single_lines(**values: str) -> None:
     for name, value in values.items():
         if "\n" in value or "\r" in value:
             raise BootEntryError(f"boot entry {name} {value!r}: must be a single line")
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -61,6 +61,12 @@ def schema() -> None:
     raise typer.Exit(run_schema())
 
 
+SyncDirOption = Annotated[
+    Path | None, typer.Option(help="Directory holding core.db and extra.db to check names.")
+]
+RefreshOption = Annotated[
+    bool, typer.Option(help="Download the sync databases from the configured mirror.")
+]
 RootOption = Annotated[
     Path,
     typer.Option("--root", help="Root directory of the machine to manage.", show_default=True),
@@ -79,12 +85,8 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
     ] = False,
-    sync_dir: Annotated[
-        Path | None, typer.Option(help="Directory holding core.db and extra.db to check names.")
-    ] = None,
-    refresh: Annotated[
-        bool, typer.Option(help="Download the sync databases from the configured mirror.")
-    ] = False,
+    sync_dir: SyncDirOption = None,
+    refresh: RefreshOption = False,
 ) -> None:
     """Show what `kodos apply` would change on the machine at --root."""
     from kodos.commands.plan import run_plan
@@ -108,12 +110,8 @@ def apply_command(
     keep_failed: Annotated[
         bool, typer.Option(help="Keep a failed generation's snapshot, marked failed.")
     ] = False,
-    sync_dir: Annotated[
-        Path | None, typer.Option(help="Directory holding core.db and extra.db to check names.")
-    ] = None,
-    refresh: Annotated[
-        bool, typer.Option(help="Download the sync databases from the configured mirror.")
-    ] = False,
+    sync_dir: SyncDirOption = None,
+    refresh: RefreshOption = False,
 ) -> None:
     """Build a new generation with the configuration's changes; it boots next."""
     from kodos.apply.transaction import ApplyOptions

@@ -8,14 +8,13 @@ rename), so a crash never leaves half a file behind.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from kodos.atomic import write_text_atomic
 from kodos.errors import Problem, ProblemsError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -45,28 +44,7 @@ def read_model(path: Path, model: type[Model]) -> Model:
 
 def write_json(path: Path, data: object) -> None:
     """Write `data` as JSON atomically: readers see the old file or the new one, never half."""
-    text = json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
-    directory = path.parent
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=directory, prefix=f".{path.name}.", delete=False
-    ) as handle:
-        try:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        except BaseException:
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, path)
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _field_problem(path: Path, detail: ErrorDetails) -> Problem:

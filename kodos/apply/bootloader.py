@@ -21,11 +21,11 @@ from __future__ import annotations
 import filecmp
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kodos.apply.work import StepFailed, Work, failing_as
+from kodos.atomic import fsync_directory, write_bytes_atomic
 from kodos.plan.model import Action, Change
 from kodos.providers.bootloader import find_esp
 from kodos.providers.rootfs import resolve_in_root
@@ -74,7 +74,7 @@ def _loader(work: Work, esp: Path, change: Change) -> None:
     path = esp / LOADER_CONF
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     text = "".join(f"{line}\n" for line in rewrite_keys(lines, settings, removed))
-    write_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def rewrite_keys(
@@ -108,7 +108,7 @@ def _entry(work: Work, esp: Path, change: Change) -> None:
         _copy_efi_program(work.target, esp, str(values["efi"]), change)
     files = _entry_files(esp, change.name)
     path = files[0] if files else esp / ENTRIES / f"{change.name}.conf"
-    write_atomic(path, render_entry(values).encode("utf-8"))
+    write_bytes_atomic(path, render_entry(values).encode("utf-8"))
 
 
 def render_entry(values: Mapping[str, JsonValue]) -> str:
@@ -126,7 +126,7 @@ def render_entry(values: Mapping[str, JsonValue]) -> str:
 def _remove_entry(esp: Path, name: str) -> None:
     for path in _entry_files(esp, name):
         path.unlink()
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
 
 
 def _entry_files(esp: Path, name: str) -> list[Path]:
@@ -153,27 +153,4 @@ def _copy_efi_program(target: Path, esp: Path, efi: str, change: Change) -> None
         os.path.samefile(source, destination) or filecmp.cmp(source, destination, shallow=False)
     ):
         return
-    write_atomic(destination, source.read_bytes())  # EFI programs are a few MB at most
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".kodos-", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    write_bytes_atomic(destination, source.read_bytes())  # EFI programs are a few MB at most

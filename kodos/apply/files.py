@@ -24,12 +24,12 @@ from __future__ import annotations
 import glob
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from kodos.apply.packages import CACHE_DIR
 from kodos.apply.work import Work, failing_as
+from kodos.atomic import TEMPORARY_PREFIX, write_bytes_atomic
 from kodos.plan.model import Change
 from kodos.providers.pacman_db import LOCAL_DB, InstalledPackage, read_local_packages
 from kodos.providers.rootfs import inside, resolve_in_root
@@ -37,7 +37,6 @@ from kodos.runner import run
 
 STEP = "write files"
 DELETE_STEP = "delete files"
-TEMPORARY_PREFIX = ".kodos-"
 DIRECTORY_MODE = 0o755
 
 
@@ -98,19 +97,7 @@ def _make_directories(directory: Path) -> None:
 
 
 def _replace_with_file(destination: Path, data: bytes, mode: int) -> None:
-    owner = _owner(destination)
-    descriptor, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=destination.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            os.fchown(stream.fileno(), *owner)
-            os.fchmod(stream.fileno(), mode)  # after chown, which clears setuid bits
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(destination, data, mode=mode, owner=_owner(destination))
 
 
 def _replace_with_symlink(destination: Path, link_target: str) -> None:
