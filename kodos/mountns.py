@@ -20,11 +20,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import tempfile
+from pathlib import Path
 from typing import NoReturn
 
 from kodos.errors import KodosError
 
 CLONE_NEWNS = 0x00020000
+SCRATCH = Path("/run/kodos")
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 
@@ -51,6 +54,21 @@ def enter_private_mount_namespace() -> None:
         _fail("unshare(CLONE_NEWNS)")
     if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
         _fail("making / private (mount --make-rprivate /)")
+    _private_scratch(libc)
+
+
+def _private_scratch(libc: ctypes.CDLL) -> None:
+    """Mount points (a top level, a snapshot) need directories; made in the host's /tmp, a
+    killed run would leave them behind. A tmpfs only this namespace sees, over one fixed
+    directory, takes the temporary files instead: they vanish with the process, however it
+    ends."""
+    try:
+        SCRATCH.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # no /run: temporary directories stay in the default place
+    if libc.mount(b"kodos", str(SCRATCH).encode(), b"tmpfs", 0, b"mode=0700") != 0:
+        _fail(f"mounting a private tmpfs on {SCRATCH}")
+    tempfile.tempdir = str(SCRATCH)
 
 
 def thread_count() -> int:

@@ -47,7 +47,11 @@ def kodos(
 
 
 def kodos_mounts() -> list[Path]:
-    return [m for m in mounts_under(Path(tempfile.gettempdir())) if m.name.startswith("kodos-")]
+    """What a kodos run could leave on the host: mounts of its scratch space (they live in its
+    private namespace) and mount directories in /tmp."""
+    scratch = Path("/run/kodos")
+    leftovers = mounts_under(scratch) if scratch.exists() else []
+    return [*leftovers, *Path(tempfile.gettempdir()).glob("kodos-mount-*")]
 
 
 def write_config(tmp_path: Path, text: str, name: str = "config") -> Path:

@@ -144,9 +144,11 @@ def _build(build: _Build, index: Index, on_step: Step) -> ApplyResult:
     try:
         checkpoint("snapshot", on_step)
         system, boot = _split_bootloader(build.result.plan.changes)
-        with _shared_home(build):
+        with _shared_directories(build):
             notes = execute(system, build.result.desired, build.target, esp=None, on_step=on_step)
         checkpoint("execute", on_step)
+        os.sync()  # the new generation on disk before anything can make it boot
+        checkpoint("sync", on_step)
         verified = _verify(build)
         checkpoint("verify", on_step)
         _commit(build, index, verified, boot, on_step)
@@ -158,22 +160,28 @@ def _build(build: _Build, index: Index, on_step: Step) -> ApplyResult:
     return ApplyResult(build.result.plan, build.new_id, tuple(notes))
 
 
+# Directories that are their own subvolumes on a typical Btrfs Arch (@home, @log, @pkg) and
+# so belong to no generation: while changes are applied they are bound into the snapshot, so a
+# new user's home, pacman's log and its package cache land where they are at boot (and the
+# cache is not copied into every generation).
+SHARED_DIRECTORIES = ("home", "var/log", "var/cache/pacman/pkg")
+
+
 @contextmanager
-def _shared_home(build: _Build) -> Iterator[None]:
-    """/home is usually its own subvolume (@home), shared by every generation: bind it into the
-    snapshot while changes are applied, so a new user's home lands where it will be at boot,
-    not hidden under the mount inside the generation."""
-    home = build.machine.root / "home"
-    if not os.path.ismount(home):
-        yield
-        return
-    mount_point = build.target / "home"
-    mount_point.mkdir(exist_ok=True)
-    run(["mount", "--bind", str(home), str(mount_point)])
+def _shared_directories(build: _Build) -> Iterator[None]:
+    bound: list[Path] = []
     try:
+        for directory in SHARED_DIRECTORIES:
+            source = build.machine.root / directory
+            if os.path.ismount(source):
+                mount_point = build.target / directory
+                mount_point.mkdir(parents=True, exist_ok=True)
+                run(["mount", "--bind", str(source), str(mount_point)])
+                bound.append(mount_point)
         yield
     finally:
-        run(["umount", str(mount_point)])
+        for mount_point in reversed(bound):
+            run(["umount", str(mount_point)])
 
 
 def _split_bootloader(changes: list[Change]) -> tuple[list[Change], list[Change]]:

@@ -18,6 +18,7 @@ STEP_LABELS = {
     "plan": "planned against the default generation",
     "snapshot": "snapshotted the default generation",
     "execute": "applied the changes inside the snapshot",
+    "sync": "wrote the new generation to disk",
     "verify": "verified: the new generation matches the configuration",
     "record": "wrote the generation record",
     "entry": "wrote the boot entry",
