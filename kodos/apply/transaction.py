@@ -259,7 +259,14 @@ def _redacted(desired: ResourceSet) -> dict[str, dict[str, Any]]:
 
 
 def _plan_options(options: ApplyOptions, root: Path) -> PlanOptions:
-    return PlanOptions(options.config, root, None, options.sync_dir, options.refresh)
+    """Plan `root` (a generation read through the top level), naming it as the user did."""
+    return PlanOptions(
+        options.config,
+        root,
+        sync_dir=options.sync_dir,
+        refresh=options.refresh,
+        display_root=str(options.root),
+    )
 
 
 def _refuse_if_stale(plan_file: Path | None, fresh: Plan) -> None:
