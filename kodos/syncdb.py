@@ -37,6 +37,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from kodos.errors import KodosError
@@ -77,13 +78,22 @@ class SyncSource:
         return f"package names checked against {repos} in {self.directory} ({self.origin})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SyncDatabases:
     """What a plan loads from a `SyncSource`: packages, and units when file lists exist."""
 
     source: SyncSource
     index: SyncIndex
-    units: UnitIndex | None
+
+    @cached_property
+    def units(self) -> UnitIndex | None:
+        """The unit index, read on first use: the `.files` lists cost as much as the package
+        databases, and a plan whose units are all on the machine already never needs them.
+        None unless every repository has its list (a partial index would wrongly say nothing
+        ships the units of the missing ones)."""
+        directory, repos = self.source.directory, self.source.repos
+        has_lists = all((directory / f"{repo}.files").exists() for repo in repos)
+        return read_unit_index(directory, repos) if has_lists else None
 
 
 class SyncDatabaseError(KodosError):
@@ -140,12 +150,8 @@ def load_sync_index(source: SyncSource) -> SyncIndex:
 
 
 def load_sync_databases(source: SyncSource) -> SyncDatabases:
-    """Read the packages, and the units when every repository has its `.files` list (a
-    partial unit index would wrongly say nothing ships the units of the missing ones)."""
-    index = load_sync_index(source)
-    has_lists = all((source.directory / f"{repo}.files").exists() for repo in source.repos)
-    units = read_unit_index(source.directory, source.repos) if has_lists else None
-    return SyncDatabases(source=source, index=index, units=units)
+    """Read the packages now, and the units when first asked for."""
+    return SyncDatabases(source=source, index=load_sync_index(source))
 
 
 def _given_sync_dir(sync_dir: Path) -> SyncSource:

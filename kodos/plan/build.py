@@ -171,6 +171,8 @@ def _check_units(
         }
         present = [r.name for r in machine.resources.of_provider("services") if r.kind == kind]
         present += _written_units(resources, user)
+        if wanted.keys() <= set(present):
+            continue  # every unit is on the machine already: no file lists needed
         check = check_units(
             wanted,
             packages,
