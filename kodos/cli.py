@@ -123,6 +123,29 @@ def apply_command(
     raise typer.Exit(run_apply(options, yes))
 
 
+@app.command("install")
+def install_command(
+    config: ConfigOption = DEFAULT_CONFIG_DIR,
+    image: Annotated[
+        Path | None,
+        typer.Option(help="Install onto this image file (sparse, on a loop device) instead."),
+    ] = None,
+    size: Annotated[str | None, typer.Option(help="Size of the --image file, e.g. 8G.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Erase without asking.")] = False,
+    sync_dir: SyncDirOption = None,
+    siglevel: Annotated[
+        str,
+        typer.Option(help="pacman SigLevel for the new system (Never: unsigned mirrors)."),
+    ] = "Required DatabaseOptional",
+) -> None:
+    """Erase the configured disk and install the configuration as generation 1."""
+    from kodos.commands.install import run_install
+    from kodos.install.run import InstallOptions
+
+    options = InstallOptions(config, image, size, sync_dir, siglevel)
+    raise typer.Exit(run_install(options, yes))
+
+
 @app.command()
 def show(
     plan_file: Annotated[Path, typer.Argument(metavar="FILE", help="A plan saved with --out.")],

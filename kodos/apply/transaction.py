@@ -194,8 +194,14 @@ def _split_bootloader(changes: list[Change]) -> tuple[list[Change], list[Change]
 def _verify(build: _Build) -> PlanResult:
     """Re-read the new generation and re-plan: it must match the configuration exactly (the
     boot loader's changes, still to come, aside)."""
-    result = make_plan(_plan_options(build.options, build.target))
-    remaining = [c for c in result.plan.changes if c.provider != "bootloader"]
+    return verify_root(_plan_options(build.options, build.target), pending=("bootloader",))
+
+
+def verify_root(options: PlanOptions, *, pending: tuple[str, ...] = ()) -> PlanResult:
+    """Re-plan the root `options` names: it must match the configuration exactly, except for
+    the changes of the `pending` providers (still to come). Shared with `kodos install`."""
+    result = make_plan(options)
+    remaining = [c for c in result.plan.changes if c.provider not in pending]
     if remaining:
         listed = ", ".join(f"{c.action} {c.address}" for c in remaining[:5])
         more = f" and {len(remaining) - 5} more" if len(remaining) > 5 else ""
@@ -213,8 +219,7 @@ def _commit(
 
     kernel = kernel_name(find_kernel(build.target))
     record = _record(build, verified, kernel)
-    (build.target / RECORD_PATH).parent.mkdir(parents=True, exist_ok=True)
-    write_json(build.target / RECORD_PATH, record.model_dump(mode="json"))
+    write_record(build.target, record)
     checkpoint("record", on_step)
     write_boot_entry(build.machine, build.new_id, build.target, build.subvolume)
     if boot:
@@ -229,6 +234,14 @@ def _commit(
 
 
 def _record(build: _Build, verified: PlanResult, kernel: str | None) -> GenerationRecord:
+    return new_record(build.new_id, build.base.id, build.result, verified, kernel)
+
+
+def new_record(
+    gen_id: int, parent: int | None, planned: PlanResult, verified: PlanResult, kernel: str | None
+) -> GenerationRecord:
+    """The record of generation `gen_id`, built from `planned` and re-read as `verified`.
+    Shared with `kodos install` (whose generation 1 has no parent)."""
     installed = verified.machine.resources
     packages = {
         r.name: str(r.attributes.get("version", ""))
@@ -236,16 +249,22 @@ def _record(build: _Build, verified: PlanResult, kernel: str | None) -> Generati
         if r.provider == "pacman" and r.kind == "package"
     }
     return GenerationRecord(
-        id=build.new_id,
-        parent=build.base.id,
+        id=gen_id,
+        parent=parent,
         created=datetime.now(UTC),
         status=Status.READY,
-        config_digest=build.result.plan.config.digest,
-        managed=sorted(build.result.desired),
+        config_digest=planned.plan.config.digest,
+        managed=sorted(planned.desired),
         packages=packages,
         kernel=kernel,
-        desired=_redacted(build.result.desired),
+        desired=_redacted(planned.desired),
     )
+
+
+def write_record(target: Path, record: GenerationRecord) -> None:
+    """The record inside its generation's root (atomically)."""
+    (target / RECORD_PATH).parent.mkdir(parents=True, exist_ok=True)
+    write_json(target / RECORD_PATH, record.model_dump(mode="json"))
 
 
 def _redacted(desired: ResourceSet) -> dict[str, dict[str, Any]]:

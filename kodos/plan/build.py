@@ -85,7 +85,7 @@ def make_plan(options: PlanOptions) -> PlanResult:
         config=ConfigRef(path=loaded.display_path, digest=loaded.digest),
         changes=changes,
         summary=summarize(changes),
-        notes=[*resolution.notes, *units.notes, *machine.notes],
+        notes=[*resolution.notes, *units.notes, *_disk_notes(loaded), *machine.notes],
     )
     return PlanResult(plan, resources, machine)
 
@@ -199,4 +199,16 @@ def _written_units(resources: ResourceSet, user: bool) -> list[str]:
         if r.kind == "file"
         and r.name.startswith(directory)
         and "/" not in r.name.removeprefix(directory)
+    ]
+
+
+def _disk_notes(loaded: LoadedConfig) -> list[str]:
+    """`devices` is acted on by `kodos install` alone: the plan says what it would lay out, and
+    that plan and apply never partition (nor fail when the device is absent here)."""
+    from kodos.install.checks import layout_of
+
+    return [
+        f"devices.{name}: `kodos install` would lay out {disk.device} as "
+        f"{layout_of(disk).summary()}; plan and apply never partition or format"
+        for name, disk in sorted(loaded.config.devices.items())
     ]

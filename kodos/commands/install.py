@@ -1,0 +1,81 @@
+"""`kodos install`: show what will be erased and what will be created, ask, build, report."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+
+from rich.console import Console
+
+from kodos.install.disk import InstallRefused, Layout, Survey
+from kodos.install.run import InstallOptions, install
+
+STEP_LABELS = {
+    "partition": "partitioned the disk (GPT)",
+    "format": "made the filesystems (vfat ESP, swap, Btrfs)",
+    "subvolumes": "created @home and kodos/generations/1",
+    "base": "installed base",
+    "kernel": "installed the kernel, btrfs-progs and firmware",
+    "fstab": "wrote fstab",
+    "bootloader": "installed systemd-boot",
+    "configure": "applied the configuration",
+    "verify": "verified: generation 1 matches the configuration",
+    "record": "wrote the generation record",
+    "entry": "wrote the boot entry",
+    "index": "wrote the index",
+    "loader-default": "made generation 1 systemd-boot's default",
+    "btrfs-default": "made it the Btrfs default subvolume",
+    "esp": "wrote the ESP",
+}
+
+
+def run_install(options: InstallOptions, assume_yes: bool) -> int:
+    result = install(options, confirm=lambda s, lay: _confirm(s, lay, assume_yes), on_step=_step)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    how = (
+        " (ESP written with mtools: this kernel cannot mount vfat)"
+        if result.esp_written_with_mtools
+        else ""
+    )
+    print(f"Installed generation {result.generation} on {result.device}{how}; it boots next.")
+    return 0
+
+
+def _confirm(found: Survey, layout: Layout, assume_yes: bool) -> bool:
+    out = _console()
+    out.print(
+        f"kodos install will ERASE {found.device} ({_size(found)}). On it now:", highlight=False
+    )
+    for line in found.describe():
+        out.print(f"  {line}", highlight=False)
+    out.print("It will create:", highlight=False)
+    for line in layout.describe(found.device, found.size):
+        out.print(f"  {line}", highlight=False)
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        raise InstallRefused(
+            f"install erases {found.device} and asks first: run again with --yes; "
+            "nothing was written"
+        )
+    answer = input(f"Erase {found.device} and install? Only 'yes' is accepted: ")
+    return answer.strip() == "yes"
+
+
+def _size(found: Survey) -> str:
+    from kodos.install.sizes import human
+
+    return human(found.size)
+
+
+def _step(step: str) -> None:
+    label = STEP_LABELS.get(step)
+    if label is not None:
+        _console().print(f"  [green]✓[/green] {label}", highlight=False)
+
+
+@cache
+def _console() -> Console:
+    # stderr, as apply: stdout keeps only the result.
+    return Console(stderr=True)

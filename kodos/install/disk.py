@@ -1,0 +1,169 @@
+"""The layout `kodos install` gives a disk, and what is on the disk now.
+
+Layout (GPT): an EFI system partition of `ESP_SIZE`, a swap partition when the configuration
+sizes one, and a Btrfs root filling the rest, at least `ROOT_MINIMUM`. What is on the disk now
+is read from the device itself — `sfdisk --json` for the partition table, `blkid -p` for each
+filesystem, the kernel's mount table and /proc/swaps — since there may be no udev (lsblk would
+show no filesystems). Nothing here writes to the device.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from kodos.btrfs import mount_table
+from kodos.errors import KodosError
+from kodos.install.sizes import MIB, human, mib_up
+from kodos.runner import run
+
+ESP_SIZE = 512 * MIB
+ROOT_MINIMUM = 1024 * MIB
+# 1 MiB before the first partition (alignment, the primary GPT) and the backup GPT at the end.
+GPT_OVERHEAD = 2 * MIB
+
+
+class InstallRefused(KodosError):
+    """`kodos install` will not start: nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The partitions `kodos install` creates; `swap` in bytes, 0 for none."""
+
+    swap: int = 0
+
+    @property
+    def minimum(self) -> int:
+        return ESP_SIZE + self.swap + ROOT_MINIMUM + GPT_OVERHEAD
+
+    def sfdisk_script(self) -> str:
+        lines = ["label: gpt", f"size={ESP_SIZE // MIB}MiB, type=uefi, name=esp"]
+        if self.swap:
+            lines.append(f"size={mib_up(self.swap)}MiB, type=swap, name=swap")
+        lines.append("type=linux, name=root")
+        return "\n".join(lines) + "\n"
+
+    def summary(self) -> str:
+        """The layout in one line, without knowing the disk's size (what `kodos plan` shows)."""
+        swap = f", {human(self.swap)} swap" if self.swap else ""
+        return (
+            f"GPT with a {human(ESP_SIZE)} EFI system partition{swap} and a Btrfs root on the "
+            "rest (@home, kodos/generations/1)"
+        )
+
+    def describe(self, device: str, size: int) -> list[str]:
+        """One line a partition, as the confirmation shows the result."""
+        root = size - ESP_SIZE - mib_up(self.swap) * MIB - GPT_OVERHEAD
+        lines = [f"{partition_node(device, 1)}  {human(ESP_SIZE)}  vfat   EFI system partition"]
+        if self.swap:
+            lines.append(f"{partition_node(device, 2)}  {human(self.swap)}  swap")
+        lines.append(
+            f"{self.root_node(device)}  {human(root)}  btrfs  "
+            "root: @home, kodos/generations/1 (generation 1)"
+        )
+        return lines
+
+    def root_node(self, device: str) -> str:
+        return partition_node(device, 3 if self.swap else 2)
+
+    def swap_node(self, device: str) -> str | None:
+        return partition_node(device, 2) if self.swap else None
+
+
+def partition_node(device: str, number: int) -> str:
+    """`/dev/vda1`, but `/dev/loop0p1` and `/dev/nvme0n1p1`: the kernel adds a `p` when the
+    disk's name ends in a digit."""
+    return f"{device}{'p' if device[-1].isdigit() else ''}{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """A partition (or the whole disk) and the filesystem on it, if any."""
+
+    node: str
+    size: int
+    filesystem: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """What is on `device` now."""
+
+    device: str
+    size: int
+    table: str  # "gpt", "dos", or "" for none
+    contents: tuple[Existing, ...]
+
+    def describe(self) -> list[str]:
+        if not self.contents:
+            return ["(no partition table and no filesystem)"]
+        return [
+            f"{c.node}  {human(c.size)}  {c.filesystem or 'no filesystem'}"
+            + (f"  label {c.label}" if c.label else "")
+            for c in self.contents
+        ]
+
+
+def survey(device: str) -> Survey:
+    """What is on `device`; `InstallRefused` when it is not a block device or is in use."""
+    _require_block_device(device)
+    in_use = mounted_partitions(device)
+    if in_use:
+        raise InstallRefused(
+            f"{device} is in use ({', '.join(in_use)}): unmount it first; nothing was written"
+        )
+    size = int(run(["blockdev", "--getsize64", device]).stdout.strip())
+    table, partitions = _partition_table(device)
+    contents = [_probe(node, part_size) for node, part_size in partitions]
+    if not partitions:
+        whole = _probe(device, size)
+        contents = [whole] if whole.filesystem else []
+    return Survey(device, size, table, tuple(contents))
+
+
+def _require_block_device(device: str) -> None:
+    try:
+        mode = os.stat(device).st_mode
+    except FileNotFoundError:
+        raise InstallRefused(f"{device} does not exist; nothing was written") from None
+    if not stat.S_ISBLK(mode):
+        raise InstallRefused(f"{device} is not a block device; nothing was written")
+
+
+def mounted_partitions(device: str) -> list[str]:
+    """The mounts and active swap of `device` or its partitions (`mount point` or `swap`)."""
+    own = re.compile(re.escape(os.path.realpath(device)) + r"(p?[0-9]+)?")
+    found = [
+        f"{m.source} mounted at {m.target}"
+        for m in mount_table()
+        if own.fullmatch(os.path.realpath(m.source) if m.source.startswith("/") else m.source)
+    ]
+    swaps = Path("/proc/swaps").read_text(encoding="utf-8").splitlines()[1:]
+    found += [
+        f"{line.split()[0]} is active swap" for line in swaps if own.fullmatch(line.split()[0])
+    ]
+    return found
+
+
+def _partition_table(device: str) -> tuple[str, list[tuple[str, int]]]:
+    done = run(["sfdisk", "--json", device], check=False)
+    if done.returncode != 0:  # "does not contain a recognized partition table"
+        return "", []
+    table = json.loads(done.stdout)["partitiontable"]
+    sector = int(table.get("sectorsize", 512))
+    return table.get("label", ""), [
+        (p["node"], int(p["size"]) * sector) for p in table.get("partitions", [])
+    ]
+
+
+def _probe(node: str, size: int) -> Existing:
+    # blkid exits 2 when it finds nothing: an empty partition, not an error.
+    done = run(["blkid", "-p", "-o", "export", node], check=False)
+    fields = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+    return Existing(node, size, fields.get("TYPE", ""), fields.get("LABEL", ""))

@@ -1,0 +1,125 @@
+"""`kodos install`: check everything, ask, then build generation 1 step by step.
+
+Every step is reported as it completes (`on_step`); a failure names the step that was running.
+All mounts happen in kodos's private mount namespace and are unmounted in reverse order, the
+loop device of `--image` is detached, and a re-run simply repartitions the disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kodos.apply.transaction import Step, checkpoint
+from kodos.config.load import LoadedConfig, load_config
+from kodos.errors import KodosError
+from kodos.install import checks
+from kodos.install.disk import InstallRefused, Layout, Survey, survey
+from kodos.plan.build import PlanResult
+from kodos.syncdb import DEFAULT_SIG_LEVEL
+
+
+class InstallFailed(KodosError):
+    """A step of the install failed; nothing stays mounted or attached."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstallOptions:
+    config: str
+    image: Path | None = None
+    size: str | None = None
+    sync_dir: Path | None = None
+    sig_level: str = DEFAULT_SIG_LEVEL
+
+
+@dataclass(frozen=True, slots=True)
+class InstallResult:
+    device: str
+    generation: int
+    esp_written_with_mtools: bool
+    notes: tuple[str, ...] = ()
+
+
+Confirm = Callable[[Survey, Layout], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What the checks established: everything the build needs, nothing written yet."""
+
+    options: InstallOptions
+    loaded: LoadedConfig
+    layout: Layout
+    mirror: str
+    packages: list[str]
+
+
+@dataclass
+class Progress:
+    """The step running now, for the error message; `on_step` hears each one completed."""
+
+    on_step: Step
+    current: str = "check"
+    notes: list[str] = field(default_factory=list)
+    planned: PlanResult | None = None  # the configuration's plan, for the record
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.current = name
+        yield
+        checkpoint(name, self.on_step)
+
+
+def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> InstallResult:
+    from kodos.install.image import attached_image
+    from kodos.mountns import enter_private_mount_namespace
+
+    enter_private_mount_namespace()  # first, before anything could start a thread
+    prepared = prepare(options)
+    with ExitStack() as stack:
+        if options.image is not None:
+            size = checks.image_size(options.size)
+            checks.check_fits(size, prepared.layout, str(options.image))
+            device = stack.enter_context(attached_image(options.image, size))
+        else:
+            device = checks.configured_disk(prepared.loaded).device
+        found = survey(device)
+        checks.check_fits(found.size, prepared.layout, device)
+        if not confirm(found, prepared.layout):
+            raise InstallRefused(f"not installed: erasing {device} was not confirmed")
+        return _build(prepared, device, Progress(on_step))
+
+
+def prepare(options: InstallOptions) -> Prepared:
+    """Every check that needs no device: the configuration, its disk, the repositories."""
+    from kodos.install.system import BASE, system_packages
+
+    if options.size is not None and options.image is None:
+        raise InstallRefused("--size goes with --image FILE; nothing was written")
+    loaded = load_config(options.config)
+    layout = checks.layout_of(checks.configured_disk(loaded))
+    mirror = checks.arch_mirror(loaded)
+    source, index = checks.sync_index(mirror, options.sync_dir)
+    kernel = checks.check_kernel(loaded, source, index)
+    checks.check_configuration(options.config, source)
+    packages = [
+        BASE,
+        *system_packages(kernel, (n for repo in index.packages.values() for n in repo)),
+    ]
+    return Prepared(options, loaded, layout, mirror, packages)
+
+
+def _build(prepared: Prepared, device: str, progress: Progress) -> InstallResult:
+    from kodos.install.build import build
+
+    try:
+        staged = build(prepared, device, progress)
+    except (KodosError, OSError, KeyboardInterrupt) as err:
+        reason = str(err) if not isinstance(err, KeyboardInterrupt) else "interrupted"
+        raise InstallFailed(
+            f"install failed at step {progress.current!r}: {reason}. Nothing is left mounted; "
+            "run kodos install again to start over (the disk is repartitioned)"
+        ) from err
+    return InstallResult(device, 1, staged, tuple(progress.notes))
