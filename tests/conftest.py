@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.support.fixtures", "tests.support.btrfs"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.btrfs", "tests.support.seed"]

@@ -47,8 +47,8 @@ def test_the_seed_example_fails_at_its_dashed_key_with_a_hint() -> None:
     ]
 
 
-def test_the_corrected_seed_validates_and_warns_about_its_password() -> None:
-    result = kodos("validate", "-c", "tests/fixtures/seed-corrected/configuration.lua")
+def test_the_corrected_seed_validates_and_warns_about_its_password(corrected_seed: Path) -> None:
+    result = kodos("validate", "-c", str(corrected_seed / "configuration.lua"))
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
         'warning: users["demo-user"].password: a plain-text password is stored in the '

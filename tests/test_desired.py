@@ -291,8 +291,8 @@ def test_minimal_example() -> None:
     ]
 
 
-def test_seed_configuration_expands_without_problems() -> None:
-    loaded = load_config(str(REPO / "tests/fixtures/seed-corrected"))
+def test_seed_configuration_expands_without_problems(corrected_seed: Path) -> None:
+    loaded = load_config(str(corrected_seed))
     desired = build_desired(loaded.config, loaded.file.parent)
     assert problems(desired) == []
     assert "files.file[/etc/sysctl.d/40-kodos-ipv6.conf]" in desired.resources

@@ -29,7 +29,6 @@ from tests.support.mirror import Mirror
 from tests.support.sync import fake_names, mirror_sync_dir
 from tests.support.target import TargetRoot
 
-SEED = Path(__file__).parent / "fixtures" / "seed-corrected"
 REPOS = ("core", "extra")
 
 
@@ -79,8 +78,8 @@ def printed(root: TargetRoot, *targets: str) -> set[str]:
 # ---- the seed configuration ----------------------------------------------------------------
 
 
-def test_seed_configuration_resolves(index: SyncIndex) -> None:
-    requests = list(package_requests(load_config(str(SEED)).config))
+def test_seed_configuration_resolves(index: SyncIndex, corrected_seed: Path) -> None:
+    requests = list(package_requests(load_config(str(corrected_seed)).config))
     resolution = resolve(requests, index, flatpak_remote="flathub")
 
     assert resolution.problems == [] and resolution.notes == []
@@ -99,8 +98,11 @@ def test_seed_configuration_resolves(index: SyncIndex) -> None:
     assert len(by_address) == len(resolution.resources)
 
 
-def test_seed_packages_are_what_pacman_would_install(index: SyncIndex, synced: TargetRoot) -> None:
-    requests = [r for r in package_requests(load_config(str(SEED)).config) if r.source == "pacman"]
+def test_seed_packages_are_what_pacman_would_install(
+    index: SyncIndex, synced: TargetRoot, corrected_seed: Path
+) -> None:
+    seed = load_config(str(corrected_seed)).config
+    requests = [r for r in package_requests(seed) if r.source == "pacman"]
     names = pacman_names(resolve(requests, index))
 
     transaction = printed(synced, *(r.name for r in requests))
