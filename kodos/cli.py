@@ -250,6 +250,20 @@ def rollback_command(
     raise typer.Exit(run_rollback(root, generation, json_output, lock_timeout))
 
 
+@app.command("vm")
+def vm_command(
+    image: Annotated[Path, typer.Argument(metavar="IMAGE", help="A disk image to boot.")],
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=0, help="Stop the machine after this many seconds (default: never)."),
+    ] = None,
+) -> None:
+    """Boot a disk image in QEMU (UEFI, OVMF), its serial console on this terminal."""
+    from kodos.commands.vm import run_vm
+
+    raise typer.Exit(run_vm(image, timeout))
+
+
 def main() -> None:
     # A short-lived command: the cyclic garbage collector only costs time here (~10% of a
     # plan), and freezing what exists at exit spares the interpreter a final sweep.
