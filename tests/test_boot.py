@@ -5,13 +5,13 @@ ESP out and in with mtools (this kernel cannot mount vfat); the negative control
 one thing the test writes itself.
 
 TCG takes about 8 s a boot here (KVM does not work on these machines); each boot's time is
-printed (`pytest -s` shows it)."""
+printed to the terminal, also in CI logs."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -66,9 +66,25 @@ def sync_dir(mirror: Mirror, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return mirror_sync_dir(mirror, tmp_path_factory.mktemp("bootable-sync"))
 
 
+_say: Callable[[str], None] = print
+
+
+@pytest.fixture(autouse=True)
+def _boot_times_on_the_terminal(request: pytest.FixtureRequest) -> None:
+    """Boot times go to pytest's terminal (past output capture), so every CI log shows them."""
+    global _say
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+
+    def say(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            print(f"\n{line}", flush=True)
+
+    _say = say if capture is not None else print
+
+
 def boot_image(image: Path, log: Path, label: str) -> BootResult:
     result = boot(image, timeout=BOOT_TIMEOUT, log=log)
-    print(f"\nboot {label}: {result.seconds:.1f} s ({result.accel})")
+    _say(f"boot {label}: {result.seconds:.1f} s ({result.accel})")
     assert not result.timed_out, f"boot {label} timed out; serial log:\n{result.log}"
     return result
 
@@ -119,14 +135,14 @@ def test_generations_boot_and_rollback_changes_what_boots(
     result = boot_image(image, work / "5.log", "negative control (generation 2 deleted)")
     assert MARKER not in result.log, result.log
     assert "initramfs: cannot boot root=" in result.log, result.log
-    print(f"\nwhole proof: {time.monotonic() - started:.1f} s")
+    _say(f"whole proof: {time.monotonic() - started:.1f} s")
 
 
 def booted_with_kodos_vm(image: Path, label: str) -> tuple[str, str]:
     """`kodos vm IMAGE`: the serial console on its stdout, the machine's power-off ends it."""
     started = time.monotonic()
     done = kodos("vm", image, "--timeout", str(BOOT_TIMEOUT), timeout=BOOT_TIMEOUT + 30)
-    print(f"\nboot {label}: {time.monotonic() - started:.1f} s")
+    _say(f"boot {label}: {time.monotonic() - started:.1f} s")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "kodos vm: the machine powered off after" in done.stderr, done.stderr
     found = MARKER_LINE.search(done.stdout)
