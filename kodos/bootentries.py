@@ -146,6 +146,15 @@ def kernel_options(fs_uuid: str, subvolume: str, extra_options: Sequence[str]) -
     return [f"root=UUID={fs_uuid}", f"rootflags={','.join(flags)}", "rw", *rest]
 
 
+def generation_options(generation_root: Path, esp: Path) -> list[str]:
+    """The kernel options a generation's entry gets: its own `/etc/kernel/cmdline` when the
+    configuration sets `boot.kernel.options`, else those of the entry that boots now."""
+    cmdline = generation_root / "etc/kernel/cmdline"
+    if cmdline.is_file():
+        return cmdline.read_text(encoding="utf-8").split()
+    return default_entry_options(esp)
+
+
 def default_entry_options(esp: Path) -> list[str]:
     """The kernel options of the entry loader.conf boots by default ([] when there is no such
     entry file, or the default is a pattern): what a new generation's entry inherits, so that

@@ -20,9 +20,9 @@ from kodos import btrfs
 from kodos.bootentries import (
     BootEntryError,
     default_entry_id,
-    default_entry_options,
     entry_ids,
     find_kernel,
+    generation_options,
     generation_title,
     kernel_dir_ids,
     kernel_name,
@@ -82,7 +82,7 @@ def _write_adopted_entry(machine: Machine) -> str | None:
 
 def write_boot_entry(machine: Machine, gen_id: int, generation_root: Path, subvolume: str) -> Path:
     """Generation `gen_id`'s boot entry, booting the kernel in `generation_root`'s /boot with
-    the kernel options of the entry that boots by default now (see `default_entry_options`)."""
+    the generation's kernel options (see `generation_options`)."""
     return write_generation_entry(
         machine.esp,
         gen_id,
@@ -90,7 +90,7 @@ def write_boot_entry(machine: Machine, gen_id: int, generation_root: Path, subvo
         subvolume=subvolume,
         kernel_files=find_kernel(generation_root),
         title=generation_title(generation_root, gen_id),
-        extra_options=default_entry_options(machine.esp),
+        extra_options=generation_options(generation_root, machine.esp),
     )
 
 

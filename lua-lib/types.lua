@@ -35,6 +35,7 @@ error("types.lua holds editor type definitions only; do not require it", 3)
 ---@class kodos.Kernel
 ---@field package? string   kernel package, e.g. "linux" or "linux-lts"
 ---@field modules? string[] modules for the initramfs
+---@field options? string[] the kernel command line (root= aside), e.g. { "quiet" }; unset: kept from the machine
 
 ---@class kodos.Loader
 ---@field type? string      boot loader, e.g. "systemd-boot"

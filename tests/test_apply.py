@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 FIRST = """
 return {
-    boot = { kernel = { package = "linux" } },
+    boot = { kernel = { package = "linux", options = { "quiet", "console=ttyS0" } } },
     network = { hostname = "first" },
     packages = { "htop" },
     services = { openssh = { enable = true, service_name = "sshd" } },
@@ -107,7 +107,7 @@ def test_first_apply_adopts_the_root_and_builds_generation_1(
     assert btrfs_machine.esp is not None
     assert "default kodos-1.conf" in (btrfs_machine.esp / "loader/loader.conf").read_text()
     entry = (btrfs_machine.esp / "loader/entries/kodos-1.conf").read_text()
-    assert "rootflags=subvol=kodos/generations/1" in entry
+    assert "rootflags=subvol=kodos/generations/1 rw quiet console=ttyS0\n" in entry
     with top_level(btrfs_machine.fs) as top:
         assert get_default(top) == "kodos/generations/1"
         record = json.loads((top / "kodos/generations/1/var/lib/kodos/generation.json").read_text())

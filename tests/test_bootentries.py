@@ -303,3 +303,19 @@ def test_the_title_names_the_generation_s_system(tmp_path: Path) -> None:
 
     assert generation_title(root, 4) == "Arch Linux (testing) (kodos generation 4)"
     assert kernel_name(find_kernel(root)) == "linux"
+
+
+def test_a_generation_takes_its_own_kernel_options_else_the_default_entrys(tmp_path: Path) -> None:
+    from kodos.bootentries import generation_options
+
+    esp = tmp_path / "esp"
+    (esp / "loader/entries").mkdir(parents=True)
+    (esp / "loader/loader.conf").write_text("default arch.conf\n")
+    (esp / "loader/entries/arch.conf").write_text(
+        "title Arch\nlinux /vmlinuz-linux\noptions root=UUID=x rw rd.luks.name=abc=root\n"
+    )
+    generation = tmp_path / "generation"
+    (generation / "etc/kernel").mkdir(parents=True)
+    assert generation_options(generation, esp) == ["root=UUID=x", "rw", "rd.luks.name=abc=root"]
+    (generation / "etc/kernel/cmdline").write_text("quiet console=ttyS0\n")
+    assert generation_options(generation, esp) == ["quiet", "console=ttyS0"]

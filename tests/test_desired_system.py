@@ -161,6 +161,15 @@ def test_boot(tmp_path: Path) -> None:
     ]
 
 
+def test_kernel_options_become_etc_kernel_cmdline(tmp_path: Path) -> None:
+    desired = build(
+        {"boot": {"kernel": {"options": ["quiet", "console=ttyS0", "quiet"]}}}, tmp_path
+    )
+    assert resources(desired) == {
+        "files.file[/etc/kernel/cmdline]": {"content": "quiet console=ttyS0\n", "mode": "0644"}
+    }
+
+
 def test_unknown_boot_entry(tmp_path: Path) -> None:
     desired = build({"boot": {"loader": {"include": ["edk2-shell"]}}}, tmp_path)
     assert problems(desired) == [

@@ -106,6 +106,9 @@ def test_boot() -> None:
         "boot.loader.type: unknown value 'grub'; expected one of systemd-boot",
         "boot.loader.timeout: must be at least 0",
     ]
+    assert problems({"boot": {"kernel": {"options": ["quiet", "console=tty S0"]}}}) == [
+        'boot.kernel.options[2]: "console=tty S0" is not a valid kernel option: one word of the kernel command line, such as console=ttyS0 or quiet'
+    ]
     assert problems({"boot": {"kernel": {"modules": ["virtio blk"]}}}) == [
         'boot.kernel.modules[1]: "virtio blk" is not a valid kernel module: letters, digits, _ and - only'
     ]

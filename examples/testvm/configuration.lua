@@ -46,6 +46,8 @@ local config = {
       package = "linux-lts",
       -- Enough for the initramfs to find a virtio disk and a USB keyboard.
       modules = { "virtio_pci", "virtio_blk", "virtio_scsi", "ahci", "xhci_pci", "usbhid", "sr_mod" },
+      -- The kernel command line of every generation's boot entry (kodos adds root= itself).
+      options = { "quiet", "console=tty0", "console=ttyS0" },
     },
     loader = {
       type = "systemd-boot",

@@ -20,6 +20,7 @@ from kodos.config.types import (
     HashedPassword,
     HostName,
     KernelModule,
+    KernelOption,
     KeyMap,
     LocaleEntry,
     LocaleName,
@@ -88,6 +89,9 @@ class Disk(Section):
 class Kernel(Section):
     package: PackageName = Field("linux", description="Kernel package, e.g. linux-lts.")
     modules: LuaList[KernelModule] = Field([], description="Modules added to the initramfs.")
+    options: LuaList[KernelOption] | None = Field(
+        None, description="The kernel command line (root= aside); unset: kept from the machine."
+    )
 
 
 class Loader(Section):

@@ -145,6 +145,14 @@ LocaleName = Annotated[
 KernelModule = Annotated[
     str, _pattern("kernel module", r"[A-Za-z0-9_-]+", "letters, digits, _ and - only")
 ]
+KernelOption = Annotated[
+    str,
+    _pattern(
+        "kernel option",
+        r"[A-Za-z0-9_.,:=/+@-]+",
+        "one word of the kernel command line, such as console=ttyS0 or quiet",
+    ),
+]
 Url = Annotated[
     str,
     _pattern("URL", r"(https?|ftp|file)://[^\s'\"]+", "an http(s)://, ftp:// or file:// URL"),

@@ -6,6 +6,10 @@
   order (load order can matter) without duplicates. mkinitcpio reads conf.d drop-ins after
   mkinitcpio.conf, so this overrides its MODULES and leaves the rest of it alone. No modules,
   no file. (A change means the initramfs must be rebuilt: the applier's job.)
+* `kernel.options` → /etc/kernel/cmdline (the options on one line, the file Arch's kernel-install
+  and mkinitcpio's unified images read); each generation's boot entry takes its options from
+  it, after kodos's own `root=`/`rootflags=`. Unset: no file, and a new entry keeps the
+  options of the entry that boots now (`rd.luks.name=…` survives kodos taking over).
 * `loader.timeout` → `bootloader.loader[systemd-boot]` `{timeout}`, an integer (the loader.conf
   reader returns whole numbers as ints). No timeout, no loader resource: the other keys of
   loader.conf (`default`, set per generation) are the applier's.
@@ -22,6 +26,7 @@ from kodos.desired.descriptors import BrokenDescriptor
 from kodos.desired.files import managed_text
 
 MKINITCPIO_DROP_IN = "/etc/mkinitcpio.conf.d/kodos.conf"
+KERNEL_CMDLINE = "/etc/kernel/cmdline"
 LOADER = "systemd-boot"
 PATH = ("boot",)
 
@@ -32,6 +37,9 @@ def expand_boot(collector: Collector, boot: Boot) -> None:
     if modules:
         content = managed_text([f"MODULES=({' '.join(modules)})"])
         collector.file(MKINITCPIO_DROP_IN, content, (*PATH, "kernel", "modules"))
+    if boot.kernel.options is not None:
+        content = " ".join(dict.fromkeys(boot.kernel.options)) + "\n"
+        collector.file(KERNEL_CMDLINE, content, (*PATH, "kernel", "options"))
     if boot.loader.timeout is not None:
         attributes = {"timeout": boot.loader.timeout}
         collector.resource(
