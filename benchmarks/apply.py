@@ -67,6 +67,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
+# This directory is on sys.path when a benchmark runs as a script.
+from figures import Figure, print_table
+
 from kodos import __version__
 from kodos.apply.packages import SCRIPTLET_FAILURES, pacman_argv
 from kodos.commands.apply import STEP_LABELS
@@ -388,50 +391,29 @@ def print_commands(count: int, run: KodosRun) -> None:
 # ---- reporting -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    median: float  # s
-    fastest: float | None = None
-    goal: float | None = None
-
-
-def verdict(figure: Figure) -> str:
-    if figure.goal is None:
-        return ""
-    if figure.median <= figure.goal:
-        return "PASS"
-    return f"over (+{figure.median - figure.goal:.2f} s)"
-
-
-def print_table(figures: list[Figure]) -> None:
-    width = max(len(figure.label) for figure in figures)
-    print(f"{'measurement':<{width}}  {'median':>9}  {'min':>9}  {'goal':>10}  result")
-    for f in figures:
-        fastest = f"{f.fastest:.3f} s" if f.fastest is not None else ""
-        goal = f"<= {f.goal:.2f} s" if f.goal is not None else ""
-        row = f"{f.label:<{width}}  {f.median:>7.3f} s  {fastest:>9}  {goal:>10}  {verdict(f)}"
-        print(row.rstrip())
-
-
 def figures(results: list[SizeResult]) -> list[Figure]:
     rows = []
     for r in results:
         kodos = [run.total for run in r.kodos]
         raw = [run.total for run in r.raw]
         rows += [
-            Figure(f"kodos apply, {r.packages} packages of 1 MiB", r.kodos_median(), min(kodos)),
-            Figure("  raw: btrfs snapshot + pacman -S", r.raw_median(), min(raw)),
-            Figure("  kodos - raw", r.overhead(), None, OVERHEAD_GOAL_S),
+            Figure(
+                f"kodos apply, {r.packages} packages of 1 MiB",
+                r.kodos_median(),
+                min(kodos),
+                unit="s",
+            ),
+            Figure("  raw: btrfs snapshot + pacman -S", r.raw_median(), min(raw), unit="s"),
+            Figure("  kodos - raw", r.overhead(), None, OVERHEAD_GOAL_S, "s"),
         ]
     if len(results) > 1:
         small, large = results[0], results[-1]
         label = f"overhead growth, {small.packages} -> {large.packages} packages"
-        rows.append(Figure(label, large.overhead() - small.overhead(), None, GROWTH_GOAL_S))
+        rows.append(Figure(label, large.overhead() - small.overhead(), None, GROWTH_GOAL_S, "s"))
     for r in results:
         for generation, times in sorted(r.rollback.items()):
             label = f"kodos rollback {generation} (after {r.packages} packages)"
-            rows.append(Figure(label, statistics.median(times), min(times), ROLLBACK_GOAL_S))
+            rows.append(Figure(label, statistics.median(times), min(times), ROLLBACK_GOAL_S, "s"))
     return rows
 
 

@@ -53,6 +53,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
+# This directory is on sys.path when a benchmark runs as a script.
+from figures import Figure, print_table
+
 from kodos import __version__
 from kodos.config.load import load_config
 from kodos.desired import build_desired, missing_groups
@@ -278,15 +281,6 @@ def build_setup(directory: Path, packages: int, repo_size: int) -> Setup:
 # ---- measuring -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    median: float  # ms, or a ratio
-    fastest: float | None = None
-    goal: float | None = None
-    ratio: bool = False
-
-
 def samples(action: Callable[[], object], runs: int) -> list[float]:
     """Wall times of `runs` calls of `action` in ms, after one untimed warm-up call."""
     action()
@@ -323,7 +317,7 @@ def baseline_argvs(root: Path) -> tuple[list[str], list[str]]:
 
 
 def ratio(label: str, over: Figure, under: Figure, goal: float) -> Figure:
-    return Figure(label, over.median / under.median, None, goal, ratio=True)
+    return Figure(label, over.median / under.median, None, goal, unit="x")
 
 
 # ---- in process: build_plan's steps one by one ---------------------------------------------
@@ -511,33 +505,6 @@ def profile(options: PlanOptions, top: int) -> None:
 
 
 # ---- reporting -----------------------------------------------------------------------------
-
-
-def verdict(figure: Figure) -> str:
-    if figure.goal is None:
-        return ""
-    if figure.median <= figure.goal:
-        return "PASS"
-    return f"over (x{figure.median / figure.goal:.1f})"
-
-
-def value(number: float, is_ratio: bool) -> str:
-    return f"x{number:.2f}" if is_ratio else f"{number:.1f} ms"
-
-
-def print_table(figures: list[Figure]) -> None:
-    width = max(len(figure.label) for figure in figures)
-    print(f"{'measurement':<{width}}  {'median':>10}  {'min':>10}  {'goal':>11}  result")
-    for f in figures:
-        fastest = value(f.fastest, f.ratio) if f.fastest is not None else ""
-        goal = f"<= {value(f.goal, f.ratio)}" if f.goal is not None else ""
-        if f.goal is not None and not f.ratio:
-            goal = f"<= {f.goal:.0f} ms"
-        row = (
-            f"{f.label:<{width}}  {value(f.median, f.ratio):>10}  {fastest:>10}  {goal:>11}"
-            f"  {verdict(f)}"
-        )
-        print(row.rstrip())
 
 
 @dataclass(frozen=True)

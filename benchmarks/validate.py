@@ -36,6 +36,9 @@ from itertools import count, islice
 from pathlib import Path
 from string import Template
 
+# This directory is on sys.path when a benchmark runs as a script.
+from figures import Figure, print_table
+
 from kodos.config.load import find_configuration, load_config
 from kodos.config.model import Config
 from kodos.config.packages import check_requests, package_requests
@@ -476,14 +479,6 @@ def generate(directory: Path, target_lines: int) -> Generated:
 # ---- measuring -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    median_ms: float
-    min_ms: float
-    goal_ms: float | None = None
-
-
 def measure(
     label: str, action: Callable[[], object], runs: int, goal: float | None = None
 ) -> Figure:
@@ -548,30 +543,6 @@ def process_figures(directory: Path, runs: int) -> list[Figure]:
 
 
 # ---- reporting -----------------------------------------------------------------------------
-
-
-def verdict(figure: Figure) -> str:
-    if figure.goal_ms is None:
-        return ""
-    if figure.median_ms <= figure.goal_ms:
-        return "PASS"
-    return f"over (x{figure.median_ms / figure.goal_ms:.1f})"
-
-
-def print_table(figures: list[Figure | None]) -> None:
-    """One row per figure; None is a blank separator line."""
-    width = max(len(figure.label) for figure in figures if figure)
-    print(f"{'measurement':<{width}}  {'median':>9}  {'min':>9}  {'goal':>9}  result")
-    for figure in figures:
-        if figure is None:
-            print()
-            continue
-        goal = f"<= {figure.goal_ms:.0f} ms" if figure.goal_ms is not None else ""
-        row = (
-            f"{figure.label:<{width}}  {figure.median_ms:>6.1f} ms  {figure.min_ms:>6.1f} ms"
-            f"  {goal:>9}  {verdict(figure)}"
-        )
-        print(row.rstrip())
 
 
 def describe(generated: Generated, directory: Path) -> str:
