@@ -32,6 +32,10 @@ OVMF_PAIRS = (("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd"), ("OVMF_CODE.4m.fd", "OVMF_
 OVMF_DIR_VARIABLE = "KODOS_OVMF_DIR"
 """When set, the only directory searched for OVMF (firmware kept somewhere else)."""
 KVM_FAILURE = "KVM internal error"
+"""What QEMU prints when KVM stops a running VM (it then hangs, paused, until killed)."""
+KVM_ABORTS = (KVM_FAILURE, "kvm.c:", "failed to set MSR")
+"""Signs that KVM itself failed (on some nested hosts QEMU aborts setting up the vCPU): the
+boot is retried with TCG rather than reported as the image's failure."""
 MEMORY = "512"
 POLL_SECONDS = 0.1
 
@@ -144,7 +148,7 @@ def _boot_once(
         seconds = time.monotonic() - started
         stderr = stderr_path.read_text(errors="replace")
     text = log.read_text(errors="replace") if log is not None else ""
-    if accel == "kvm" and KVM_FAILURE in stderr:
+    if accel == "kvm" and any(sign in stderr for sign in KVM_ABORTS):
         return BootResult(code, text, "kvm-failed", seconds)
     if code not in (0, None):
         raise VmError(f"{QEMU} failed with exit code {code}: {stderr.strip()}\n{text}")
