@@ -4,6 +4,10 @@ Two applies without a reboot must build on each other, so `kodos plan` and `kodo
 plan against the default generation of a machine kodos manages. Reading another generation
 needs its Btrfs top level mounted (root privileges, in a private mount namespace); a plan made
 without them, or for a machine kodos does not manage, is made against `--root` itself.
+
+A default generation whose subvolume is gone, or a machine with generations but no readable
+index, is an error (`kodos.generations`): planning against what is left would plan a new
+machine. Planning writes nothing outside the generation it reads.
 """
 
 from __future__ import annotations
@@ -24,9 +28,14 @@ def generation_root(machine: Machine, top: Path, subvolume: str) -> Iterator[Pat
     other generation is read through the top level, with the ESP bound in at the same place so
     the boot loader reads as it does from the running root (in the caller's private mount
     namespace: the host never sees that mount)."""
+    from kodos.generations import GenerationsError, shown_top, subvolume_present
+
     if subvolume == machine.running_subvolume:
         yield machine.root
         return
+    if not subvolume_present(top, subvolume):
+        # never create directories on the top level: a missing generation is an error
+        raise GenerationsError(f"subvolume {subvolume} is missing from {shown_top(machine)}")
     root = top / subvolume
     mount_point = root / machine.esp.relative_to(machine.root)
     mount_point.mkdir(parents=True, exist_ok=True)
@@ -44,11 +53,10 @@ def planning_root(root: Path) -> Iterator[tuple[Path, str | None]]:
     if managed is None:
         yield root, None
         return
-    from kodos.generations import default_generation, top_level
-    from kodos.state.index import read_index
+    from kodos.generations import default_generation, load_index, top_level
 
     with top_level(managed) as top:
-        index = read_index(top)
+        index = load_index(managed, top)
         if index is None:
             yield root, None
             return

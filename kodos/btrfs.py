@@ -31,6 +31,7 @@ DELETED_SUFFIX = "//deleted"
 
 _FINDMNT_COLUMNS = "SOURCE,FSTYPE,FSROOT,TARGET,MAJ:MIN"
 _SUBVOLUME_ID = re.compile(r"^\s*Subvolume ID:\s*(\d+)\s*$", re.MULTILINE)
+_SUBVOLUME_UUID = re.compile(r"^\s*UUID:\s*([0-9a-f-]{36})\s*$", re.MULTILINE)
 _LISTED = re.compile(r"^ID (\d+) gen \d+ top level \d+ path (.*)$")
 
 
@@ -266,6 +267,16 @@ def subvolume_id(top: Path, path: str) -> int:
     if found is None:
         raise BtrfsError(f"reading subvolume {path}: btrfs printed no subvolume ID")
     return int(found.group(1))
+
+
+def subvolume_uuid(top: Path, path: str) -> str:
+    """The Btrfs UUID of subvolume `path` (unique to it: a snapshot gets a new one)."""
+    path = subvolume_path(path)
+    output = _run(f"reading subvolume {path}", ["btrfs", "subvolume", "show", str(top / path)])
+    found = _SUBVOLUME_UUID.search(output)
+    if found is None:
+        raise BtrfsError(f"reading subvolume {path}: btrfs printed no UUID")
+    return found.group(1)
 
 
 def set_default(top: Path, path: str) -> None:

@@ -174,7 +174,7 @@ def facts_command(
 
 generations_app = typer.Typer(
     name="generations",
-    help="The machine's generations: list, diff, delete, gc.",
+    help="The machine's generations: list, diff, delete, gc, repair.",
     no_args_is_help=True,
 )
 app.add_typer(generations_app)
@@ -232,6 +232,18 @@ def generations_gc(
     from kodos.commands.generations import run_gc
 
     raise typer.Exit(run_gc(root, keep, yes, lock_timeout))
+
+
+@generations_app.command("repair")
+def generations_repair(
+    root: RootOption = Path("/"),
+    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Rebuild a missing or damaged index from the generations' records, the boot entries and
+    the subvolumes; nothing is deleted."""
+    from kodos.commands.generations import run_repair
+
+    raise typer.Exit(run_repair(root, lock_timeout))
 
 
 @app.command("rollback")

@@ -72,9 +72,10 @@ class Side:
     config_digest: str | None
 
 
-def read_side(root: Path) -> Side:
-    """A generation's side of a diff, from its record, or its pacman database without one."""
-    record = read_record(root)
+def read_side(root: Path, shown: str | None = None) -> Side:
+    """A generation's side of a diff, from its record, or its pacman database without one.
+    `shown` names the root in errors when the user knows it by another path."""
+    record = read_record(root, shown)
     if record is None:
         from kodos.providers.pacman_db import read_local_packages
 

@@ -10,11 +10,16 @@ when that names no generation the index lists (a machine kodos just adopted stil
 entry), the generation whose subvolume is the Btrfs default, and failing that the running one.
 
 Functions that change the machine (`delete`, `gc`, `rollback`; the applier's are in
-`kodos.upkeep`) expect their caller to hold the machine's lock: `locked_top_level` takes it,
-then mounts the top level. They refuse to remove the running generation, the default one, or a
-mounted one; removal goes index → boot entry and kernels → subvolume, so an interruption leaves
-only things the index no longer lists, which the next apply removes
-(`kodos.upkeep.clean_interrupted`).
+`kodos.upkeep`, the index's rebuilding in `kodos.repair`) expect their caller to hold the
+machine's lock: `locked_top_level` takes it, then mounts the top level.
+
+The index is trusted no further than it can be checked (`load_index`): a machine with traces
+of kodos generations but no index, or with an unreadable one, is changed by nothing but
+`kodos generations repair`. What may be deleted is one rule (`check_deletable`): generation N's
+subvolume is `kodos/generations/N` exactly, a real subvolume reached through no link; the
+adopted generation 0's is the subvolume whose Btrfs UUID the index recorded at adoption; never
+the running, default or a mounted one. Removal goes boot entry and kernels → subvolume → index
+entry, so an interrupted deletion leaves the generation listed, and deleting it again finishes.
 """
 
 from __future__ import annotations
@@ -36,9 +41,21 @@ from kodos.bootentries import (
 )
 from kodos.errors import KodosError
 from kodos.generationdiff import GenerationDiff, compare, read_side
+from kodos.jsonfile import FileFormatError
 from kodos.lock import machine_lock
-from kodos.state.generation import Status
-from kodos.state.index import GenerationEntry, Index, read_index, write_index
+from kodos.state.generation import RECORD_PATH, Status
+from kodos.state.index import (
+    GENERATIONS_DIR,
+    HIGHEST_PATH,
+    INDEX_PATH,
+    GenerationEntry,
+    Index,
+    generation_subvolume,
+    read_index,
+    write_index,
+)
+
+REPAIR_HINT = "run kodos generations repair"
 
 
 class GenerationsError(KodosError):
@@ -48,6 +65,11 @@ class GenerationsError(KodosError):
 class NoGenerations(GenerationsError):
     def __init__(self, root: Path) -> None:
         super().__init__(f"{root}: kodos has built no generations here yet (run kodos apply)")
+
+
+class IndexUnusable(GenerationsError):
+    """The index is missing on a machine kodos has built generations on, or cannot be read:
+    nothing but `kodos generations repair` may change the machine's generations."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +104,12 @@ def open_machine(root: Path) -> Machine:
             f"{looked}); is the ESP mounted?"
         )
     return Machine(root, fs, running, Path(esp))
+
+
+def shown_top(machine: Machine) -> str:
+    """How messages name the machine's Btrfs top level: where kodos mounts it is a temporary
+    directory in its own mount namespace, which the user can neither see nor find."""
+    return f"<btrfs top level of {machine.fs.device}>"
 
 
 @contextmanager
@@ -127,9 +155,55 @@ class GenerationView(BaseModel):
     default: bool
 
 
+def load_index(machine: Machine, top: Path) -> Index | None:
+    """The machine's index; None on a machine without any trace of kodos generations (before
+    its first apply). `IndexUnusable`, with the hint to repair, when the index is unreadable,
+    describes another filesystem, or is missing where kodos has built generations."""
+    shown = shown_top(machine)
+    try:
+        index = read_index(top, shown)
+    except FileFormatError as err:
+        more = len(err.problems) - 1
+        also = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise IndexUnusable(
+            f"{err.problems[0]}{also}; the index is damaged: {REPAIR_HINT}"
+        ) from None
+    if index is None:
+        traces = kodos_traces(machine, top)
+        if traces:
+            listed = ", ".join(traces[:3]) + (", …" if len(traces) > 3 else "")
+            raise IndexUnusable(
+                f"{shown}/{INDEX_PATH} is missing, but kodos has built generations here "
+                f"({listed}): {REPAIR_HINT}"
+            )
+        return None
+    if index.filesystem_uuid != machine.fs.uuid:
+        raise IndexUnusable(
+            f"{shown}/{INDEX_PATH} describes filesystem {index.filesystem_uuid}, not this one "
+            f"({machine.fs.uuid}): {REPAIR_HINT}"
+        )
+    return index
+
+
+def kodos_traces(machine: Machine, top: Path) -> list[str]:
+    """What shows that kodos has built generations on this machine, whatever its index says:
+    subvolumes under kodos/generations/, `kodos-N` boot entries and kernel folders, the
+    running root's record, the highest number kept beside the index."""
+    from kodos.bootentries import kernel_dir_ids
+
+    found = [s for s in btrfs.list_subvolumes(top) if s.startswith(f"{GENERATIONS_DIR}/")]
+    found += [f"boot entry kodos-{gen_id}" for gen_id in entry_ids(machine.esp)]
+    found += [f"{machine.esp}/kodos/{gen_id}" for gen_id in kernel_dir_ids(machine.esp)]
+    if (machine.root / RECORD_PATH).exists():
+        found.append(f"{machine.root}/{RECORD_PATH}")
+    if (top / HIGHEST_PATH).exists():
+        found.append(f"{shown_top(machine)}/{HIGHEST_PATH}")
+    return found
+
+
 def read_history(machine: Machine, top: Path) -> History:
     """The machine's history; `NoGenerations` before kodos's first apply."""
-    index = read_index(top)
+    index = load_index(machine, top)
     if index is None:
         raise NoGenerations(machine.root)
     running = index.by_subvolume(machine.running_subvolume)
@@ -166,12 +240,17 @@ def view(history: History, gen_id: int) -> GenerationView:
 def diff(machine: Machine, top: Path, a: int, b: int) -> GenerationDiff:
     """What changed from generation `a` to generation `b`, read from their own records."""
     index = read_history(machine, top).index
-    side_a, side_b = (read_side(top / index.entry(gen_id).subvolume) for gen_id in (a, b))
+    shown = shown_top(machine)
+    side_a, side_b = (
+        read_side(top / index.entry(gen_id).subvolume, f"{shown}/{index.entry(gen_id).subvolume}")
+        for gen_id in (a, b)
+    )
     return compare(a, side_a, b, side_b)
 
 
 def default_generation(machine: Machine, top: Path, index: Index) -> GenerationEntry:
-    """The generation that boots by default: the base of a plan and of a new generation."""
+    """The generation that boots by default: the base of a plan and of a new generation.
+    Its subvolume must exist: planning against an empty directory would plan a new machine."""
     entry = _default_entry(machine, index, btrfs.get_default(top))
     if entry is None:
         raise GenerationsError(
@@ -179,7 +258,38 @@ def default_generation(machine: Machine, top: Path, index: Index) -> GenerationE
             f"subvolume and the running root ({machine.running_subvolume}) are none of "
             f"generations {', '.join(map(str, index.ids())) or '(none)'}"
         )
+    if not subvolume_present(top, entry.subvolume):
+        raise GenerationsError(
+            f"generation {entry.id} boots by default, but its subvolume {entry.subvolume} is "
+            f"missing from {shown_top(machine)}: {_recovery(machine, top, index, entry.id)}"
+        )
     return entry
+
+
+def _recovery(machine: Machine, top: Path, index: Index, missing: int) -> str:
+    """How to get a machine whose default generation is gone booting one that exists."""
+    bootable = set(entry_ids(machine.esp))
+    usable = [
+        g.id
+        for g in index.generations
+        if g.id != missing
+        and g.status is Status.READY
+        and g.id in bootable
+        and subvolume_present(top, g.subvolume)
+    ]
+    if not usable:
+        return "no other ready generation with a subvolume and a boot entry is left to roll back to"
+    return f"make one that exists boot by default (kodos rollback {usable[-1]}), then try again"
+
+
+def subvolume_present(top: Path, subvolume: str) -> bool:
+    """Whether `subvolume` is a directory under the top level, reached through no link."""
+    path = top
+    for part in subvolume.split("/"):
+        path = path / part
+        if part in ("", ".", "..") or path.is_symlink():
+            return False
+    return path.is_dir()
 
 
 def _default_entry(machine: Machine, index: Index, btrfs_default: str) -> GenerationEntry | None:
@@ -231,6 +341,7 @@ def _rollback_target(history: History) -> int:
 
 
 def _check_bootable(machine: Machine, top: Path, entry: GenerationEntry) -> None:
+    _check_identity(machine, top, entry)
     if entry.status is not Status.READY:
         raise GenerationsError(
             f"generation {entry.id} is {entry.status}, not ready: it cannot boot"
@@ -240,7 +351,7 @@ def _check_bootable(machine: Machine, top: Path, entry: GenerationEntry) -> None
             f"generation {entry.id} has no boot entry (loader/entries/kodos-{entry.id}.conf on "
             f"{machine.esp}): it cannot be made the default"
         )
-    if not (top / entry.subvolume).is_dir():
+    if not subvolume_present(top, entry.subvolume):
         raise GenerationsError(
             f"generation {entry.id}'s subvolume {entry.subvolume} is missing: it cannot boot"
         )
@@ -250,7 +361,7 @@ def delete(machine: Machine, top: Path, gen_id: int, *, confirm: ConfirmOne) -> 
     """Delete generation `gen_id` once `confirm` agrees (asked after the refusals, before any
     change); False when it did not."""
     history = read_history(machine, top)
-    _check_removable(top, history, gen_id)
+    _check_removable(machine, top, history, gen_id)
     if not confirm(view(history, gen_id)):
         return False
     remove_generation(machine, top, history.index, gen_id)
@@ -273,7 +384,7 @@ def gc(machine: Machine, top: Path, keep: int, *, confirm: ConfirmMany) -> list[
     history = read_history(machine, top)
     doomed = gc_candidates(history, keep)
     for gen_id in doomed:
-        _check_removable(top, history, gen_id)
+        _check_removable(machine, top, history, gen_id)
     if not doomed or not confirm([view(history, gen_id) for gen_id in doomed]):
         return []
     index = history.index
@@ -282,8 +393,9 @@ def gc(machine: Machine, top: Path, keep: int, *, confirm: ConfirmMany) -> list[
     return doomed
 
 
-def _check_removable(top: Path, history: History, gen_id: int) -> None:
+def _check_removable(machine: Machine, top: Path, history: History, gen_id: int) -> None:
     entry = history.index.entry(gen_id)
+    check_deletable(machine, top, entry)
     if gen_id == history.running:
         raise GenerationsError(f"generation {gen_id} is running: it cannot be deleted")
     if gen_id == history.default:
@@ -295,20 +407,76 @@ def _check_removable(top: Path, history: History, gen_id: int) -> None:
             f"generation {gen_id} is the Btrfs default subvolume: roll back to another one "
             "before deleting it"
         )
-    where = btrfs.mounted_at(top, entry.subvolume) if (top / entry.subvolume).is_dir() else []
+    present = subvolume_present(top, entry.subvolume)
+    where = btrfs.mounted_at(top, entry.subvolume) if present else []
     if where:
         raise GenerationsError(
             f"generation {gen_id} is mounted at {', '.join(map(str, where))}: unmount it first"
         )
 
 
+def check_deletable(machine: Machine, top: Path, entry: GenerationEntry) -> None:
+    """Refuse, before anything changes, to delete a subvolume that is not the generation's
+    own: `kodos/generations/N` exactly for generation N, and for the adopted generation 0
+    the subvolume whose UUID the index recorded at adoption — whatever the index's
+    `subvolume` field says, and never through a link. A subvolume already gone passes: there
+    is nothing left to delete."""
+    _check_identity(machine, top, entry)
+    if entry.id == 0 and entry.subvolume_uuid is None:
+        raise GenerationsError(
+            f"generation 0's subvolume {entry.subvolume} has no UUID recorded at adoption (an "
+            "index from an older kodos, or a rebuilt one): kodos deletes only the subvolume it "
+            "adopted, so it will not delete this one; nothing was deleted"
+        )
+
+
+def _check_identity(machine: Machine, top: Path, entry: GenerationEntry) -> None:
+    """The entry's subvolume is the generation's own (see `check_deletable`)."""
+    shown = f"{shown_top(machine)}/{entry.subvolume}"
+    if entry.id != 0 and entry.subvolume != generation_subvolume(entry.id):
+        raise GenerationsError(
+            f"generation {entry.id}'s index entry names subvolume {entry.subvolume!r}, not "
+            f"{generation_subvolume(entry.id)}: kodos touches only the subvolumes it made; "
+            f"nothing was changed ({REPAIR_HINT})"
+        )
+    parts = entry.subvolume.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise GenerationsError(
+            f"generation {entry.id}'s index entry names subvolume {entry.subvolume!r}, which is "
+            f"not a plain path below the top level: nothing was changed ({REPAIR_HINT})"
+        )
+    for depth in range(1, len(parts) + 1):
+        if top.joinpath(*parts[:depth]).is_symlink():
+            raise GenerationsError(
+                f"{shown_top(machine)}/{'/'.join(parts[:depth])} is a symbolic link: kodos "
+                f"will not follow it to generation {entry.id}'s subvolume; nothing was changed"
+            )
+    if not subvolume_present(top, entry.subvolume):
+        return
+    if entry.subvolume not in btrfs.list_subvolumes(top):
+        raise GenerationsError(
+            f"generation {entry.id}'s subvolume {shown} is not a Btrfs subvolume: "
+            "nothing was changed"
+        )
+    if entry.id == 0 and entry.subvolume_uuid is not None:
+        found = btrfs.subvolume_uuid(top, entry.subvolume)
+        if found != entry.subvolume_uuid:
+            raise GenerationsError(
+                f"generation 0's subvolume {entry.subvolume} is not the one kodos adopted (its "
+                f"UUID is {found}, the adopted one's {entry.subvolume_uuid}): nothing was changed"
+            )
+
+
 def remove_generation(machine: Machine, top: Path, index: Index, gen_id: int) -> Index:
-    """Remove a generation the caller checked may go: index entry (the commit point), boot
-    entry and kernels, subvolume. Returns the index without it."""
+    """Remove a generation the caller checked may go: boot entry and kernels, subvolume, then
+    the index entry — listed until it is gone, so deleting again finishes an interrupted
+    deletion. `check_deletable` is asked again here, the one door every deletion goes
+    through. Returns the index without it."""
     entry = index.entry(gen_id)
+    check_deletable(machine, top, entry)
+    remove_generation_entry(machine.esp, gen_id)
+    if subvolume_present(top, entry.subvolume):
+        btrfs.delete_subvolume(top, entry.subvolume)
     remaining = index.without(gen_id)
     write_index(top, remaining)
-    remove_generation_entry(machine.esp, gen_id)
-    if (top / entry.subvolume).is_dir():
-        btrfs.delete_subvolume(top, entry.subvolume)
     return remaining

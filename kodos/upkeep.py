@@ -1,11 +1,16 @@
 """The applier's generation upkeep around a build (docs/generations.md, "The apply transaction").
 
-* `adopt_or_read_index`: the index; on the first apply, the running root adopted as generation 0
-  (with a `kodos-0` boot entry when it has a kernel, so a rollback can return to it).
+* `adopt_or_read_index`: the index; on the first apply on a machine with no trace of kodos, the
+  running root adopted as generation 0 (with a `kodos-0` boot entry when it has a kernel, so a
+  rollback can return to it). A missing or damaged index anywhere else is refused
+  (`kodos.generations.load_index`): only `kodos generations repair` rebuilds it.
+* `start_generation`: the next number, above every one ever used, listed as `building` in the
+  index *before* its snapshot exists — the proof a later run needs to remove it.
 * `write_boot_entry`: a generation's entry, its kernel taken from its own /boot and its kernel
   options inherited from the entry that boots by default now.
-* `clean_interrupted`: what an interrupted run left — subvolumes and boot entries the index does
-  not list — removed, or kept as failed generations.
+* `clean_interrupted`: what an interrupted run left, removed — only generations the index lists
+  as building, and of those never one with a boot entry, a ready record of its own, or that is
+  mounted, running or a default (those are kept, marked failed).
 * `discard_generation`: a build that failed, undone (unless loader.conf already boots it).
 
 Like every change to a machine's generations, these run under the machine's lock.
@@ -29,34 +34,38 @@ from kodos.bootentries import (
     remove_generation_entry,
     write_generation_entry,
 )
-from kodos.generations import GenerationsError, Machine, remove_generation
+from kodos.generations import (
+    GenerationsError,
+    Machine,
+    check_deletable,
+    load_index,
+    remove_generation,
+    subvolume_present,
+)
 from kodos.jsonfile import FileFormatError
-from kodos.state.generation import Status, read_record
+from kodos.state.generation import GenerationRecord, Status, read_record
 from kodos.state.index import (
+    GENERATIONS_DIR,
     GenerationEntry,
     Index,
     entry_of_record,
     generation_subvolume,
-    read_index,
+    read_highest,
     write_index,
 )
 
 
 def adopt_or_read_index(machine: Machine, top: Path) -> Index:
     """The machine's index; on kodos's first apply a new one, listing the running root as
-    generation 0 (ready, nothing managed) with a boot entry `kodos-0` when the root has a
-    kernel, so that a rollback can return to the system as kodos found it."""
-    index = read_index(top)
+    generation 0 (ready, nothing managed, its subvolume's UUID recorded) with a boot entry
+    `kodos-0` when the root has a kernel, so that a rollback can return to the system as kodos
+    found it."""
+    index = load_index(machine, top)
     if index is not None:
-        if index.filesystem_uuid != machine.fs.uuid:
-            raise GenerationsError(
-                f"the index on {machine.fs.device} describes filesystem "
-                f"{index.filesystem_uuid}, not this one ({machine.fs.uuid})"
-            )
         return index
     from kodos.providers.pacman_db import read_local_packages
 
-    kernel = _write_adopted_entry(machine)
+    kernel = _adopted_kernel(machine)
     adopted = GenerationEntry(
         id=0,
         created=datetime.now(UTC),
@@ -64,20 +73,22 @@ def adopt_or_read_index(machine: Machine, top: Path) -> Index:
         subvolume=machine.running_subvolume,
         kernel=kernel,
         packages=len(read_local_packages(machine.root)),
+        subvolume_uuid=btrfs.subvolume_uuid(top, machine.running_subvolume),
     )
     index = Index(filesystem_uuid=machine.fs.uuid, generations=[adopted])
-    write_index(top, index)
+    write_index(top, index)  # first: a kodos-0 entry without an index would look like damage
+    if kernel is not None:
+        write_boot_entry(machine, 0, machine.root, machine.running_subvolume)
     return index
 
 
-def _write_adopted_entry(machine: Machine) -> str | None:
-    """The adopted root's boot entry; its kernel's name, or None when it has no kernel."""
+def _adopted_kernel(machine: Machine) -> str | None:
+    """The adopted root's kernel's name, or None when it has none (a rollback to 0 will say
+    it cannot boot)."""
     try:
-        files = find_kernel(machine.root)
+        return kernel_name(find_kernel(machine.root))
     except BootEntryError:
-        return None  # nothing to boot it with: a rollback to 0 will say so
-    write_boot_entry(machine, 0, machine.root, machine.running_subvolume)
-    return kernel_name(files)
+        return None
 
 
 def write_boot_entry(machine: Machine, gen_id: int, generation_root: Path, subvolume: str) -> Path:
@@ -94,65 +105,111 @@ def write_boot_entry(machine: Machine, gen_id: int, generation_root: Path, subvo
     )
 
 
+def start_generation(machine: Machine, top: Path, index: Index, parent: int) -> tuple[Index, int]:
+    """Number a new generation and list it as building (written), before anything of it
+    exists. The number is above every one ever used: the index's highest, the one kept beside
+    it, and any subvolume, boot entry or kernel folder of a generation the index lost."""
+    on_disk = [
+        int(name)
+        for name in (
+            path.removeprefix(f"{GENERATIONS_DIR}/") for path in btrfs.list_subvolumes(top)
+        )
+        if name.isdigit()
+    ]
+    used = [
+        index.highest() or 0,
+        read_highest(top) or 0,
+        *on_disk,
+        *entry_ids(machine.esp),
+        *kernel_dir_ids(machine.esp),
+    ]
+    new_id = max(used) + 1
+    building = GenerationEntry(
+        id=new_id,
+        parent=parent,
+        created=datetime.now(UTC),
+        status=Status.BUILDING,
+        subvolume=generation_subvolume(new_id),
+        packages=0,
+    )
+    started = index.with_entry(building)
+    write_index(top, started)
+    return started, new_id
+
+
 def clean_interrupted(machine: Machine, top: Path, index: Index, *, keep_failed: bool) -> Index:
-    """Remove what an interrupted run left: subvolumes under kodos/generations/ the index does
-    not list (with `keep_failed`: list them as failed instead), and boot entries and kernels of
-    generations it does not list. Returns the index, written when it changed."""
+    """Settle the generations the index lists as building (an interrupted run's): remove what
+    provably is a half-built snapshot (`_half_built`) — with `keep_failed`, list it as failed
+    instead — and list anything else as failed, deleting nothing of it. Nothing the index does
+    not list as building is touched. Returns the index, written when it changed."""
     updated = index
-    for gen_id, subvolume in _unlisted_subvolumes(top, index):
-        if keep_failed:
-            updated = updated.with_entry(_failed_entry(top, gen_id, subvolume))
-        else:
-            btrfs.delete_subvolume(top, subvolume)
-    listed = {g.id for g in updated.generations if g.status is Status.READY}
-    for gen_id in sorted({*entry_ids(machine.esp), *kernel_dir_ids(machine.esp)} - listed):
-        remove_generation_entry(machine.esp, gen_id)
+    for entry in index.generations:
+        if entry.status is not Status.BUILDING:
+            continue
+        if keep_failed or not _half_built(machine, top, entry):
+            updated = updated.with_entry(_failed_entry(top, entry))
+            continue
+        remove_generation_entry(machine.esp, entry.id)  # kernels copied before its entry
+        if subvolume_present(top, entry.subvolume):
+            btrfs.delete_subvolume(top, entry.subvolume)
+        updated = updated.without(entry.id)
     if updated != index:
         write_index(top, updated)
     return updated
 
 
+def _half_built(machine: Machine, top: Path, entry: GenerationEntry) -> bool:
+    """Whether a building entry's subvolume is provably a snapshot the interrupted run had not
+    finished: its own path (`check_deletable`), no boot entry, no ready record of its own (a
+    fresh snapshot carries its parent's), not mounted, not running, not a default."""
+    try:
+        check_deletable(machine, top, entry)
+    except GenerationsError:
+        return False
+    if entry.id in entry_ids(machine.esp) or default_entry_id(machine.esp) == entry.id:
+        return False
+    if not subvolume_present(top, entry.subvolume):
+        return True
+    record = _own_record(top, entry)
+    if record is not None and record.status is Status.READY:
+        return False
+    if entry.subvolume in (machine.running_subvolume, btrfs.get_default(top)):
+        return False
+    return not btrfs.mounted_at(top, entry.subvolume)
+
+
 def discard_generation(
     machine: Machine, top: Path, index: Index, gen_id: int, *, keep_failed: bool
 ) -> Index:
-    """Undo generation `gen_id`'s build after a failure: its entry, kernels and subvolume go
-    (with `keep_failed` the subvolume stays, listed as failed). Once loader.conf boots it the
-    commit is past undoing and it is kept. Returns the index as written."""
-    current = read_index(top) or index  # the file is the truth: the commit may have written it
-    if default_entry_id(machine.esp) == gen_id:
+    """Undo generation `gen_id`'s build after a failure: its entry, kernels, subvolume and
+    index entry go (with `keep_failed` the subvolume stays, listed as failed). Once loader.conf
+    boots it the commit is past undoing and it is kept. Returns the index as written."""
+    current = load_index(machine, top) or index  # the file is the truth: the commit wrote it
+    if default_entry_id(machine.esp) == gen_id or current.find(gen_id) is None:
         return current
-    subvolume = generation_subvolume(gen_id)
     if keep_failed:
         remove_generation_entry(machine.esp, gen_id)
-        current = current.with_entry(_failed_entry(top, gen_id, subvolume))
+        current = current.with_entry(_failed_entry(top, current.entry(gen_id)))
         write_index(top, current)
         return current
-    if current.find(gen_id) is not None:
-        return remove_generation(machine, top, current, gen_id)
-    remove_generation_entry(machine.esp, gen_id)
-    if (top / subvolume).is_dir():
-        btrfs.delete_subvolume(top, subvolume)
-    return current
+    return remove_generation(machine, top, current, gen_id)
 
 
-def _unlisted_subvolumes(top: Path, index: Index) -> list[tuple[int, str]]:
-    prefix = generation_subvolume(0).removesuffix("0")
-    found = []
-    for path in btrfs.list_subvolumes(top):
-        name = path.removeprefix(prefix)
-        if path.startswith(prefix) and name.isdigit() and index.find(int(name)) is None:
-            found.append((int(name), path))
-    return found
-
-
-def _failed_entry(top: Path, gen_id: int, subvolume: str) -> GenerationEntry:
-    """The index entry of a build kept as failed, from its record when it has a readable one."""
+def _own_record(top: Path, entry: GenerationEntry) -> GenerationRecord | None:
+    """The generation's own record: one naming its id (a fresh snapshot carries its
+    parent's), readable; else None."""
+    if not subvolume_present(top, entry.subvolume):
+        return None
     try:
-        record = read_record(top / subvolume)
+        record = read_record(top / entry.subvolume)
     except FileFormatError:
-        record = None
-    if record is not None and record.id == gen_id:
-        return entry_of_record(record, subvolume).model_copy(update={"status": Status.FAILED})
-    return GenerationEntry(
-        id=gen_id, created=datetime.now(UTC), status=Status.FAILED, subvolume=subvolume, packages=0
-    )
+        return None
+    return record if record is not None and record.id == entry.id else None
+
+
+def _failed_entry(top: Path, entry: GenerationEntry) -> GenerationEntry:
+    """The index entry of a build kept as failed, from its own record when it has one."""
+    record = _own_record(top, entry)
+    if record is not None:
+        return entry_of_record(record, entry.subvolume).model_copy(update={"status": Status.FAILED})
+    return entry.model_copy(update={"status": Status.FAILED})

@@ -11,13 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kodos.jsonfile import read_model
+from kodos.errors import Problem
+from kodos.jsonfile import FileFormatError, read_model
 
 RECORD_PATH = Path("var/lib/kodos/generation.json")
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class Status(StrEnum):
@@ -42,12 +45,36 @@ class GenerationRecord(BaseModel):
         default_factory=dict,
         description="The resolved desired state by address; secrets read (sensitive).",
     )
+    highest_id: int | None = Field(
+        default=None,
+        ge=0,
+        description="The highest generation number used on the machine when this one was "
+        "built (its own id, or above after deletions): `generations repair` numbers on "
+        "from the highest any record, the index or the file beside it knows.",
+    )
 
 
-def read_record(root: Path) -> GenerationRecord | None:
+def read_record(root: Path, shown: str | None = None) -> GenerationRecord | None:
     """The record of the generation at `root`, or None when kodos has not managed it yet.
-    A record that exists but is damaged is an error naming the file and field."""
+    A record that exists but is damaged is an error naming the file (as `shown/RECORD_PATH`
+    when the root is known to the user by another name) and field."""
     path = root / RECORD_PATH
     if not path.exists():
         return None
-    return read_model(path, GenerationRecord)
+    named = f"{shown}/{RECORD_PATH}" if shown else None
+    return read_state_file(path, GenerationRecord, shown=named)
+
+
+def read_state_file(path: Path, model: type[Model], *, shown: str | None = None) -> Model:
+    """`read_model`, naming the file `shown` in its problems instead of `path` (a path under a
+    temporary mount of the Btrfs top level means nothing to the user)."""
+    try:
+        return read_model(path, model)
+    except FileFormatError as err:
+        if shown is None:
+            raise
+        problems = [
+            Problem(p.location.replace(str(path), shown, 1), p.message, p.hint)
+            for p in err.problems
+        ]
+        raise FileFormatError(problems) from None

@@ -32,11 +32,20 @@ SECOND = FIRST.replace('"htop"', '"htop", "git"').replace('"first"', '"second"')
 STEPS = ["snapshot", "execute", "verify", "record", "entry", "index"]
 
 
+FAULTY = "tests.support.faulty_kodos"
+"""The tests' own entry point: kodos with a failure or pause injected at a step."""
+
+
 def kodos(
-    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    faulty: bool = False,
 ) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess; `faulty`: through `FAULTY`, which honours KODOS_TEST_FAIL_AT
+    and KODOS_TEST_PAUSE_AT (an installed kodos ignores them)."""
     return subprocess.run(
-        [sys.executable, "-m", "kodos", *map(str, args)],
+        [sys.executable, "-m", FAULTY if faulty else "kodos", *map(str, args)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -158,22 +167,30 @@ def test_a_failure_at_any_step_changes_nothing(
     assert apply(btrfs_machine, write_config(tmp_path, FIRST)).returncode == 0
     before = state(btrfs_machine)
     second = write_config(tmp_path, SECOND, "second")
-    failed = apply(btrfs_machine, second, env={"KODOS_TEST_FAIL_AT": step})
+    failed = apply(btrfs_machine, second, env={"KODOS_TEST_FAIL_AT": step}, faulty=True)
     assert failed.returncode == 1
     assert f"injected failure at step '{step}'" in failed.stderr
     assert "Traceback" not in failed.stderr
-    assert state(btrfs_machine) == before
-    # and the machine still works: a second apply builds generation 2
+    after = state(btrfs_machine)
+    # nothing changed but the highest number used: generation 2's is never given again
+    assert json.loads(str(after.pop("index"))) == {
+        **json.loads(str(before.pop("index"))),
+        "highest_id": 2,
+    }
+    assert after == before
+    # and the machine still works: a second apply builds generation 3
     done = apply(btrfs_machine, second)
     assert done.returncode == 0, done.stderr
-    assert "Built generation 2" in done.stdout
+    assert "Built generation 3" in done.stdout
 
 
 def test_keep_failed_keeps_the_snapshot_marked_failed(
     btrfs_machine: BtrfsMachine, tmp_path: Path
 ) -> None:
     config = write_config(tmp_path, FIRST)
-    failed = apply(btrfs_machine, config, "--keep-failed", env={"KODOS_TEST_FAIL_AT": "verify"})
+    failed = apply(
+        btrfs_machine, config, "--keep-failed", env={"KODOS_TEST_FAIL_AT": "verify"}, faulty=True
+    )
     assert failed.returncode == 1
     listed = generations(btrfs_machine)
     assert [(g["id"], g["status"], g["default"]) for g in listed] == [
@@ -189,7 +206,7 @@ def test_kill_9_at_any_point_is_cleaned_up_by_the_next_run(
     assert apply(btrfs_machine, write_config(tmp_path, FIRST)).returncode == 0
     before = state(btrfs_machine)
     second = write_config(tmp_path, SECOND, "second")
-    argv = [sys.executable, "-m", "kodos", "apply", "-c", str(second), "--root"]
+    argv = [sys.executable, "-m", FAULTY, "apply", "-c", str(second), "--root"]
     process = subprocess.Popen(
         [*argv, str(btrfs_machine.root), "--yes"],
         cwd=REPO,
@@ -278,7 +295,7 @@ def test_a_second_apply_waits_for_the_lock_and_names_its_holder(
     config = write_config(tmp_path, FIRST)
     argv = ["apply", "-c", str(config), "--root", str(btrfs_machine.root), "--yes"]
     holder = subprocess.Popen(
-        [sys.executable, "-m", "kodos", *argv],
+        [sys.executable, "-m", FAULTY, *argv],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -30,7 +30,13 @@ from kodos.jsonfile import write_json
 from kodos.lock import machine_lock
 from kodos.runner import run
 from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
-from kodos.state.index import entry_of_record, generation_subvolume, read_index, write_index
+from kodos.state.index import (
+    GenerationEntry,
+    entry_of_record,
+    generation_subvolume,
+    read_index,
+    write_index,
+)
 from kodos.upkeep import (
     adopt_or_read_index,
     clean_interrupted,
@@ -515,24 +521,61 @@ def test_gc_keeps_the_newest_ready_the_running_the_default_and_the_adopted(built
 # ---- what the applier uses ----------------------------------------------------------------
 
 
-def test_clean_interrupted_removes_what_the_index_does_not_list(built: Built) -> None:
+def test_clean_interrupted_removes_only_provably_half_built_generations(built: Built) -> None:
     with btrfs.top_level(built.kodos.fs) as top:
-        btrfs.snapshot(top, "kodos/generations/2", "kodos/generations/3")  # a build cut short
-        write_boot_entry(built.kodos, 4, top / "kodos/generations/2", "kodos/generations/4")
+        # 3: building, its own record still building, no boot entry: cut short → removed
+        build_generation(built.kodos, top, 3, 2, Status.BUILDING)
+        # 4: building, a snapshot still carrying its parent's record → removed
+        btrfs.snapshot(top, "kodos/generations/2", "kodos/generations/4")
+        list_as_building(top, 4)
+        # 5: building, killed before its snapshot → its entry goes
+        list_as_building(top, 5)
+        # 6: listed as building but complete (ready record, boot entry) → kept, failed
+        build_generation(built.kodos, top, 6, 2)
+        list_as_building(top, 6)
+        # 7: a snapshot the index does not list → never touched
+        btrfs.snapshot(top, "kodos/generations/2", "kodos/generations/7")
+        # 8: building but mounted → kept, failed
+        btrfs.snapshot(top, "kodos/generations/2", "kodos/generations/8")
+        list_as_building(top, 8)
+        # 9: a boot entry the index does not list → never touched
+        write_boot_entry(built.kodos, 9, top / "kodos/generations/2", "kodos/generations/9")
         index = read_index(top)
         assert index is not None
 
-        cleaned = clean_interrupted(built.kodos, top, index, keep_failed=False)
+        with btrfs.mount_subvolume(built.kodos.fs, "kodos/generations/8"):
+            cleaned = clean_interrupted(built.kodos, top, index, keep_failed=False)
 
-        assert cleaned == index
+        assert [(g.id, g.status) for g in cleaned.generations] == [
+            (0, Status.READY),
+            (1, Status.READY),
+            (2, Status.READY),
+            (6, Status.FAILED),
+            (8, Status.FAILED),
+        ]
+        assert read_index(top) == cleaned
+        assert cleaned.next_id() == 9  # numbers of removed builds are not given again
         assert btrfs.list_subvolumes(top) == [
             "@",
             "@home",
-            "kodos/generations/1",
-            "kodos/generations/2",
+            *(f"kodos/generations/{n}" for n in (1, 2, 6, 7, 8)),
         ]
-    assert entry_ids(built.esp) == [0, 1, 2]
-    assert kernel_dir_ids(built.esp) == [0, 1, 2]
+    assert entry_ids(built.esp) == [0, 1, 2, 6, 9]
+
+
+def list_as_building(top: Path, gen_id: int) -> None:
+    """List generation `gen_id` in the index as building, as the applier does first."""
+    index = read_index(top)
+    assert index is not None
+    entry = GenerationEntry(
+        id=gen_id,
+        parent=2,
+        created=CREATED,
+        status=Status.BUILDING,
+        subvolume=generation_subvolume(gen_id),
+        packages=0,
+    )
+    write_index(top, index.with_entry(entry))
 
 
 def test_clean_interrupted_can_keep_failed_builds(built: Built) -> None:
@@ -540,9 +583,8 @@ def test_clean_interrupted_can_keep_failed_builds(built: Built) -> None:
         build_generation(built.kodos, top, 3, 2, Status.BUILDING)
         index = read_index(top)
         assert index is not None
-        write_index(top, index.without(3))  # as if the commit never reached the index
 
-        cleaned = clean_interrupted(built.kodos, top, index.without(3), keep_failed=True)
+        cleaned = clean_interrupted(built.kodos, top, index, keep_failed=True)
 
         assert cleaned.entry(3).status is Status.FAILED
         assert cleaned.entry(3).parent == 2

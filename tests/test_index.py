@@ -16,6 +16,7 @@ from kodos.state.index import (
     Index,
     UnknownGeneration,
     generation_subvolume,
+    read_highest,
     read_index,
     write_index,
 )
@@ -39,7 +40,8 @@ def entry(gen_id: int, **changes: Any) -> GenerationEntry:
 
 
 def index(*ids: int) -> Index:
-    return Index(filesystem_uuid=UUID, generations=[entry(i) for i in ids])
+    """An index as `write_index` writes it: remembering its highest number."""
+    return Index(filesystem_uuid=UUID, generations=[entry(i) for i in ids], highest_id=max(ids))
 
 
 def test_a_missing_index_is_none(tmp_path: Path) -> None:
@@ -53,7 +55,8 @@ def test_round_trip_through_the_file(tmp_path: Path) -> None:
 
     assert read_index(tmp_path) == written
     data = json.loads((tmp_path / "kodos/index.json").read_text())
-    assert data["format_version"] == "1"
+    assert data["format_version"] == "2"
+    assert data["highest_id"] == 2
     assert data["filesystem_uuid"] == UUID
     assert [g["subvolume"] for g in data["generations"]] == [
         "@",
@@ -61,14 +64,46 @@ def test_round_trip_through_the_file(tmp_path: Path) -> None:
         "kodos/generations/2",
     ]
     assert data["generations"][1]["status"] == "ready"
-    assert [p.name for p in (tmp_path / "kodos").iterdir()] == ["index.json"]  # no temp left
+    # no temporary file left; the highest number is kept beside the index too
+    assert sorted(p.name for p in (tmp_path / "kodos").iterdir()) == [
+        "highest-generation",
+        "index.json",
+    ]
+    assert (tmp_path / "kodos/highest-generation").read_text() == "2\n"
 
 
 def test_rewriting_replaces_the_whole_file(tmp_path: Path) -> None:
     write_index(tmp_path, index(0, 1, 2))
-    write_index(tmp_path, index(0, 2))
+    write_index(tmp_path, index(0, 1))
 
-    assert read_index(tmp_path) == index(0, 2)
+    assert read_index(tmp_path) == index(0, 1)
+    assert read_highest(tmp_path) == 2  # a number once used stays used
+
+
+def test_numbers_are_never_reused() -> None:
+    deleted = index(0, 1, 2, 3).without(3).without(2)
+
+    assert deleted.ids() == [0, 1]
+    assert deleted.next_id() == 4
+    assert index(0, 1).with_highest(7).next_id() == 8
+    assert index(0, 5).with_highest(2).next_id() == 6
+
+
+def test_an_index_of_format_1_is_read_and_written_as_format_2(tmp_path: Path) -> None:
+    data = index(0, 1, 2).model_dump(mode="json")
+    data["format_version"] = "1"
+    del data["highest_id"]
+    for generation in data["generations"]:
+        del generation["subvolume_uuid"]
+    write_raw(tmp_path, json.dumps(data))
+
+    old = read_index(tmp_path)
+    assert old is not None
+    assert (old.format_version, old.highest_id, old.next_id()) == ("1", None, 3)
+    write_index(tmp_path, old.without(2))  # its first write migrates it
+    migrated = json.loads((tmp_path / "kodos/index.json").read_text())
+    assert (migrated["format_version"], migrated["highest_id"]) == ("2", 2)
+    assert read_index(tmp_path) == index(0, 1).with_highest(2)
 
 
 def test_helpers() -> None:
@@ -141,12 +176,12 @@ def test_a_damaged_field_is_named(tmp_path: Path) -> None:
 
 def test_unknown_keys_and_versions_are_refused(tmp_path: Path) -> None:
     data = index(1).model_dump(mode="json")
-    data["format_version"] = "2"
+    data["format_version"] = "3"
     data["generations"][0]["extra"] = True
     write_raw(tmp_path, json.dumps(data))
 
     assert problems(tmp_path) == [
-        f"{tmp_path}/kodos/index.json: format_version: Input should be '1'",
+        f"{tmp_path}/kodos/index.json: format_version: Input should be '1' or '2'",
         f"{tmp_path}/kodos/index.json: generations.0.extra: Extra inputs are not permitted",
     ]
 

@@ -112,7 +112,8 @@ def test_an_interrupted_install_names_its_step_and_can_be_rerun(
 ) -> None:
     config = write_config(tmp_path, install_config(install_mirror, swap=None))
     image = tmp_path / "disk.img"
-    failed = install(config, image, sync_dir, "--yes", env={"KODOS_TEST_FAIL_AT": "configure"})
+    fault = {"KODOS_TEST_FAIL_AT": "configure"}
+    failed = install(config, image, sync_dir, "--yes", env=fault, faulty=True)
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines()[-1] == (
         "error: install failed at step 'configure': injected failure at step 'configure'. "

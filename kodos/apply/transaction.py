@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,10 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kodos.apply.saved import refuse_unless_as_saved
 from kodos.base import generation_root
 from kodos.errors import KodosError
 from kodos.generations import Machine
-from kodos.jsonfile import read_model, write_json
+from kodos.jsonfile import write_json
 from kodos.lock import DEFAULT_TIMEOUT
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Change, Plan
@@ -42,10 +42,6 @@ Step = Callable[[str], None]
 
 class ApplyError(KodosError):
     """The apply stopped; the running generation and the boot default are unchanged."""
-
-
-class StalePlan(KodosError):
-    """A saved plan no longer matches the machine or the configuration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +75,10 @@ def apply(options: ApplyOptions, *, confirm: Callable[[Plan], bool], on_step: St
 
 
 def checkpoint(step: str, on_step: Step) -> None:
-    """Report a step; tests inject failures and pauses here (KODOS_TEST_FAIL_AT /
-    KODOS_TEST_PAUSE_AT name a step) to prove each one leaves the machine consistent."""
+    """A step is done: report it. The one place every step of apply and install passes, so
+    the tests' own entry point (tests/support/faulty_kodos.py) wraps this function to fail or
+    pause at a step; kodos itself has no test hook an environment could reach."""
     on_step(step)
-    if os.environ.get("KODOS_TEST_FAIL_AT") == step:
-        raise ApplyError(f"injected failure at step {step!r}")
-    if os.environ.get("KODOS_TEST_PAUSE_AT") == step:
-        print(f"kodos: paused at {step}", file=sys.stderr, flush=True)
-        time.sleep(3600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +109,7 @@ def _apply_locked(
     on_step: Step,
 ) -> ApplyResult:
     from kodos.generations import default_generation
-    from kodos.upkeep import adopt_or_read_index, clean_interrupted
+    from kodos.upkeep import adopt_or_read_index, clean_interrupted, start_generation
 
     index = adopt_or_read_index(machine, top)
     index = clean_interrupted(machine, top, index, keep_failed=options.keep_failed)
@@ -125,13 +117,14 @@ def _apply_locked(
     base = default_generation(machine, top, index)
     with generation_root(machine, top, base.subvolume) as base_root:
         result = make_plan(_plan_options(options, base_root))
-    _refuse_if_stale(options.plan_file, result.plan)
+    refuse_unless_as_saved(options.plan_file, result.plan)
     checkpoint("plan", on_step)
     if result.plan.is_empty:
         return ApplyResult(result.plan, None)
     if not confirm(result.plan):
         raise ApplyError("not applied: the plan was not confirmed")
-    build = _Build(options, machine, top, base, index.next_id(), result)
+    index, new_id = start_generation(machine, top, index, base.id)
+    build = _Build(options, machine, top, base, new_id, result)
     return _build(build, index, on_step)
 
 
@@ -140,8 +133,8 @@ def _build(build: _Build, index: Index, on_step: Step) -> ApplyResult:
     from kodos.btrfs import snapshot
     from kodos.upkeep import discard_generation
 
-    snapshot(build.top, build.base.subvolume, build.subvolume)
     try:
+        snapshot(build.top, build.base.subvolume, build.subvolume)
         checkpoint("snapshot", on_step)
         system, boot = _split_bootloader(build.result.plan.changes)
         with _shared_directories(build):
@@ -258,6 +251,7 @@ def new_record(
         packages=packages,
         kernel=kernel,
         desired=_redacted(planned.desired),
+        highest_id=gen_id,  # numbered above every one used before it
     )
 
 
@@ -286,22 +280,3 @@ def _plan_options(options: ApplyOptions, root: Path) -> PlanOptions:
         refresh=options.refresh,
         display_root=str(options.root),
     )
-
-
-def _refuse_if_stale(plan_file: Path | None, fresh: Plan) -> None:
-    """A saved plan applies only to the machine and configuration it was made from."""
-    if plan_file is None:
-        return
-    saved = read_model(plan_file, Plan)
-    moved = []
-    if saved.base.generation != fresh.base.generation:
-        moved.append(
-            f"the default generation is {fresh.base.generation}, "
-            f"the plan was made against {saved.base.generation}"
-        )
-    elif saved.base.state_digest != fresh.base.state_digest:
-        moved.append("the machine changed since the plan was made")
-    if saved.config.digest != fresh.config.digest:
-        moved.append(f"{fresh.config.path} (or a file it requires) changed")
-    if moved:
-        raise StalePlan(f"{plan_file} is stale: {'; '.join(moved)}; make a new plan")

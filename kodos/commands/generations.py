@@ -1,4 +1,5 @@
-"""`kodos generations list|diff|delete|gc`: the machine's history, shown and pruned.
+"""`kodos generations list|diff|delete|gc|repair`: the machine's history, shown, pruned and
+its index rebuilt.
 
 Every command runs in a private mount namespace, so the Btrfs top level it mounts vanishes with
 the process however it ends. Deleting asks first: on a terminal the user types `yes`; without
@@ -26,6 +27,7 @@ from kodos.generations import (
     locked_top_level,
     open_machine,
     top_level,
+    view,
 )
 
 _SYMBOL = {
@@ -80,6 +82,25 @@ def run_gc(root: Path, keep: int, assume_yes: bool, lock_timeout: float) -> int:
         print(f"Deleted generation{'s' if len(deleted) > 1 else ''} {_ids(deleted)}.")
     else:
         print("Nothing to delete.")
+    return 0
+
+
+def run_repair(root: Path, lock_timeout: float) -> int:
+    from kodos.generations import read_history
+    from kodos.repair import repair
+
+    with changing(root, lock_timeout) as (machine, top):
+        repaired = repair(machine, top)
+        history = read_history(machine, top)
+        views = [view(history, gen_id) for gen_id in history.index.ids()]
+    for note in repaired.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(render_table(views), end="")
+    listed = _ids(repaired.index.ids()) or "none"
+    print(
+        f"Rebuilt {repaired.path} (it was {repaired.before}): generations {listed}; "
+        f"the next one is numbered {repaired.index.next_id()}. Nothing was deleted."
+    )
     return 0
 
 

@@ -12,7 +12,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kodos.apply.transaction import Step, checkpoint
+from kodos.apply import transaction
+from kodos.apply.transaction import Step
 from kodos.config.load import LoadedConfig, load_config
 from kodos.errors import KodosError
 from kodos.install import checks
@@ -69,7 +70,7 @@ class Progress:
     def step(self, name: str) -> Iterator[None]:
         self.current = name
         yield
-        checkpoint(name, self.on_step)
+        transaction.checkpoint(name, self.on_step)  # looked up here: one seam for tests
 
 
 def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> InstallResult:

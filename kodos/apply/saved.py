@@ -1,0 +1,102 @@
+"""A saved plan is applied as shown or not at all.
+
+`kodos apply FILE` plans afresh under the lock and applies the fresh plan; the file decides
+only whether it may. It is refused when it is stale — its base generation or the machine's
+state moved, or the configuration changed since — and when its changes are not exactly the
+fresh plan's: the same addresses with the same action, `before` and `after`. So a plan file
+whose change list was edited (or whose configuration path was pointed elsewhere) is never the
+cover for another set of changes; the message names the first difference.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kodos.errors import KodosError
+from kodos.jsonfile import read_model
+from kodos.plan.model import Change, Plan
+
+_SHOWN_CHARACTERS = 60
+
+
+class StalePlan(KodosError):
+    """A saved plan no longer matches the machine or the configuration."""
+
+
+class PlanMismatch(KodosError):
+    """A saved plan's changes are not the ones a fresh plan makes."""
+
+
+def refuse_unless_as_saved(plan_file: Path | None, fresh: Plan) -> None:
+    """Refuse a saved plan that is stale, or whose changes differ from the fresh plan's."""
+    if plan_file is None:
+        return
+    saved = read_model(plan_file, Plan)
+    _refuse_if_stale(plan_file, saved, fresh)
+    difference = first_difference(saved.changes, fresh.changes)
+    if difference is not None:
+        raise PlanMismatch(
+            f"{plan_file} is not what kodos would apply: {difference}; nothing was applied "
+            "(make a new plan and review it)"
+        )
+
+
+def _refuse_if_stale(plan_file: Path, saved: Plan, fresh: Plan) -> None:
+    """A saved plan applies only to the machine and configuration it was made from."""
+    moved = []
+    if saved.base.generation != fresh.base.generation:
+        moved.append(
+            f"the default generation is {fresh.base.generation}, "
+            f"the plan was made against {saved.base.generation}"
+        )
+    elif saved.base.state_digest != fresh.base.state_digest:
+        moved.append("the machine changed since the plan was made")
+    if saved.config.digest != fresh.config.digest:
+        moved.append(f"{fresh.config.path} (or a file it requires) changed")
+    if moved:
+        raise StalePlan(f"{plan_file} is stale: {'; '.join(moved)}; make a new plan")
+
+
+def first_difference(saved: list[Change], fresh: list[Change]) -> str | None:
+    """The first way `saved` differs from `fresh` in what apply would do (address, action,
+    before, after), in the saved plan's order, then the fresh one's; None when they agree."""
+    fresh_by_address = {change.address: change for change in fresh}
+    saved_addresses = {change.address for change in saved}
+    for change in saved:
+        other = fresh_by_address.get(change.address)
+        if other is None:
+            return f"it lists {change.action} {change.address}, a fresh plan does not"
+        if change.action != other.action:
+            return f"{change.address}: it says {change.action}, a fresh plan says {other.action}"
+        for side in ("before", "after"):
+            differs = _first_attribute(getattr(change, side), getattr(other, side))
+            if differs is not None:
+                return f"{change.address}: {side}{differs}"
+    for change in fresh:
+        if change.address not in saved_addresses:
+            return f"a fresh plan also has {change.action} {change.address}, it does not"
+    return None
+
+
+def _first_attribute(saved: dict[str, Any] | None, fresh: dict[str, Any] | None) -> str | None:
+    """`.key: it has X, a fresh plan has Y` for the first attribute that differs."""
+    if saved == fresh:
+        return None
+    if saved is None or fresh is None:
+        return f": it has {_shown(saved)}, a fresh plan has {_shown(fresh)}"
+    for key in sorted(saved.keys() | fresh.keys()):
+        if key not in saved or key not in fresh or saved[key] != fresh[key]:
+            mine = _shown(saved[key]) if key in saved else "nothing"
+            theirs = _shown(fresh[key]) if key in fresh else "nothing"
+            return f".{key}: it has {mine}, a fresh plan has {theirs}"
+    return None  # pragma: no cover — unequal dicts differ at some key
+
+
+def _shown(value: object) -> str:
+    """A value as JSON, cut to a length a message can carry."""
+    text = json.dumps(value, ensure_ascii=True, sort_keys=True)
+    if len(text) > _SHOWN_CHARACTERS:
+        return f"{text[:_SHOWN_CHARACTERS]}… ({len(text)} characters)"
+    return text

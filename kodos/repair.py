@@ -1,0 +1,226 @@
+"""`kodos generations repair`: rebuild the index from what the machine itself says.
+
+The index is a summary; the facts it summarises live elsewhere and survive its loss:
+
+* each generation's own record (`kodos/generations/N/var/lib/kodos/generation.json`): its id,
+  parent, status, packages, kernel, and the highest number used when it was built;
+* the `kodos-N` boot entries on the ESP, and `kodos-0`'s `rootflags=subvol=` naming the root
+  kodos adopted as generation 0;
+* the subvolume layout (`kodos/generations/N`), and the highest number kept beside the index.
+
+A subvolume `kodos/generations/N` is listed as ready when its own record (one naming N) says
+ready and it has a boot entry, else as failed (a build cut short: `gc` or `generations delete`
+can remove it). Generation 0's subvolume UUID — what allows `generations delete 0` — is kept
+only from the old index, and only when that subvolume still has it. Repair deletes nothing and
+changes neither boot entries nor defaults: it writes the index alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kodos import btrfs
+from kodos.bootentries import ENTRIES_DIR, entry_ids, kernel_dir_ids
+from kodos.errors import KodosError
+from kodos.generations import Machine, NoGenerations, kodos_traces, shown_top
+from kodos.jsonfile import FileFormatError
+from kodos.state.generation import GenerationRecord, Status, read_record
+from kodos.state.index import (
+    GENERATIONS_DIR,
+    INDEX_PATH,
+    GenerationEntry,
+    Index,
+    entry_of_record,
+    read_highest,
+    read_index,
+    write_index,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Repaired:
+    index: Index
+    path: str
+    """The index file, named as the user can find it."""
+    before: str
+    """What the index was: "missing", "damaged" or "readable"."""
+    notes: tuple[str, ...] = ()
+
+
+def repair(machine: Machine, top: Path) -> Repaired:
+    """Rebuild and write the index (see the module doc); `NoGenerations` when the machine
+    shows no trace of kodos."""
+    old, before = _old_index(machine, top)
+    if old is None and not kodos_traces(machine, top):
+        raise NoGenerations(machine.root)
+    notes: list[str] = []
+    records: list[GenerationRecord] = []
+    entries = [_generation(machine, top, path, old, records) for path in _generation_paths(top)]
+    zero = _generation_zero(machine, top, old, notes)
+    generations = sorted([*([zero] if zero else []), *entries], key=lambda g: g.id)
+    listed = {g.id for g in generations}
+    notes += [
+        f"boot entry kodos-{gen_id} names a generation whose subvolume is gone: not listed"
+        for gen_id in entry_ids(machine.esp)
+        if gen_id not in listed
+    ]
+    highest = max(
+        [
+            old.highest() or 0 if old else 0,
+            read_highest(top) or 0,
+            *listed,
+            *(r.highest_id or r.id for r in records),
+            *(r.parent or 0 for r in records),
+            *entry_ids(machine.esp),
+            *kernel_dir_ids(machine.esp),
+        ]
+    )
+    index = Index(filesystem_uuid=machine.fs.uuid, generations=generations, highest_id=highest)
+    write_index(top, index)
+    return Repaired(index, f"{shown_top(machine)}/{INDEX_PATH}", before, tuple(notes))
+
+
+def _old_index(machine: Machine, top: Path) -> tuple[Index | None, str]:
+    """The index as it is, when it can be read and describes this filesystem."""
+    try:
+        old = read_index(top)
+    except FileFormatError:
+        return None, "damaged"
+    if old is None:
+        return None, "missing"
+    if old.filesystem_uuid != machine.fs.uuid:
+        return None, "damaged"
+    return old, "readable"
+
+
+def _generation_paths(top: Path) -> list[str]:
+    """`kodos/generations/N` subvolumes, N written as kodos writes it (no leading zero)."""
+    prefix = f"{GENERATIONS_DIR}/"
+    found = []
+    for path in btrfs.list_subvolumes(top):
+        name = path.removeprefix(prefix)
+        if path.startswith(prefix) and name.isdigit() and str(int(name)) == name:
+            found.append(path)
+    return found
+
+
+def _generation(
+    machine: Machine, top: Path, path: str, old: Index | None, records: list[GenerationRecord]
+) -> GenerationEntry:
+    gen_id = int(path.rsplit("/", 1)[1])
+    record = _own_record(top, path, gen_id)
+    if record is not None:
+        records.append(record)
+        bootable = record.status is Status.READY and gen_id in entry_ids(machine.esp)
+        status = Status.READY if bootable else Status.FAILED
+        return entry_of_record(record, path).model_copy(update={"status": status})
+    known = old.find(gen_id) if old else None
+    return GenerationEntry(
+        id=gen_id,
+        parent=known.parent if known else None,
+        created=known.created if known else datetime.now(UTC),
+        status=Status.FAILED,
+        subvolume=path,
+        packages=0,
+    )
+
+
+def _own_record(top: Path, path: str, gen_id: int) -> GenerationRecord | None:
+    """The record inside `path` when it is readable and generation `gen_id`'s own (a build
+    cut short carries its parent's)."""
+    try:
+        record = read_record(top / path)
+    except (FileFormatError, OSError):
+        return None
+    return record if record is not None and record.id == gen_id else None
+
+
+def _generation_zero(
+    machine: Machine, top: Path, old: Index | None, notes: list[str]
+) -> GenerationEntry | None:
+    """Generation 0 as its `kodos-0` entry names it; without that entry, the old index's
+    generation 0 when its subvolume still has the UUID recorded at adoption."""
+    known = old.find(0) if old else None
+    subvolume = _kodos_zero_subvolume(machine.esp)
+    if subvolume is None:
+        if known is not None and _same_subvolume(top, known, known.subvolume):
+            return known
+        return None
+    subvolumes = btrfs.list_subvolumes(top)
+    if subvolume not in subvolumes or subvolume.startswith(f"{GENERATIONS_DIR}/"):
+        notes.append(f"boot entry kodos-0 names subvolume {subvolume}, which is not one to list")
+        return None
+    uuid = known.subvolume_uuid if known and _same_subvolume(top, known, subvolume) else None
+    if uuid is None:
+        notes.append(
+            f"generation 0 ({subvolume}) is listed without the UUID recorded at adoption: "
+            "`generations delete 0` will refuse it"
+        )
+    return GenerationEntry(
+        id=0,
+        created=known.created if known else datetime.now(UTC),
+        status=Status.READY,
+        subvolume=subvolume,
+        kernel=_kernel_of_zero(machine.esp),
+        packages=_package_count(top / subvolume),
+        subvolume_uuid=uuid,
+    )
+
+
+def _same_subvolume(top: Path, known: GenerationEntry, subvolume: str) -> bool:
+    """Whether `subvolume` is the one the old index's generation 0 recorded (by UUID)."""
+    if known.subvolume != subvolume or known.subvolume_uuid is None:
+        return False
+    try:
+        return btrfs.subvolume_uuid(top, subvolume) == known.subvolume_uuid
+    except btrfs.BtrfsError:
+        return False
+
+
+def _zero_entry_lines(esp: Path) -> list[tuple[str, str]]:
+    """(key, value) lines of the `kodos-0` entry (boot counting may have renamed it)."""
+    directory = esp / ENTRIES_DIR
+    if not directory.is_dir():
+        return []
+    for path in sorted(directory.glob("kodos-0*.conf")):
+        stem = path.name.removesuffix(".conf")
+        if stem != "kodos-0" and not stem.startswith("kodos-0+"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return []
+        pairs = [line.strip().split(maxsplit=1) for line in text.splitlines()]
+        return [(p[0], p[1]) for p in pairs if len(p) == 2 and not p[0].startswith("#")]
+    return []
+
+
+def _kodos_zero_subvolume(esp: Path) -> str | None:
+    for key, value in _zero_entry_lines(esp):
+        if key != "options":
+            continue
+        for option in value.split():
+            if option.startswith("rootflags="):
+                for flag in option.removeprefix("rootflags=").split(","):
+                    if flag.startswith("subvol="):
+                        return flag.removeprefix("subvol=").strip("/") or None
+    return None
+
+
+def _kernel_of_zero(esp: Path) -> str | None:
+    """`linux` for an entry booting `/kodos/0/vmlinuz-linux`."""
+    for key, value in _zero_entry_lines(esp):
+        if key == "linux" and "/vmlinuz-" in value:
+            return value.rsplit("/vmlinuz-", 1)[1] or None
+    return None
+
+
+def _package_count(root: Path) -> int:
+    from kodos.providers.pacman_db import read_local_packages
+
+    try:
+        return len(read_local_packages(root))
+    except (KodosError, OSError):
+        return 0
