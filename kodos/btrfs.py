@@ -32,6 +32,7 @@ DELETED_SUFFIX = "//deleted"
 _FINDMNT_COLUMNS = "SOURCE,FSTYPE,FSROOT,TARGET,MAJ:MIN"
 _SUBVOLUME_ID = re.compile(r"^\s*Subvolume ID:\s*(\d+)\s*$", re.MULTILINE)
 _SUBVOLUME_UUID = re.compile(r"^\s*UUID:\s*([0-9a-f-]{36})\s*$", re.MULTILINE)
+_PARENT_UUID = re.compile(r"^\s*Parent UUID:\s*([0-9a-f-]{36})\s*$", re.MULTILINE)
 _LISTED = re.compile(r"^ID (\d+) gen \d+ top level \d+ path (.*)$")
 
 
@@ -271,12 +272,22 @@ def subvolume_id(top: Path, path: str) -> int:
 
 def subvolume_uuid(top: Path, path: str) -> str:
     """The Btrfs UUID of subvolume `path` (unique to it: a snapshot gets a new one)."""
-    path = subvolume_path(path)
-    output = _run(f"reading subvolume {path}", ["btrfs", "subvolume", "show", str(top / path)])
-    found = _SUBVOLUME_UUID.search(output)
+    found = _uuids(top, path)[0]
     if found is None:
         raise BtrfsError(f"reading subvolume {path}: btrfs printed no UUID")
-    return found.group(1)
+    return found
+
+
+def parent_uuid(top: Path, path: str) -> str | None:
+    """The UUID of the subvolume `path` was snapshotted from (None: not a snapshot)."""
+    return _uuids(top, path)[1]
+
+
+def _uuids(top: Path, path: str) -> tuple[str | None, str | None]:
+    path = subvolume_path(path)
+    output = _run(f"reading subvolume {path}", ["btrfs", "subvolume", "show", str(top / path)])
+    own, parent = _SUBVOLUME_UUID.search(output), _PARENT_UUID.search(output)
+    return (own.group(1) if own else None, parent.group(1) if parent else None)
 
 
 def set_default(top: Path, path: str) -> None:

@@ -58,7 +58,7 @@ def repair(machine: Machine, top: Path) -> Repaired:
     notes: list[str] = []
     records: list[GenerationRecord] = []
     entries = [_generation(machine, top, path, old, records) for path in _generation_paths(top)]
-    zero = _generation_zero(machine, top, old, notes)
+    zero = _generation_zero(machine, top, old, records, notes)
     generations = sorted([*([zero] if zero else []), *entries], key=lambda g: g.id)
     listed = {g.id for g in generations}
     notes += [
@@ -138,16 +138,24 @@ def _own_record(top: Path, path: str, gen_id: int) -> GenerationRecord | None:
 
 
 def _generation_zero(
-    machine: Machine, top: Path, old: Index | None, notes: list[str]
+    machine: Machine,
+    top: Path,
+    old: Index | None,
+    records: list[GenerationRecord],
+    notes: list[str],
 ) -> GenerationEntry | None:
-    """Generation 0 as its `kodos-0` entry names it; without that entry, the old index's
-    generation 0 when its subvolume still has the UUID recorded at adoption."""
+    """Generation 0 as its `kodos-0` entry names it; without that entry (the adopted root had
+    no kernel), the old index's generation 0 when its subvolume still has the UUID recorded at
+    adoption, else the subvolume a generation built on 0 was snapshotted from (its Btrfs
+    parent UUID)."""
     known = old.find(0) if old else None
     subvolume = _kodos_zero_subvolume(machine.esp)
     if subvolume is None:
         if known is not None and _same_subvolume(top, known, known.subvolume):
             return known
-        return None
+        subvolume = _snapshotted_for(top, records)
+        if subvolume is None:
+            return None
     subvolumes = btrfs.list_subvolumes(top)
     if subvolume not in subvolumes or subvolume.startswith(f"{GENERATIONS_DIR}/"):
         notes.append(f"boot entry kodos-0 names subvolume {subvolume}, which is not one to list")
@@ -167,6 +175,19 @@ def _generation_zero(
         packages=_package_count(top / subvolume),
         subvolume_uuid=uuid,
     )
+
+
+def _snapshotted_for(top: Path, records: list[GenerationRecord]) -> str | None:
+    """The subvolume outside kodos/ that the first generation built on generation 0 was
+    snapshotted from, by its Btrfs parent UUID; None when there is none."""
+    children = [r.id for r in records if r.parent == 0]
+    if not children:
+        return None
+    parent = btrfs.parent_uuid(top, f"{GENERATIONS_DIR}/{min(children)}")
+    for path in btrfs.list_subvolumes(top):
+        if not path.startswith("kodos/") and btrfs.subvolume_uuid(top, path) == parent:
+            return path
+    return None
 
 
 def _same_subvolume(top: Path, known: GenerationEntry, subvolume: str) -> bool:
