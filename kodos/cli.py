@@ -92,9 +92,9 @@ def plan(
     from kodos.commands.plan import run_plan
     from kodos.plan.build import PlanOptions
 
-    if out is not None or json_output:
+    if out is not None:
         # A plan file is applied later, maybe from another directory: it names the
-        # configuration absolutely (and --json shows what such a file holds).
+        # configuration absolutely.
         config = str(Path(config).absolute())
     options = PlanOptions(config, root, facts, sync_dir, refresh)
     raise typer.Exit(run_plan(options, json_output, out, detailed_exitcode))

@@ -81,9 +81,10 @@ def test_a_saved_plan_shows_as_it_was_printed(
     empty_root: Path, sync_dir: Path, tmp_path: Path
 ) -> None:
     saved = tmp_path / "testvm.plan.json"
+    testvm = REPO / "examples/testvm"  # absolute, as a saved plan names it
 
-    printed = plan("examples/testvm", empty_root, sync_dir, "--out", saved)
-    printed_json = plan("examples/testvm", empty_root, sync_dir, "--json")
+    printed = plan(testvm, empty_root, sync_dir, "--out", saved)
+    printed_json = plan(testvm, empty_root, sync_dir, "--json")
     shown = kodos("show", saved)
     shown_json = kodos("show", saved, "--json")
 
