@@ -28,7 +28,8 @@ def generation_root(machine: Machine, top: Path, subvolume: str) -> Iterator[Pat
     other generation is read through the top level, with the ESP bound in at the same place so
     the boot loader reads as it does from the running root (in the caller's private mount
     namespace: the host never sees that mount)."""
-    from kodos.generations import GenerationsError, shown_top, subvolume_present
+    from kodos.deletion import subvolume_present
+    from kodos.generations import GenerationsError, shown_top
 
     if subvolume == machine.running_subvolume:
         yield machine.root

@@ -15,7 +15,7 @@ machine's lock: `locked_top_level` takes it, then mounts the top level.
 
 The index is trusted no further than it can be checked (`load_index`): a machine with traces
 of kodos generations but no index, or with an unreadable one, is changed by nothing but
-`kodos generations repair`. What may be deleted is one rule (`check_deletable`): generation N's
+`kodos generations repair`. What may be deleted is one rule (`kodos.deletion`): generation N's
 subvolume is `kodos/generations/N` exactly, a real subvolume reached through no link; the
 adopted generation 0's is the subvolume whose Btrfs UUID the index recorded at adoption; never
 the running, default or a mounted one. Removal goes boot entry and kernels → subvolume → index
@@ -39,6 +39,7 @@ from kodos.bootentries import (
     remove_generation_entry,
     set_default_entry,
 )
+from kodos.deletion import REPAIR_HINT, check_deletable, check_identity, subvolume_present
 from kodos.errors import KodosError
 from kodos.generationdiff import GenerationDiff, compare, read_side
 from kodos.jsonfile import FileFormatError
@@ -50,12 +51,9 @@ from kodos.state.index import (
     INDEX_PATH,
     GenerationEntry,
     Index,
-    generation_subvolume,
     read_index,
     write_index,
 )
-
-REPAIR_HINT = "run kodos generations repair"
 
 
 class GenerationsError(KodosError):
@@ -282,16 +280,6 @@ def _recovery(machine: Machine, top: Path, index: Index, missing: int) -> str:
     return f"make one that exists boot by default (kodos rollback {usable[-1]}), then try again"
 
 
-def subvolume_present(top: Path, subvolume: str) -> bool:
-    """Whether `subvolume` is a directory under the top level, reached through no link."""
-    path = top
-    for part in subvolume.split("/"):
-        path = path / part
-        if part in ("", ".", "..") or path.is_symlink():
-            return False
-    return path.is_dir()
-
-
 def _default_entry(machine: Machine, index: Index, btrfs_default: str) -> GenerationEntry | None:
     loader_default = default_entry_id(machine.esp)
     if loader_default is not None and index.find(loader_default) is not None:
@@ -341,7 +329,7 @@ def _rollback_target(history: History) -> int:
 
 
 def _check_bootable(machine: Machine, top: Path, entry: GenerationEntry) -> None:
-    _check_identity(machine, top, entry)
+    check_identity(top, entry, shown_top(machine))
     if entry.status is not Status.READY:
         raise GenerationsError(
             f"generation {entry.id} is {entry.status}, not ready: it cannot boot"
@@ -395,7 +383,7 @@ def gc(machine: Machine, top: Path, keep: int, *, confirm: ConfirmMany) -> list[
 
 def _check_removable(machine: Machine, top: Path, history: History, gen_id: int) -> None:
     entry = history.index.entry(gen_id)
-    check_deletable(machine, top, entry)
+    check_deletable(top, entry, shown_top(machine))
     if gen_id == history.running:
         raise GenerationsError(f"generation {gen_id} is running: it cannot be deleted")
     if gen_id == history.default:
@@ -415,65 +403,13 @@ def _check_removable(machine: Machine, top: Path, history: History, gen_id: int)
         )
 
 
-def check_deletable(machine: Machine, top: Path, entry: GenerationEntry) -> None:
-    """Refuse, before anything changes, to delete a subvolume that is not the generation's
-    own: `kodos/generations/N` exactly for generation N, and for the adopted generation 0
-    the subvolume whose UUID the index recorded at adoption — whatever the index's
-    `subvolume` field says, and never through a link. A subvolume already gone passes: there
-    is nothing left to delete."""
-    _check_identity(machine, top, entry)
-    if entry.id == 0 and entry.subvolume_uuid is None:
-        raise GenerationsError(
-            f"generation 0's subvolume {entry.subvolume} has no UUID recorded at adoption (an "
-            "index from an older kodos, or a rebuilt one): kodos deletes only the subvolume it "
-            "adopted, so it will not delete this one; nothing was deleted"
-        )
-
-
-def _check_identity(machine: Machine, top: Path, entry: GenerationEntry) -> None:
-    """The entry's subvolume is the generation's own (see `check_deletable`)."""
-    shown = f"{shown_top(machine)}/{entry.subvolume}"
-    if entry.id != 0 and entry.subvolume != generation_subvolume(entry.id):
-        raise GenerationsError(
-            f"generation {entry.id}'s index entry names subvolume {entry.subvolume!r}, not "
-            f"{generation_subvolume(entry.id)}: kodos touches only the subvolumes it made; "
-            f"nothing was changed ({REPAIR_HINT})"
-        )
-    parts = entry.subvolume.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise GenerationsError(
-            f"generation {entry.id}'s index entry names subvolume {entry.subvolume!r}, which is "
-            f"not a plain path below the top level: nothing was changed ({REPAIR_HINT})"
-        )
-    for depth in range(1, len(parts) + 1):
-        if top.joinpath(*parts[:depth]).is_symlink():
-            raise GenerationsError(
-                f"{shown_top(machine)}/{'/'.join(parts[:depth])} is a symbolic link: kodos "
-                f"will not follow it to generation {entry.id}'s subvolume; nothing was changed"
-            )
-    if not subvolume_present(top, entry.subvolume):
-        return
-    if entry.subvolume not in btrfs.list_subvolumes(top):
-        raise GenerationsError(
-            f"generation {entry.id}'s subvolume {shown} is not a Btrfs subvolume: "
-            "nothing was changed"
-        )
-    if entry.id == 0 and entry.subvolume_uuid is not None:
-        found = btrfs.subvolume_uuid(top, entry.subvolume)
-        if found != entry.subvolume_uuid:
-            raise GenerationsError(
-                f"generation 0's subvolume {entry.subvolume} is not the one kodos adopted (its "
-                f"UUID is {found}, the adopted one's {entry.subvolume_uuid}): nothing was changed"
-            )
-
-
 def remove_generation(machine: Machine, top: Path, index: Index, gen_id: int) -> Index:
     """Remove a generation the caller checked may go: boot entry and kernels, subvolume, then
     the index entry — listed until it is gone, so deleting again finishes an interrupted
     deletion. `check_deletable` is asked again here, the one door every deletion goes
     through. Returns the index without it."""
     entry = index.entry(gen_id)
-    check_deletable(machine, top, entry)
+    check_deletable(top, entry, shown_top(machine))
     remove_generation_entry(machine.esp, gen_id)
     if subvolume_present(top, entry.subvolume):
         btrfs.delete_subvolume(top, entry.subvolume)

@@ -34,14 +34,8 @@ from kodos.bootentries import (
     remove_generation_entry,
     write_generation_entry,
 )
-from kodos.generations import (
-    GenerationsError,
-    Machine,
-    check_deletable,
-    load_index,
-    remove_generation,
-    subvolume_present,
-)
+from kodos.deletion import DeletionRefused, check_deletable, subvolume_present
+from kodos.generations import Machine, load_index, remove_generation, shown_top
 from kodos.jsonfile import FileFormatError
 from kodos.state.generation import GenerationRecord, Status, read_record
 from kodos.state.index import (
@@ -163,8 +157,8 @@ def _half_built(machine: Machine, top: Path, entry: GenerationEntry) -> bool:
     finished: its own path (`check_deletable`), no boot entry, no ready record of its own (a
     fresh snapshot carries its parent's), not mounted, not running, not a default."""
     try:
-        check_deletable(machine, top, entry)
-    except GenerationsError:
+        check_deletable(top, entry, shown_top(machine))
+    except DeletionRefused:
         return False
     if entry.id in entry_ids(machine.esp) or default_entry_id(machine.esp) == entry.id:
         return False

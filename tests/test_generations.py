@@ -601,3 +601,54 @@ def test_discard_keeps_a_generation_loader_conf_already_boots(built: Built) -> N
         assert after.ids() == [0, 2]
         assert btrfs.list_subvolumes(top) == ["@", "@home", "kodos/generations/2"]
     assert entry_ids(built.esp) == [0, 2]
+
+
+# ---- repair -------------------------------------------------------------------------------
+
+
+def test_repair_takes_generation_0_from_its_kodos_0_entry(built: Built) -> None:
+    with btrfs.top_level(built.kodos.fs) as top:
+        before = read_index(top)
+        (top / "kodos/index.json").unlink()
+    assert built.fails("generations", "list").endswith(": run kodos generations repair\n")
+
+    done = built.cli("generations", "repair")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        "note: generation 0 (@) is listed without the UUID recorded at adoption: "
+        "`generations delete 0` will refuse it\n"
+    )
+    assert done.stdout.endswith("the next one is numbered 3. Nothing was deleted.\n")
+    with btrfs.top_level(built.kodos.fs) as top:
+        after = read_index(top)
+    assert before is not None and after is not None
+    assert [(g.id, g.subvolume, g.status, g.kernel) for g in after.generations] == [
+        (0, "@", Status.READY, "linux"),
+        (1, "kodos/generations/1", Status.READY, "linux"),
+        (2, "kodos/generations/2", Status.READY, "linux"),
+    ]
+    assert after.generations[1:] == before.generations[1:]  # as their records say
+    assert after.entry(0).subvolume_uuid is None
+    assert built.subvolumes() == ["@", "@home", "kodos/generations/1", "kodos/generations/2"]
+    assert entry_ids(built.esp) == [0, 1, 2]
+
+
+def test_repair_of_a_readable_index_keeps_what_it_can_check(built: Built) -> None:
+    with btrfs.top_level(built.kodos.fs) as top:
+        before = read_index(top)
+        assert before is not None
+        btrfs.snapshot(top, "kodos/generations/2", "kodos/generations/7")  # lost by the index
+
+    done = built.cli("generations", "repair")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    with btrfs.top_level(built.kodos.fs) as top:
+        after = read_index(top)
+    assert after is not None
+    assert after.entry(0) == before.entry(0)  # its UUID still names @
+    # 7 carries 2's record: a build cut short, listed as failed for gc to remove
+    assert (after.entry(7).status, after.next_id()) == (Status.FAILED, 8)
+    assert built.ok("generations", "gc", "--keep", "2", "--yes") == "Deleted generation 7.\n"
+    assert built.subvolumes() == ["@", "@home", "kodos/generations/1", "kodos/generations/2"]
