@@ -100,7 +100,12 @@ def nesting_depth(text: str, limit: int) -> int:
 
 def write_json(path: Path, data: object) -> None:
     """Write `data` as JSON atomically: readers see the old file or the new one, never half."""
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(path, json_text(data))
+
+
+def json_text(data: object) -> str:
+    """`data` as kodos writes every JSON file: indented, UTF-8 as it is, a final newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _read_text(path: Path) -> str:
