@@ -39,6 +39,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kodos.errors import KodosError
+from kodos.ownership import foreign_reason
 
 DEFAULT_LOCK_DIR = Path("/run/kodos-locks")
 DEFAULT_TIMEOUT = 60.0
@@ -169,12 +170,7 @@ def _open_private_directory(directory: Path) -> int:
     except OSError as err:
         reason = "a symbolic link" if _is_link(directory) else _reason(err)
         raise UnsafeLockError(f"lock directory {directory}: {reason}; refusing it") from None
-    info = os.fstat(descriptor)
-    problem = None
-    if info.st_uid != os.geteuid():
-        problem = f"owned by uid {info.st_uid}, not by this user (uid {os.geteuid()})"
-    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        problem = f"writable by others (mode {stat.S_IMODE(info.st_mode):04o})"
+    problem = foreign_reason(os.fstat(descriptor))
     if problem:
         os.close(descriptor)
         raise UnsafeLockError(
