@@ -123,7 +123,7 @@ def read_holder(descriptor: int) -> Holder:
         if data["pid"] != pid or data["started"] != process_start(pid):
             return Holder(pid)
         return Holder(pid, str(data["command"]) or None, datetime.fromisoformat(data["since"]))
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
         return Holder(pid)
 
 
