@@ -298,11 +298,15 @@ def main() -> None:
     except KodosError as err:
         if debug:
             raise
-        print(f"error: {err}", file=sys.stderr)
+        from kodos.commands.report import print_error
+
+        print_error(f"error: {err}")
         sys.exit(1)
     except Exception as err:  # the promise: no traceback without --debug
         if debug:
             raise
-        print(f"internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        from kodos.commands.report import print_error
+
+        print_error(f"internal error: {type(err).__name__}: {err}")
         print("run again with --debug for the traceback, and please report it", file=sys.stderr)
         sys.exit(1)

@@ -18,8 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kodos import __version__
-from kodos.errors import KodosError
-from kodos.jsonfile import read_model
+from kodos.errors import KodosError, Problem
+from kodos.jsonfile import FileFormatError, read_model
 from kodos.resources import Resource, ResourceSet, parse_address
 from kodos.secrets import SealedSecret, seal
 from kodos.state.generation import GenerationRecord, read_record
@@ -112,18 +112,39 @@ def facts_of(machine: MachineState) -> Facts:
 def machine_from_facts(path: Path) -> MachineState:
     facts = read_model(path, Facts)
     resources = ResourceSet()
-    for fact in facts.resources:
-        try:
-            provider, kind, name = parse_address(fact.address)
-        except ValueError as err:
-            raise KodosError(f"{path}: resources: {err}") from None
+    for number, fact in enumerate(facts.resources):
+        provider, kind, name = _checked_fact(path, number, fact)
         attributes = {
             key: SealedSecret(value["sealed"]) if key in fact.sensitive else value
             for key, value in fact.attributes.items()
         }
-        resources.add(Resource(provider, kind, name, attributes, frozenset(fact.sensitive)))
+        resource = Resource(provider, kind, name, attributes, frozenset(fact.sensitive))
+        if fact.address in resources:
+            raise _fact_error(path, number, "address", f"{fact.address} is listed twice")
+        resources.add(resource)
     notes = (*facts.notes, f"planned from the facts in {path}, not from the machine")
     return MachineState(f"facts:{path}", resources, facts.record, frozenset(facts.groups), notes)
+
+
+def _checked_fact(path: Path, number: int, fact: FactResource) -> tuple[str, str, str]:
+    """The fact's provider, kind and name once its address and attributes fit its kind
+    (`kodos.factkinds`); `FileFormatError` names the file and field otherwise."""
+    from kodos.factkinds import attribute_problems
+
+    try:
+        provider, kind, name = parse_address(fact.address)
+    except ValueError as err:
+        raise _fact_error(path, number, "address", str(err)) from None
+    problems = attribute_problems(provider, kind, fact.attributes, fact.sensitive)
+    if problems:
+        raise FileFormatError(
+            [Problem(f"{path}: resources.{number}.{field}", msg) for field, msg in problems]
+        )
+    return provider, kind, name
+
+
+def _fact_error(path: Path, number: int, field: str, message: str) -> FileFormatError:
+    return FileFormatError([Problem(f"{path}: resources.{number}.{field}", message)])
 
 
 def _sealed_attributes(resource: Resource) -> dict[str, Any]:

@@ -6,7 +6,8 @@ to tell which package ships a unit. They are found, in this order:
 
 1. `--sync-dir DIR`: `DIR/core.db`, `DIR/extra.db` (and `DIR/*.files`), read as they are.
 2. `--refresh`: the real pacman downloads them from the configuration's Arch mirror into a kodos
-   cache directory (`$XDG_CACHE_HOME/kodos/sync/<digest of the mirror>`). Asking for a refresh
+   cache directory (`/var/cache/kodos/sync/<digest of the mirror>` for root, whatever its
+   environment says; `$XDG_CACHE_HOME/kodos/sync/<digest>` for anyone else). Asking for a refresh
    wins over R's own databases, which may be weeks old: a flag the user typed must not be a
    silent no-op. R's own sync directory is never written by a plan.
 3. R's own `var/lib/pacman/sync` when it holds `core.db`, as every synchronised Arch machine
@@ -26,6 +27,15 @@ pacman.conf and keyring, where `Required` package signatures protect the machine
 
 pacman synchronises only as root; an unprivileged user's plan runs it under fakeroot, as Arch's
 `checkupdates` does. A failure raises `CommandFailed` carrying pacman's `error:` lines.
+
+The cache is written by whoever runs kodos — often root — and pacman follows links when it
+writes its log and databases. So root's cache never comes from the environment (after `sudo
+-E` or `su`, `$XDG_CACHE_HOME` and `$HOME` are a user's, who could plant links to root's files
+there or keep a poisoned `extra.db` in it), and before any refresh the cache directory is
+checked (`check_cache_directory`): it and its `sync/` must be this user's own directories,
+not links, writable by no one else, every directory above it owned by this user or root and
+not writable by others unless sticky; the files kodos and pacman write there must not be
+links. A cache that fails is refused, never repaired.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +51,9 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
+from kodos.atomic import write_text_atomic
 from kodos.errors import KodosError
+from kodos.ownership import foreign_reason
 from kodos.providers.pacman_db import SyncIndex, read_sync_directory
 from kodos.providers.pacman_files import UnitIndex, read_unit_index
 from kodos.runner import CommandFailed, run, tail
@@ -50,6 +63,8 @@ ARCH_REPOS = ("core", "extra")
 
 DEFAULT_SIG_LEVEL = "Required DatabaseOptional"
 ROOT_SYNC_DIR = Path("var/lib/pacman/sync")
+ROOT_CACHE_DIR = Path("/var/cache/kodos")
+"""root's kodos cache, whatever its environment says."""
 ROOT_PACMAN_CONF = Path("etc/pacman.conf")
 
 _SIG_LEVEL = re.compile(r"[A-Za-z]+( [A-Za-z]+)*")
@@ -192,12 +207,96 @@ def root_repos(root: Path) -> tuple[str, ...]:
 
 
 def default_cache_dir(mirror: str) -> Path:
-    """`$XDG_CACHE_HOME/kodos/sync/<digest>`: one pacman dbpath per mirror, so switching mirrors
-    never mixes their databases. A relative XDG_CACHE_HOME is ignored, as the spec requires."""
+    """One pacman dbpath per mirror, so switching mirrors never mixes their databases: under
+    `/var/cache/kodos` for root (never from its environment), `user_cache_dir` for others."""
+    if os.geteuid() == 0:
+        return ROOT_CACHE_DIR / "sync" / _mirror_digest(mirror)
+    return user_cache_dir(mirror)
+
+
+def user_cache_dir(mirror: str) -> Path:
+    """`$XDG_CACHE_HOME/kodos/sync/<digest>`; a relative XDG_CACHE_HOME is ignored, as the
+    spec requires."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     cache = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    digest = hashlib.sha256(mirror.rstrip("/").encode()).hexdigest()[:16]
-    return cache / "kodos" / "sync" / digest
+    return cache / "kodos" / "sync" / _mirror_digest(mirror)
+
+
+def _mirror_digest(mirror: str) -> str:
+    return hashlib.sha256(mirror.rstrip("/").encode()).hexdigest()[:16]
+
+
+_CACHE_FILES = ("pacman.conf", "pacman.log", "db.lck")
+"""What kodos and pacman write in a dbpath, besides the databases in `sync/`."""
+
+
+def check_cache_directory(dbpath: Path) -> None:
+    """Create `dbpath` (and `sync/` in it) where missing, checking each directory from the top
+    before going into it; refuse the cache unless nobody else can steer what is written there
+    (module docstring). Raises `SyncDatabaseError`."""
+    for ancestor in reversed(dbpath.parents):
+        _make_directory(ancestor)
+        _check_ancestor(ancestor)
+    for directory in (dbpath, dbpath / "sync"):
+        _make_directory(directory)
+        problem = foreign_reason(os.lstat(directory))
+        if problem:
+            raise _unsafe(directory, problem)
+    names = [dbpath / name for name in _CACHE_FILES]
+    names += sorted((dbpath / "sync").iterdir())
+    for path in names:
+        _check_cache_file(path)
+
+
+def _make_directory(directory: Path) -> None:
+    """mkdir with a fixed mode (`parents=True` would give parents a umask-dependent one)."""
+    if os.path.lexists(directory):
+        return
+    try:
+        directory.mkdir(mode=0o755)
+    except OSError as err:
+        raise SyncDatabaseError(f"cache {directory}: {_reason(err)}") from None
+
+
+def _check_ancestor(directory: Path) -> None:
+    """A directory above the cache may be root's or this user's (a link too, if its owner is
+    one of them: /home may link elsewhere); writable by others only when sticky (as /tmp),
+    where nobody else can move what lies in it."""
+    for info in (os.lstat(directory), os.stat(directory)):
+        if info.st_uid not in (0, os.geteuid()):
+            raise _unsafe(directory, f"owned by uid {info.st_uid}, above the cache")
+    writable = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    if writable and not info.st_mode & stat.S_ISVTX:
+        raise _unsafe(directory, f"writable by others (mode {stat.S_IMODE(info.st_mode):04o})")
+
+
+def _check_cache_file(path: Path) -> None:
+    info = _lstat(path)
+    if info is None:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise _unsafe(path, f"a symbolic link (to {os.readlink(path)})")
+    if not stat.S_ISREG(info.st_mode):
+        raise _unsafe(path, "not a regular file")
+    if info.st_uid != os.geteuid():
+        raise _unsafe(path, f"owned by uid {info.st_uid}, not by this user (uid {os.geteuid()})")
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _unsafe(path: Path, problem: str) -> SyncDatabaseError:
+    return SyncDatabaseError(
+        f"cache {path}: {problem}; refusing it (pacman would write through it)"
+    )
+
+
+def _reason(err: OSError) -> str:
+    return (err.strerror or str(err)).lower()
 
 
 def pacman_conf(
@@ -228,10 +327,11 @@ def refresh_databases(
     file_lists: bool = True,
 ) -> None:
     """Download core and extra (and their file lists) from `mirror` into `dbpath/sync` with
-    `pacman -Sy` (`-Fy`), pacman's own dbpath layout. Raises `CommandFailed`."""
-    dbpath.mkdir(parents=True, exist_ok=True)
+    `pacman -Sy` (`-Fy`), pacman's own dbpath layout, once `check_cache_directory` accepts it.
+    Raises `SyncDatabaseError` or `CommandFailed`."""
+    check_cache_directory(dbpath)
     conf = dbpath / "pacman.conf"
-    conf.write_text(pacman_conf(mirror, sig_level=sig_level))
+    write_text_atomic(conf, pacman_conf(mirror, sig_level=sig_level))  # replaces, never follows
     operations = ["-Sy", "-Fy"] if file_lists else ["-Sy"]
     for operation in operations:
         check(run(pacman_sync_argv(dbpath, conf, operation), check=False))

@@ -37,6 +37,7 @@ from kodos.syncdb import (
     missing_databases_note,
     pacman_conf,
     root_repos,
+    user_cache_dir,
 )
 from tests.support.fixtures import PACMAN_TOOLS, NewRoot
 from tests.support.mirror import Mirror, Pkg, build_mirror
@@ -184,23 +185,35 @@ def test_refresh_as_an_unprivileged_user_uses_fakeroot(monkeypatch: pytest.Monke
         monkeypatch.setenv("HOME", str(home))
         monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
         assert done.stdout.splitlines() == [
-            str(default_cache_dir(base_url(mirror)) / "sync"),
+            str(user_cache_dir(base_url(mirror)) / "sync"),
             "['git']",
         ]
 
 
-def test_default_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_user_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     one, other = (
-        default_cache_dir("https://a.example/arch"),
-        default_cache_dir("https://b.example/arch"),
+        user_cache_dir("https://a.example/arch"),
+        user_cache_dir("https://b.example/arch"),
     )
 
     assert one.parent == tmp_path / "kodos" / "sync"
     assert one != other  # one dbpath per mirror: their databases never mix
-    assert default_cache_dir("https://a.example/arch/") == one
+    assert user_cache_dir("https://a.example/arch/") == one
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as the spec says
-    assert default_cache_dir("https://a.example/arch").parent == Path.home() / ".cache/kodos/sync"
+    assert user_cache_dir("https://a.example/arch").parent == Path.home() / ".cache/kodos/sync"
+
+
+def test_roots_cache_ignores_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    require_root()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # a user's, after sudo -E
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    cache = default_cache_dir("https://a.example/arch")
+
+    assert cache == Path("/var/cache/kodos/sync") / user_cache_dir("https://a.example/arch").name
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from rich.console import Console
 from kodos.apply.transaction import ApplyOptions, apply
 from kodos.plan.model import Plan
 from kodos.plan.render import render_plan
+from kodos.terminal import inert
 
 STEP_LABELS = {
     "lock": "took the machine's lock",
@@ -35,7 +36,7 @@ def run_apply(options: ApplyOptions, assume_yes: bool) -> int:
         print("Nothing to apply: no generation was built.")
         return 0
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(inert(f"note: {note}"), file=sys.stderr)  # notes quote files: kodos.terminal
     print(f"Built generation {result.generation}; it boots next.")
     return 0
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from kodos.jsonfile import write_json
+from kodos.jsonfile import json_text
 from kodos.machine import facts_of, read_machine
+from kodos.outfile import check_out, write_out
 
 
 def run_facts(root: Path, config: str | None, out: Path | None) -> int:
+    """The facts of `root` as JSON, into `out` (see `kodos.outfile`) or onto standard output."""
+    out = out or Path("-")
+    check_out(out)
     addresses: frozenset[str] = frozenset()
     if config is not None:
         addresses = _configured_addresses(config)
     facts = facts_of(read_machine(root, addresses)).model_dump(mode="json")
-    if out is not None:
-        write_json(out, facts)
-    else:
-        print(json.dumps(facts, indent=2, ensure_ascii=False))
+    write_out(out, json_text(facts))
     return 0
 
 

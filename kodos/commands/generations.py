@@ -29,6 +29,7 @@ from kodos.generations import (
     top_level,
     view,
 )
+from kodos.terminal import inert_lines
 
 _SYMBOL = {
     PackageChangeKind.ADDED: "+",
@@ -47,14 +48,14 @@ def run_list(root: Path, json_output: bool) -> int:
     if json_output:
         print(json.dumps([v.model_dump(mode="json") for v in views], indent=2))
     else:
-        print(render_table(views), end="")
+        print(inert_lines(render_table(views)), end="")  # records are files: kodos.terminal
     return 0
 
 
 def run_diff(root: Path, a: int, b: int, json_output: bool) -> int:
     with _reading(root) as (machine, top):
         changes = diff(machine, top, a, b)
-    print(changes.model_dump_json(indent=2) if json_output else render_diff(changes))
+    print(changes.model_dump_json(indent=2) if json_output else inert_lines(render_diff(changes)))
     return 0
 
 

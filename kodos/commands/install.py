@@ -9,6 +9,7 @@ from rich.console import Console
 
 from kodos.install.disk import InstallRefused, Layout, Survey
 from kodos.install.run import InstallOptions, install
+from kodos.terminal import inert
 
 STEP_LABELS = {
     "partition": "partitioned the disk (GPT)",
@@ -32,7 +33,7 @@ STEP_LABELS = {
 def run_install(options: InstallOptions, assume_yes: bool) -> int:
     result = install(options, confirm=lambda s, lay: _confirm(s, lay, assume_yes), on_step=_step)
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(inert(f"note: {note}"), file=sys.stderr)  # notes quote files: kodos.terminal
     how = (
         " (ESP written with mtools: this kernel cannot mount vfat)"
         if result.esp_written_with_mtools

@@ -5,17 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from kodos.jsonfile import read_model, write_json
+from kodos.jsonfile import json_text, read_model
+from kodos.outfile import check_out, is_standard_output, write_out
 from kodos.plan.build import PlanOptions, build_plan
 from kodos.plan.model import Plan
 from kodos.plan.render import render_plan
 
 
 def run_plan(options: PlanOptions, json_output: bool, out: Path | None, detailed: bool) -> int:
+    """Make the plan, save it to `out` (`-`: standard output, then nothing else is printed
+    there), print it; with `detailed`, exit status 2 says there are changes."""
+    if out is not None:
+        check_out(out)  # before the work, not after it
     plan = _plan_against_the_default_generation(options)
     if out is not None:
-        write_json(out, plan.model_dump(mode="json"))
-    _print(plan, json_output)
+        write_out(out, json_text(plan.model_dump(mode="json")))
+    if out is None or not is_standard_output(out):
+        _print(plan, json_output)
     if detailed and plan.changes:
         return 2
     return 0

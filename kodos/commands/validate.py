@@ -8,6 +8,7 @@ from kodos.commands.report import print_problems
 from kodos.config.load import load_config
 from kodos.config.summary import summary_lines
 from kodos.errors import ConfigError
+from kodos.terminal import inert
 
 
 def run_validate(path: str) -> int:
@@ -16,10 +17,10 @@ def run_validate(path: str) -> int:
     except ConfigError as err:
         print_problems(err.problems)
         count = len(err.problems)
-        print(f"{path}: {count} problem{'s' if count > 1 else ''} found", file=sys.stderr)
+        print(inert(f"{path}: {count} problem{'s' if count > 1 else ''} found"), file=sys.stderr)
         return 1
     print_problems(loaded.warnings, "warning")
-    print(f"{loaded.display_path}: valid")
+    print(inert(f"{loaded.display_path}: valid"))
     for line in summary_lines(loaded.config):
-        print(line)
+        print(inert(line))
     return 0

@@ -1,7 +1,8 @@
 """The human view of a plan, rendered from the same `Plan` data that `--json` prints.
 
 Output is plain text with a fixed layout (no colour, no terminal width), so it is the same in a
-terminal, a CI log and a golden test file.
+terminal, a CI log and a golden test file. Every line is made inert (`kodos.terminal`): a
+saved plan or facts file may carry escape sequences in its notes, addresses or values.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from kodos.plan.model import Action, Change, Plan
 from kodos.resources import SENSITIVE_PLACEHOLDER
+from kodos.terminal import inert
 
 LEGEND = "Legend: + create, ~ update in place, - delete, -/+ replace"
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REPLACE: "-/+"}
@@ -29,7 +31,7 @@ def render_plan(plan: Plan) -> str:
         lines += [f"note: {note}" for note in plan.notes]
         lines.append("")
     lines.append(_closing(plan))
-    return "\n".join(lines) + "\n"
+    return "\n".join(inert(line) for line in lines) + "\n"
 
 
 def _heading(plan: Plan) -> str:
