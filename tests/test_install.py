@@ -23,7 +23,7 @@ from tests.support.sync import mirror_sync_dir
 from tests.support.tools import require_root, require_tools
 from tests.test_apply import kodos, kodos_mounts, write_config
 
-DONE = "Installed generation 1 on {loop} (ESP written with mtools: this kernel cannot mount vfat); it boots next."
+DONE = "Installed generation 1 on {image} (ESP written with mtools: this kernel cannot mount vfat); it boots next."
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +55,8 @@ def test_install_plan_apply_rollback(
     image = tmp_path / "disk.img"
     done = install(config, image, sync_dir, "--yes")
     assert done.returncode == 0, done.stderr
-    loop = done.stderr.split("ERASE ", 1)[1].split(" ", 1)[0]
-    assert done.stdout.strip() == DONE.format(loop=loop)
+    assert f"kodos install will ERASE {image} (2 GiB)" in done.stderr
+    assert done.stdout.strip() == DONE.format(image=image)
     assert "✓ wrote the ESP" in done.stderr
     nothing_left(image)
     _check_esp(image)
