@@ -5,6 +5,7 @@ rolled back like any machine kodos manages. Every refusal comes before anything 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,13 @@ def install(config: Path, image: Path, sync_dir: Path, *extra: str, size: str = 
 
 
 def nothing_left(image: Path) -> None:
+    # `losetup -d` of a loop device something still has open only marks it to go when closed:
+    # a kodos process of another test that entered its private mount namespace while this
+    # image was mounted keeps a copy of that mount until it exits. Give that a few seconds.
+    for _ in range(100):
+        if str(image) not in attached_loops():
+            break
+        time.sleep(0.1)
     assert str(image) not in attached_loops()
     assert kodos_mounts() == []
 
