@@ -67,9 +67,23 @@ SyncDirOption = Annotated[
 RefreshOption = Annotated[
     bool, typer.Option(help="Download the sync databases from the configured mirror.")
 ]
+
+
+def _checked_root(value: str) -> Path:
+    """--root as given: an empty path or a pseudo file system is refused (kodos/rootcheck.py)."""
+    from kodos.rootcheck import checked_root
+
+    return checked_root(value)
+
+
 RootOption = Annotated[
     Path,
-    typer.Option("--root", help="Root directory of the machine to manage.", show_default=True),
+    typer.Option(
+        "--root",
+        help="Root directory of the machine to manage.",
+        show_default=True,
+        parser=_checked_root,
+    ),
 ]
 
 

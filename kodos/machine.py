@@ -56,9 +56,11 @@ def read_machine(root: Path, scope_addresses: frozenset[str]) -> MachineState:
     from kodos.actual import read_actual
     from kodos.providers import Scope
     from kodos.providers.users import read_groups
+    from kodos.rootcheck import refuse_other_distribution
 
     if not root.is_dir():
         raise KodosError(f"--root {root}: no such directory")
+    refuse_other_distribution(root)
     record = read_record(root)
     managed = frozenset(record.managed) if record else frozenset()
     actual = read_actual(root, Scope(addresses=scope_addresses | managed))

@@ -7,6 +7,8 @@
   with TCG (software emulation, ~7 s a boot of kodos's test image).
 * A hard timeout kills the QEMU process this module started (never any other).
 * The serial console goes to a log file (tests, `BootResult.log`) or to the terminal.
+* Paths are data: every file reaches QEMU through `drive_file` (commas doubled, no protocol
+  prefixes), so an image or firmware path may hold any character a file name can.
 """
 
 from __future__ import annotations
@@ -105,10 +107,18 @@ def qemu_argv(
     return [
         qemu, *cpu, "-machine", "q35", "-m", MEMORY, "-nodefaults", "-display", "none",
         "-serial", serial, "-no-reboot",
-        "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={firmware.code}",
-        "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
-        "-drive", f"file={image},format=raw,if=virtio",
+        "-drive", f"if=pflash,format=raw,unit=0,readonly=on,{drive_file(firmware.code)}",
+        "-drive", f"if=pflash,format=raw,unit=1,{drive_file(vars_copy)}",
+        "-drive", f"if=virtio,format=raw,{drive_file(image)}",
     ]  # fmt: skip
+
+
+def drive_file(path: Path) -> str:
+    """The file of a `-drive` option, passed as data: QEMU splits options at commas (a comma
+    in a path is written twice), and a plain `file=` would read a prefix such as `nbd:` or
+    `json:` as a protocol, so the file driver and its filename are named explicitly."""
+    escaped = str(path).replace(",", ",,")
+    return f"file.driver=file,file.filename={escaped}"
 
 
 def boot(

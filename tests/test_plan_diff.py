@@ -151,3 +151,35 @@ def test_a_package_moved_between_the_aur_and_the_repositories_is_not_removed() -
         ]
     )
     assert diff(desired, actual, frozenset({"aur.package[foo]"})) == []
+
+
+def test_a_dropped_package_another_one_needs_is_kept_as_a_dependency() -> None:
+    """`kept` (kodos/plan/removals.py): name → who needs it. Explicit → a reason update with
+    the reason said; already a dependency → nothing to do; not needed → deleted as before."""
+    actual = ResourceSet(
+        [
+            package("zsh", version="5.9-5", reason="explicit"),
+            package("ncurses", version="6.5-3", reason="dependency"),
+            package("neofetch", version="7.1-2", reason="explicit"),
+            Resource("aur", "package", "yay", {"version": "12-1", "reason": "explicit"}),
+        ]
+    )
+    managed = frozenset(
+        {"pacman.package[zsh]", "pacman.package[ncurses]", "pacman.package[neofetch]"}
+        | {"aur.package[yay]"}
+    )
+    kept = {"zsh": "zsh-autosuggestions", "ncurses": "zsh", "yay": "yay-plugin"}
+
+    changes = diff(ResourceSet(), actual, managed, kept)
+
+    assert [(c.address, c.action, c.changed, c.reason) for c in changes] == [
+        ("pacman.package[neofetch]", Action.DELETE, [], "no longer in the configuration"),
+        ("pacman.package[zsh]", Action.UPDATE, ["reason"], "kept: needed by zsh-autosuggestions"),
+        ("aur.package[yay]", Action.UPDATE, ["reason"], "kept: needed by yay-plugin"),
+    ]
+    zsh = changes[1]
+    assert zsh.before == {"reason": "explicit", "version": "5.9-5"}
+    assert zsh.after == {"reason": "dependency", "version": "5.9-5"}
+    assert summarize(changes).change == 2
+    # Without the dependency lists (a plan from facts) they are deletes, as before.
+    assert {c.action for c in diff(ResourceSet(), actual, managed)} == {Action.DELETE}

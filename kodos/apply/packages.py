@@ -7,8 +7,10 @@ keyring, hooks and cache are used and nothing of the host's pacman setup is read
 not prefix Include paths with the root. On a machine kodos manages the host is the running
 generation, whose mirror list the target was snapshotted from.)
 
-* Installs are ONE `-S --needed --asexplicit` transaction: pacman resolves dependencies,
-  conflicts and file conflicts of the whole set together, and a failure installs nothing.
+* Installs are ONE `-S --needed` transaction: pacman resolves dependencies, conflicts and
+  file conflicts of the whole set together, and a failure installs nothing. The named
+  packages are installed explicitly, what they pull in as dependencies (`--asexplicit` would
+  mark those explicit too, and a later `-Rs` could never take them away again).
   No `-y`: refreshing the sync databases without upgrading is a partial upgrade, and the plan
   was resolved against the databases the target has.
 * Reason updates are `-D --asexplicit` / `--asdeps` (the package is already there).
@@ -24,13 +26,14 @@ generation, whose mirror list the target was snapshotted from.)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kodos.apply.chroot import api_filesystems
 from kodos.apply.work import Work, failing_as
 from kodos.plan.model import Action, Change
-from kodos.providers.pacman_db import InstalledPackage, dependency_name, read_local_packages
+from kodos.providers.pacman_db import InstalledPackage, read_local_packages
+from kodos.providers.pacman_removal import kept_packages
 from kodos.runner import CommandFailed, failure, run
 
 CACHE_DIR = "var/cache/pacman/pkg"  # inside the target: where packages are downloaded to
@@ -76,7 +79,7 @@ def install(work: Work, changes: Sequence[Change]) -> None:
     creates = [c for c in changes if c.action == Action.CREATE and c.provider == "pacman"]
     if creates:
         names = [c.name for c in creates]
-        args = ["-S", "--needed", "--asexplicit", "--noprogressbar", *names]
+        args = ["-S", "--needed", "--noprogressbar", *names]
         with failing_as(INSTALL_STEP, creates), api_filesystems(work.target, work.notes):
             _pacman(work, INSTALL_STEP, args)
     updates = [c for c in changes if c.action == Action.UPDATE]
@@ -109,38 +112,10 @@ def remove(work: Work, changes: Sequence[Change]) -> None:
 
 
 def still_required(removing: set[str], installed: Mapping[str, InstalledPackage]) -> dict[str, str]:
-    """The packages of `removing` that a package staying installed depends on, with no
-    provider of that dependency staying: name → one package that needs it.
-
-    Version constraints are not compared (keeping a package is the safe mistake). Keeping one
-    keeps its own dependencies in turn, hence the loop until nothing changes.
-    """
-    providers = _providers(installed.values())
-    kept: dict[str, str] = {}
-    changed = True
-    while changed:
-        changed = False
-        leaving = removing - kept.keys()
-        for package in installed.values():
-            if package.name in leaving:
-                continue
-            for dependency in package.depends:
-                satisfiers = providers.get(dependency_name(dependency), set())
-                if satisfiers and satisfiers <= leaving:
-                    kept.update((name, package.name) for name in satisfiers)
-                    changed = True
-                    leaving = removing - kept.keys()
-    return kept
-
-
-def _providers(packages: Iterable[InstalledPackage]) -> dict[str, set[str]]:
-    """Dependency name → the installed packages satisfying it (by name or `provides`)."""
-    found: dict[str, set[str]] = {}
-    for package in packages:
-        found.setdefault(package.name, set()).add(package.name)
-        for provided in package.provides:
-            found.setdefault(dependency_name(provided), set()).add(package.name)
-    return found
+    """The packages of `removing` that a package staying installed needs: name → one package
+    that needs it. The planner asks the same question (kodos/plan/removals.py), so a plan made
+    from the machine already shows these as kept; this is what holds when it did not know."""
+    return kept_packages(removing, installed)
 
 
 def _pacman(work: Work, step: str, args: list[str]) -> None:

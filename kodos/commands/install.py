@@ -45,14 +45,17 @@ def run_install(options: InstallOptions, assume_yes: bool) -> int:
 
 def _confirm(found: Survey, layout: Layout, assume_yes: bool) -> bool:
     out = _console()
+    # soft_wrap: a device or image path is never broken across lines (it is copied from here).
     out.print(
-        f"kodos install will ERASE {found.device} ({_size(found)}). On it now:", highlight=False
+        f"kodos install will ERASE {found.device} ({_size(found)}). On it now:",
+        highlight=False,
+        soft_wrap=True,
     )
     for line in found.describe():
-        out.print(f"  {line}", highlight=False)
-    out.print("It will create:", highlight=False)
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
+    out.print("It will create:", highlight=False, soft_wrap=True)
     for line in layout.describe(found.device, found.size):
-        out.print(f"  {line}", highlight=False)
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
     if assume_yes:
         return True
     if not sys.stdin.isatty():

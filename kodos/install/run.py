@@ -8,8 +8,8 @@ loop device of `--image` is detached, and a re-run simply repartitions the disk.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kodos.apply import transaction
@@ -74,23 +74,42 @@ class Progress:
 
 
 def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> InstallResult:
-    from kodos.install.image import attached_image
     from kodos.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()  # first, before anything could start a thread
     prepared = prepare(options)
-    with ExitStack() as stack:
-        if options.image is not None:
-            size = checks.image_size(options.size)
-            checks.check_fits(size, prepared.layout, str(options.image))
-            device = stack.enter_context(attached_image(options.image, size))
-        else:
-            device = checks.configured_disk(prepared.loaded).device
-        found = survey(device)
-        checks.check_fits(found.size, prepared.layout, device)
-        if not confirm(found, prepared.layout):
-            raise InstallRefused(f"not installed: erasing {device} was not confirmed")
-        return _build(prepared, device, Progress(on_step))
+    if options.image is not None:
+        return _install_on_image(prepared, options.image, confirm, on_step)
+    device = checks.configured_disk(prepared.loaded).device
+    found = survey(device)
+    checks.check_fits(found.size, prepared.layout, device)
+    _confirmed(confirm, found, prepared.layout)
+    return _build(prepared, device, Progress(on_step))
+
+
+def _install_on_image(
+    prepared: Prepared, image: Path, confirm: Confirm, on_step: Step
+) -> InstallResult:
+    """The image is checked and surveyed as a file; only once the user confirmed is it created
+    or grown and attached to a loop device."""
+    from kodos.install.disk import survey_image
+    from kodos.install.image import attached_image, check_image
+
+    size = checks.image_size(prepared.options.size)
+    checks.check_fits(size, prepared.layout, str(image))
+    check_image(image, size, str(prepared.options.size))
+    _confirmed(confirm, survey_image(image, size), prepared.layout)
+    check_image(image, size, str(prepared.options.size))  # still unused after the question
+    with attached_image(image, size) as device:
+        result = _build(prepared, device, Progress(on_step))
+    return replace(result, device=str(image))
+
+
+def _confirmed(confirm: Confirm, found: Survey, layout: Layout) -> None:
+    if not confirm(found, layout):
+        raise InstallRefused(
+            f"not installed: erasing {found.device} was not confirmed; {checks.NOTHING_WRITTEN}"
+        )
 
 
 def prepare(options: InstallOptions) -> Prepared:

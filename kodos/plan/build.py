@@ -17,6 +17,7 @@ from kodos.errors import ConfigError
 from kodos.machine import MachineState, machine_from_facts, read_machine
 from kodos.plan.diff import diff
 from kodos.plan.model import Base, ConfigRef, Plan, summarize
+from kodos.plan.removals import kept_packages
 from kodos.resources import Resource, ResourceSet, address_of
 
 if TYPE_CHECKING:
@@ -74,7 +75,18 @@ def make_plan(options: PlanOptions) -> PlanResult:
     problems += missing_groups(desired, machine.groups)
     if problems:
         raise ConfigError(problems)
-    changes = diff(resources, machine.resources, machine.managed)
+    changes = diff(
+        resources,
+        machine.resources,
+        machine.managed,
+        kept_packages(
+            options.live_root,
+            resources,
+            machine.resources,
+            machine.managed,
+            databases.index if databases is not None else None,
+        ),
+    )
     plan = Plan(
         kodos_version=__version__,
         base=Base(

@@ -5,6 +5,10 @@ The rules (Terraform's, see docs/resources.md):
   for the attributes a kind cannot change in place);
 * present, not desired → delete, but only if kodos manages it (the current generation's
   record lists it): unmanaged things on the machine are left alone;
+* a managed package the configuration drops that another installed package still needs
+  (`kept`: name → who needs it, see kodos/plan/removals.py) is not deleted — pacman would
+  refuse — but leaves the managed set as a dependency: a reason update when it was explicit,
+  nothing when it already is a dependency;
 * only the attributes a desired resource carries are compared.
 deepdiff finds which attributes differ once a fast equality check says something does; it never
 leaks into the plan model.
@@ -31,7 +35,10 @@ CREATE_ONLY: Mapping[tuple[str, str], frozenset[str]] = {
 
 
 def diff(
-    desired: Mapping[str, Resource], actual: Mapping[str, Resource], managed: frozenset[str]
+    desired: Mapping[str, Resource],
+    actual: Mapping[str, Resource],
+    managed: frozenset[str],
+    kept: Mapping[str, str] | None = None,
 ) -> list[Change]:
     changes = []
     for address, want in desired.items():
@@ -44,11 +51,16 @@ def diff(
         if changed:
             changes.append(_update(want, have, changed, address in managed))
     still_installed = _installed_package_names(desired)
+    kept = kept or {}
     for address in sorted(managed - desired.keys()):
         have = actual.get(address)
-        if have is not None and not _moved_between_sources(have, still_installed):
-            reason = "no longer in the configuration"
-            changes.append(_change(Action.DELETE, have, have.attributes, None, [], reason))
+        if have is None or _moved_between_sources(have, still_installed):
+            continue
+        if (have.provider, have.kind) in _PACKAGE_KINDS and have.name in kept:
+            changes += _kept_as_dependency(have, kept[have.name])
+            continue
+        reason = "no longer in the configuration"
+        changes.append(_change(Action.DELETE, have, have.attributes, None, [], reason))
     return sorted(changes, key=lambda change: sort_key(change.address))
 
 
@@ -65,6 +77,18 @@ def _moved_between_sources(resource: Resource, desired_packages: frozenset[str])
     return (resource.provider, resource.kind) in _PACKAGE_KINDS and (
         resource.name in desired_packages
     )
+
+
+def _kept_as_dependency(have: Resource, needed_by: str) -> list[Change]:
+    """A dropped package another one needs: it stays, installed as a dependency."""
+    if have.attributes.get("reason") == _DEPENDENCY:
+        return []
+    after = {**have.attributes, "reason": _DEPENDENCY}
+    reason = f"kept: needed by {needed_by}"
+    return [_change(Action.UPDATE, have, have.attributes, after, ["reason"], reason)]
+
+
+_DEPENDENCY = "dependency"  # pacman's install reason, as `providers.pacman` reads it
 
 
 def _changed_attributes(want: Resource, have: Resource) -> list[str]:

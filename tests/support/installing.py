@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from kodos.install.image import detach
 from kodos.runner import run
 from tests.support.btrfs import unmount_all
 from tests.support.catalog import standard_packages
@@ -74,8 +75,9 @@ def installed_machine(image: Path, work: Path) -> Iterator[Path]:
     directory). Everything is taken down afterwards, also when the body fails."""
     loop = run(["losetup", "-P", "--show", "-f", str(image)]).stdout.strip()
     with ExitStack() as stack:
-        stack.callback(run, ["losetup", "-d", loop])
-        stack.callback(run, ["partx", "-d", loop])
+        # kodos's own detach: partx -d retried while a just-unmounted partition is still busy
+        # (under load Btrfs lets go of it a moment after umount returns), then losetup -d.
+        stack.callback(detach, loop)
         run(["partx", "-u", loop])
         stack.callback(unmount_all, work, loop)
         root = work / "machine"
