@@ -1,0 +1,189 @@
+"""Run one piece of work in a forked child that cannot outlive its deadline or its memory.
+
+The Lua sandbox's instruction hook cannot stop everything: finalizers (`__gc`) and `__close`
+run with hooks off, C functions (`string.find` with a pathological pattern, `string.rep`) run
+without returning to the VM, and converting a table to Python happens outside Lua altogether.
+So the whole evaluation runs in a child process that the parent watches:
+
+* a wall-clock deadline, enforced by the parent (it kills the child with SIGKILL), and a CPU
+  limit (RLIMIT_CPU) in the child as a backstop;
+* an address-space limit (RLIMIT_AS) of the memory cap above what the child started with;
+* the child keeps no descriptor it inherited (so it can never hold the machine lock that
+  `apply` takes) — it has its pipe to the parent and /dev/null as stdin/stdout/stderr — and it
+  dies with its parent (PR_SET_PDEATHSIG).
+
+A fork costs about a millisecond here and starts from the parent's imports; a fresh interpreter
+costs tens of milliseconds (measured in benchmarks/evaluate.py), so the child is forked.
+
+The child talks to the parent through framed messages on the pipe: text for stderr (`print`
+in a configuration) as it is written, then one JSON result. JSON, not pickle: the child ran
+untrusted code, and what it sends back must be data, never something that runs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import json
+import os
+import resource
+import select
+import signal
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+_HEADER = struct.Struct("!cQ")  # kind, payload length
+_OUTPUT, _RESULT = b"o", b"r"
+
+
+class Breach(Exception):
+    """The child ran out of time or memory, or died; `kind` says which."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(kind, detail)
+        self.kind = kind  # "time", "memory" or "crash"
+        self.detail = detail
+
+
+Work = Callable[[Callable[[str], None]], Any]
+"""The work to run: called with a function that sends text to the parent's stderr; returns
+JSON-serializable data."""
+
+
+def run_guarded(
+    work: Work, *, wall_seconds: float, memory_bytes: int, on_output: Callable[[str], None]
+) -> Any:
+    """Run `work` in a child; return what it returned. Raises Breach when a limit is hit."""
+    deadline = time.monotonic() + wall_seconds
+    read_end, write_end = os.pipe2(os.O_CLOEXEC)
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child never returns from here
+        os.close(read_end)
+        _run_child(work, write_end, parent, wall_seconds, memory_bytes)
+    os.close(write_end)
+    child = _Child(pid)
+    try:
+        return _receive(read_end, child, deadline, on_output)
+    finally:
+        os.close(read_end)
+        child.stop()
+
+
+def _run_child(work: Work, channel: int, parent: int, wall_seconds: float, memory: int) -> None:
+    status = 1
+    try:
+        _die_with(parent)
+        _keep_only(channel)
+        gc.disable()  # objects the parent owns must not be finalized (and close fds) here
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _limit(wall_seconds, memory)
+
+        def emit(text: str) -> None:
+            _send(channel, _OUTPUT, text.encode("utf-8", "replace"))
+
+        result = json.dumps(work(emit), ensure_ascii=False).encode()
+        _send(channel, _RESULT, result)
+        status = 0
+    except MemoryError:
+        status = 3
+    finally:
+        os._exit(status)
+
+
+def _die_with(parent: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _keep_only(channel: int) -> None:
+    """Close every inherited descriptor but the channel; stdio becomes /dev/null."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        if fd != null:
+            os.dup2(null, fd, inheritable=False)
+    keep = sorted({0, 1, 2, channel})
+    low = 3
+    for fd in keep[3:]:
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, _max_fd())
+
+
+def _max_fd() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def _limit(wall_seconds: float, memory: int) -> None:
+    cpu = int(wall_seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        pages = int(statm.read().split()[0])
+    address_space = pages * os.sysconf("SC_PAGE_SIZE") + memory
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+
+def _send(channel: int, kind: bytes, payload: bytes) -> None:
+    data = memoryview(_HEADER.pack(kind, len(payload)) + payload)
+    while data:
+        data = data[os.write(channel, data) :]
+
+
+class _Child:
+    """A forked child, waited for exactly once (a pid must never be signalled once reaped:
+    the number may already belong to another process)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.status: int | None = None
+
+    def wait(self) -> int:
+        if self.status is None:
+            _, self.status = os.waitpid(self.pid, 0)
+        return self.status
+
+    def stop(self) -> None:
+        if self.status is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.wait()
+
+
+def _receive(channel: int, child: _Child, deadline: float, on_output: Callable[[str], None]) -> Any:
+    buffer = bytearray()
+    poller = select.poll()
+    poller.register(channel, select.POLLIN)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not poller.poll(remaining * 1000):
+            child.stop()
+            raise Breach("time")
+        chunk = os.read(channel, 1 << 20)
+        if not chunk:
+            raise _ended_without_result(child.wait())
+        buffer += chunk
+        while len(buffer) >= _HEADER.size:
+            kind, length = _HEADER.unpack_from(buffer)
+            if len(buffer) < _HEADER.size + length:
+                break
+            payload = bytes(buffer[_HEADER.size : _HEADER.size + length])
+            del buffer[: _HEADER.size + length]
+            if kind == _RESULT:
+                return json.loads(payload)
+            on_output(payload.decode("utf-8", "replace"))
+
+
+def _ended_without_result(status: int) -> Breach:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number in (signal.SIGXCPU, signal.SIGKILL):
+            return Breach("time")
+        return Breach("crash", f"signal {number} ({signal.Signals(number).name})")
+    if os.WEXITSTATUS(status) == 3:
+        return Breach("memory")
+    return Breach("crash", f"exit status {os.WEXITSTATUS(status)}")
