@@ -2,9 +2,9 @@
 
 A configuration may hold a 30 MB host name or half a million bad package names; an error must
 still be a few lines a person can read. Every value a configuration message echoes goes
-through `quoted` (or `cut` for text that is already a message), and every list of problems
-that may grow with the input goes through `at_most`. Nothing else in kodos/config echoes a
-value, so the rule holds for every message at once.
+through `quoted` or `shown` (or `cut`, for text that is already a message), and every list of
+problems that may grow with the input goes through `at_most`. Nothing else in kodos/config
+echoes a value, so the rule holds for every message at once.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ def quoted(value: object) -> str:
     if len(value) <= MAX_SHOWN_CHARS:
         return text
     return text[: MAX_SHOWN_CHARS + 1] + f'…" ({len(value)} characters)'
+
+
+def shown(value: object) -> str:
+    """`value` as Python's repr shows it (`'htop'`), cut when long."""
+    if isinstance(value, str) and len(value) > MAX_SHOWN_CHARS:
+        return repr(value[:MAX_SHOWN_CHARS])[:-1] + f"…' ({len(value)} characters)"
+    return cut(repr(value), MAX_SHOWN_CHARS)
 
 
 def cut(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:

@@ -7,7 +7,9 @@ So the whole evaluation runs in a child process that the parent watches:
 
 * a wall-clock deadline, enforced by the parent (it kills the child with SIGKILL), and a CPU
   limit (RLIMIT_CPU) in the child as a backstop;
-* an address-space limit (RLIMIT_AS) of the memory cap above what the child started with;
+* an address-space limit (RLIMIT_AS): twice the memory cap above what the child started with
+  (the Lua heap itself is held to the cap by the runtime's allocator; converting the result to
+  Python copies it once more);
 * the child keeps no descriptor it inherited (so it can never hold the machine lock that
   `apply` takes) — it has its pipe to the parent and /dev/null as stdin/stdout/stderr — and it
   dies with its parent (PR_SET_PDEATHSIG).
@@ -125,7 +127,7 @@ def _limit(wall_seconds: float, memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     with open("/proc/self/statm", encoding="ascii") as statm:
         pages = int(statm.read().split()[0])
-    address_space = pages * os.sysconf("SC_PAGE_SIZE") + memory
+    address_space = pages * os.sysconf("SC_PAGE_SIZE") + 2 * memory
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
 
