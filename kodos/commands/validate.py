@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from kodos.commands.report import print_problems
 from kodos.config.load import load_config
@@ -10,9 +11,9 @@ from kodos.config.summary import summary_lines
 from kodos.errors import ConfigError
 
 
-def run_validate(path: str) -> int:
+def run_validate(path: str, lua_path: tuple[Path, ...] = ()) -> int:
     try:
-        loaded = load_config(path)
+        loaded = load_config(path, lua_path=lua_path)
     except ConfigError as err:
         print_problems(err.problems)
         count = len(err.problems)
