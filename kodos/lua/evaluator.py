@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kodos.config.shown import at_most, cut
+from kodos.config.shown import MAX_SHOWN_CHARS, at_most, cut
 from kodos.errors import ConfigError, Problem
 from kodos.lua.convert import MAX_VALUES, lua_to_python
 from kodos.lua.hints import hint_for
@@ -36,6 +36,8 @@ _MODULE_SUFFIX = ".lua"
 _PLAIN_CHUNK_NAME = re.compile(r"[\w./+-]{1,50}")
 # The module-name rule sandbox.lua applies (`^[%w_%-]+[%w_%-%.]*$`, no "..", no final ".").
 _MODULE_NAME = re.compile(r"[A-Za-z0-9_-]+[A-Za-z0-9_.-]*")
+_MAX_MODULE_NAME = 255  # a file name's limit; longer names are no module's
+_NAME_RULE = "(at most 255 of letters, digits, '_' and '-', with '.' between directory parts)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +124,14 @@ class _Host:
         name = raw_name.decode("utf-8", "replace")
         # The sandbox checks names with its own saved functions; checked again here, because
         # a module path must never leave the directories whatever the Lua side says.
-        if not _MODULE_NAME.fullmatch(name) or ".." in name or name.endswith("."):
-            return None, f"require: invalid module name {cut(name)}".encode()
+        if (
+            len(name) > _MAX_MODULE_NAME
+            or not _MODULE_NAME.fullmatch(name)
+            or ".." in name
+            or name.endswith(".")
+        ):
+            message = f"require: invalid module name {cut(name, MAX_SHOWN_CHARS)} {_NAME_RULE}"
+            return None, message.encode()
         relative = name.replace(".", "/") + _MODULE_SUFFIX
         for root in self.roots:
             candidate = root.directory / relative
