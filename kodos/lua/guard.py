@@ -25,6 +25,7 @@ untrusted code, and what it sends back must be data, never something that runs.
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import json
 import os
@@ -60,12 +61,13 @@ def run_guarded(
 ) -> Any:
     """Run `work` in a child; return what it returned. Raises Breach when a limit is hit."""
     deadline = time.monotonic() + wall_seconds
+    prctl = _prctl()  # looked up here, once: loading libc in every child costs milliseconds
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child never returns from here
         os.close(read_end)
-        _run_child(work, write_end, parent, wall_seconds, memory_bytes)
+        _run_child(work, write_end, parent, prctl, wall_seconds, memory_bytes)
     os.close(write_end)
     child = _Child(pid)
     try:
@@ -75,10 +77,12 @@ def run_guarded(
         child.stop()
 
 
-def _run_child(work: Work, channel: int, parent: int, wall_seconds: float, memory: int) -> None:
+def _run_child(
+    work: Work, channel: int, parent: int, prctl: Any, wall_seconds: float, memory: int
+) -> None:
     status = 1
     try:
-        _die_with(parent)
+        _die_with(parent, prctl)
         _keep_only(channel)
         gc.disable()  # objects the parent owns must not be finalized (and close fds) here
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -96,9 +100,13 @@ def _run_child(work: Work, channel: int, parent: int, wall_seconds: float, memor
         os._exit(status)
 
 
-def _die_with(parent: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+@functools.cache
+def _prctl() -> Any:
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
+def _die_with(parent: int, prctl: Any) -> None:
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
 
@@ -125,8 +133,11 @@ def _max_fd() -> int:
 def _limit(wall_seconds: float, memory: int) -> None:
     cpu = int(wall_seconds) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        pages = int(statm.read().split()[0])
+    statm = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        pages = int(os.read(statm, 256).split()[0])
+    finally:
+        os.close(statm)
     address_space = pages * os.sysconf("SC_PAGE_SIZE") + 2 * memory
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
