@@ -113,7 +113,7 @@ def test_a_crash_of_the_child_is_a_located_problem(tmp_path: Path) -> None:
         evaluate_config(tmp_path / "configuration.lua", "configuration.lua", _long())
     killer.join()
     assert [str(p) for p in raised.value.problems] == [
-        "configuration.lua: evaluation stopped: the evaluator ended (signal 11 (SIGSEGV))"
+        "configuration.lua: evaluation stopped: the evaluator ended with signal 11 (SIGSEGV)"
     ]
 
 

@@ -11,19 +11,23 @@ lupa's automatic decoding.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kodos.config.shown import MAX_SHOWN_CHARS, at_most, cut
 from kodos.errors import ConfigError, Problem
 from kodos.lua.convert import MAX_VALUES, lua_to_python
 from kodos.lua.hints import hint_for
 from kodos.lua.sources import SourceRefused, read_source, resolved_root
+
+if TYPE_CHECKING:
+    from kodos.lua.guard import Breach
 
 SANDBOX_SOURCE = (Path(__file__).parent / "sandbox.lua").read_text(encoding="utf-8")
 
@@ -187,11 +191,9 @@ def evaluate_config(
     result — is stopped with a located problem. `lua_path` names more directories modules
     may come from (`--lua-path`), searched after the configuration's own.
     """
-    from lupa import lua54  # imported here, once, rather than in every child
-
     from kodos.lua.guard import Breach, run_guarded
 
-    del lua54
+    importlib.import_module("lupa.lua54")  # imported here, once, rather than in every child
     limits = limits or Limits()
 
     def work(emit: Callable[[str], None]) -> Any:
@@ -297,7 +299,7 @@ def _to_stderr(text: str) -> None:
     sys.stderr.write(text)
 
 
-def _breach_problem(breach: Any, display_path: str, limits: Limits) -> Problem:
+def _breach_problem(breach: Breach, display_path: str, limits: Limits) -> Problem:
     if breach.kind == "time":
         seconds = f"{limits.wall_seconds:g} second{'' if limits.wall_seconds == 1 else 's'}"
         return Problem(
@@ -305,7 +307,7 @@ def _breach_problem(breach: Any, display_path: str, limits: Limits) -> Problem:
         )
     if breach.kind == "memory":
         return _memory_problem(display_path, limits)
-    return Problem(display_path, f"evaluation stopped: the evaluator ended ({breach.detail})")
+    return Problem(display_path, f"evaluation stopped: the evaluator ended with {breach.detail}")
 
 
 def _memory_problem(display_path: str, limits: Limits) -> Problem:
