@@ -197,3 +197,22 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_only_kodos_own_files_are_evaluated_without_a_guard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lua-lib's descriptors can require only lua-lib, so they run in-process; everything
+    else — a configuration, a descriptor in a configuration's directory — is guarded."""
+    from kodos.lua import guard
+    from kodos.lua.evaluator import evaluate_file, lua_lib_dir
+
+    def no_child(*args: object, **kwargs: object) -> object:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(guard, "run_guarded", no_child)
+    own = lua_lib_dir() / "expansions" / "hardware" / "bluetooth.lua"
+    assert evaluate_file(own, str(own))["package"] == "bluez"
+    user = write_config(tmp_path, "return { package = 'bluez' }", "expansions/hardware/x.lua")
+    with pytest.raises(AssertionError, match="forked"):
+        evaluate_file(user, str(user))

@@ -193,8 +193,13 @@ def evaluate_config(
     """
     from kodos.lua.guard import Breach, run_guarded
 
-    importlib.import_module("lupa.lua54")  # imported here, once, rather than in every child
     limits = limits or Limits()
+    if not lua_path and _is_kodos_own(config_file):
+        # kodos's own files (the expansion descriptors in lua-lib) can require nothing but
+        # lua-lib: no configuration's code runs in them, so they need no guard — and a plan
+        # evaluates several of them.
+        return evaluate_config_in_process(config_file, display_path, limits)
+    importlib.import_module("lupa.lua54")  # imported here, once, rather than in every child
 
     def work(emit: Callable[[str], None]) -> Any:
         try:
@@ -293,6 +298,11 @@ def _run(
     if problems:
         raise ConfigError(at_most(problems))
     return value
+
+
+def _is_kodos_own(file: Path) -> bool:
+    library = str(resolved_root(lua_lib_dir()))
+    return os.path.realpath(file).startswith(library + "/")
 
 
 def _to_stderr(text: str) -> None:
