@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kodos.errors import ConfigError
+from kodos.config.load import load_config
+from kodos.desired.descriptors import BrokenDescriptor, Descriptors
+from kodos.errors import ConfigError, Problem
 from kodos.lua.evaluator import evaluate_config
 from tests.lua_helpers import evaluate, write_config
 
@@ -138,8 +140,24 @@ def test_the_configuration_may_be_a_link_and_its_modules_are_beside_its_target(
     etc = tmp_path / "etc"
     etc.mkdir()
     (etc / "configuration.lua").symlink_to(dotfiles / "configuration.lua")
-    value = evaluate_config(etc / "configuration.lua", "etc/configuration.lua").value
-    assert value == {"packages": ["git"]}
+    evaluation = evaluate_config(
+        etc / "configuration.lua", "etc/configuration.lua", may_be_link=True
+    )
+    assert evaluation.value == {"packages": ["git"]}
+    assert load_config(str(etc)).config.packages == ["git"]
+
+
+def test_a_descriptor_that_links_out_is_refused(config_dir: Path) -> None:
+    """Only the file -c names may lead elsewhere: a descriptor in the configuration's
+    expansions/ (evaluated by name, not chosen by the user) follows the rule."""
+    services = config_dir / "expansions" / "services"
+    services.mkdir(parents=True)
+    (services / "openssh.lua").symlink_to(config_dir.parent / "outside" / "id_ed25519")
+    problems: list[Problem] = []
+    with pytest.raises(BrokenDescriptor):
+        Descriptors(config_dir, problems).item("services", "openssh")
+    shown = str(services / "openssh.lua")
+    assert [str(p) for p in problems] == [f"{shown}: cannot read: {OUTSIDE}"]
 
 
 def test_modules_come_from_lua_path_directories(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def load_config(
     for directory in lua_path:
         if not directory.is_dir():
             raise ConfigError([Problem(str(directory), "--lua-path: not a directory")])
-    evaluation = evaluate_config(file, display, limits, lua_path)
+    evaluation = evaluate_config(file, display, limits, lua_path, may_be_link=True)
     data = evaluation.value
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else lua_type(data)

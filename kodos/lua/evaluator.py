@@ -183,6 +183,8 @@ def evaluate_config(
     display_path: str,
     limits: Limits | None = None,
     lua_path: Sequence[Path] = (),
+    *,
+    may_be_link: bool = False,
 ) -> Evaluation:
     """`evaluate_file`, also telling which of the configuration's files were loaded.
 
@@ -190,6 +192,11 @@ def evaluate_config(
     deadline or the memory cap in any way — in C, in a finalizer, in the conversion of its
     result — is stopped with a located problem. `lua_path` names more directories modules
     may come from (`--lua-path`), searched after the configuration's own.
+
+    The file must be a regular file inside the directory it is named in (a descriptor in a
+    configuration's `expansions/` that links elsewhere is refused), unless `may_be_link`: the
+    file `-c` names may be a link (into a dotfiles repository, say), and its directory is then
+    the one it leads to — its modules are the ones beside it.
     """
     from kodos.lua.guard import Breach, run_guarded
 
@@ -204,7 +211,12 @@ def evaluate_config(
     def work(emit: Callable[[str], None]) -> Any:
         try:
             evaluation = evaluate_config_in_process(
-                config_file, display_path, limits, lua_path, write_stderr=emit
+                config_file,
+                display_path,
+                limits,
+                lua_path,
+                may_be_link=may_be_link,
+                write_stderr=emit,
             )
         except ConfigError as err:
             return {"problems": [[p.location, p.message, p.hint] for p in err.problems]}
@@ -231,6 +243,7 @@ def evaluate_config_in_process(
     limits: Limits | None = None,
     lua_path: Sequence[Path] = (),
     *,
+    may_be_link: bool = False,
     write_stderr: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """`evaluate_config` in this process, without the deadline or the memory cap.
@@ -239,9 +252,8 @@ def evaluate_config_in_process(
     a configuration can hang this call or make it take all the memory it wants.
     """
     limits = limits or Limits()
-    # `-c` may name a link (into a dotfiles repository, say): its modules are the ones beside
-    # the file it leads to.
-    config_dir = resolved_root(Path(os.path.realpath(config_file)).parent)
+    named_in = Path(os.path.realpath(config_file)).parent if may_be_link else config_file.parent
+    config_dir = resolved_root(named_in)
     display_dir = display_path.rpartition("/")[0]
     roots = (
         _Root(config_dir, display_dir),
