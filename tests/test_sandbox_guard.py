@@ -216,3 +216,14 @@ def test_only_kodos_own_files_are_evaluated_without_a_guard(
     user = write_config(tmp_path, "return { package = 'bluez' }", "expansions/hardware/x.lua")
     with pytest.raises(AssertionError, match="forked"):
         evaluate_file(user, str(user))
+
+
+def test_a_defect_in_the_child_comes_back_with_its_traceback() -> None:
+    from kodos.lua.guard import ChildFailed, run_guarded
+
+    def broken(emit: object) -> object:
+        return {}["missing"]
+
+    with pytest.raises(ChildFailed) as raised:
+        run_guarded(broken, wall_seconds=WALL, memory_bytes=1 << 28, on_output=print)
+    assert str(raised.value).splitlines()[-1] == "KeyError: 'missing'"

@@ -34,12 +34,13 @@ import select
 import signal
 import struct
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 _HEADER = struct.Struct("!cQ")  # kind, payload length
-_OUTPUT, _RESULT = b"o", b"r"
+_OUTPUT, _RESULT, _FAILURE = b"o", b"r", b"x"
 
 
 class Breach(Exception):
@@ -49,6 +50,10 @@ class Breach(Exception):
         super().__init__(kind, detail)
         self.kind = kind  # "time", "memory" or "crash"
         self.detail = detail
+
+
+class ChildFailed(Exception):
+    """The work raised in the child (a defect); the message is the child's traceback."""
 
 
 Work = Callable[[Callable[[str], None]], Any]
@@ -96,6 +101,8 @@ def _run_child(
         status = 0
     except MemoryError:
         status = 3
+    except Exception:  # a defect in kodos, not in the configuration: the parent says so
+        _send(channel, _FAILURE, traceback.format_exc().encode("utf-8", "replace"))
     finally:
         os._exit(status)
 
@@ -188,6 +195,8 @@ def _receive(channel: int, child: _Child, deadline: float, on_output: Callable[[
             del buffer[: _HEADER.size + length]
             if kind == _RESULT:
                 return json.loads(payload)
+            if kind == _FAILURE:
+                raise ChildFailed(payload.decode("utf-8", "replace"))
             on_output(payload.decode("utf-8", "replace"))
 
 
