@@ -103,3 +103,20 @@ def test_many_problems_after_validation_are_cut_too(tmp_path: Path) -> None:
         "hardware.Item0: 'Item0' is not a package name; set `package` to the package"
     )
     assert len(found) == 21 and found[-1] == "… and 5 more problems"
+
+
+def test_validate_counts_every_problem(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    source = "local t = {} for i = 1, 25 do t[i] = 'Bad ' .. i end return { packages = t }"
+    write_config(tmp_path, source)
+    done = subprocess.run(
+        [sys.executable, "-m", "kodos", "validate", "-c", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stderr.splitlines()
+    assert len(lines) == 22
+    assert lines[-2:] == ["error: … and 5 more problems", f"{tmp_path}: 25 problems found"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kodos.commands.report import print_problems
 from kodos.config.load import load_config
+from kodos.config.shown import problem_count
 from kodos.config.summary import summary_lines
 from kodos.errors import ConfigError
 
@@ -16,7 +17,7 @@ def run_validate(path: str, lua_path: tuple[Path, ...] = ()) -> int:
         loaded = load_config(path, lua_path=lua_path)
     except ConfigError as err:
         print_problems(err.problems)
-        count = len(err.problems)
+        count = problem_count(err.problems)
         print(f"{path}: {count} problem{'s' if count > 1 else ''} found", file=sys.stderr)
         return 1
     print_problems(loaded.warnings, "warning")

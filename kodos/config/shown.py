@@ -9,7 +9,8 @@ echoes a value, so the rule holds for every message at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 
 from kodos.errors import Problem
 
@@ -21,6 +22,8 @@ MAX_MESSAGE_CHARS = 1000
 
 MAX_PROBLEMS = 20
 """Problems listed; the rest are counted."""
+
+_MORE = re.compile(r"… and (?P<rest>\d+) more problems?")
 
 
 def quoted(value: object) -> str:
@@ -63,3 +66,9 @@ def at_most(problems: Iterable[Problem], total: int | None = None) -> list[Probl
     if rest > 0:
         shown.append(Problem("", f"… and {rest} more problem{'s' if rest > 1 else ''}"))
     return shown
+
+
+def problem_count(problems: Sequence[Problem]) -> int:
+    """How many problems `problems` stands for, counting those `at_most` left out."""
+    more = _MORE.fullmatch(problems[-1].message) if problems and not problems[-1].location else None
+    return len(problems) - 1 + int(more["rest"]) if more else len(problems)
