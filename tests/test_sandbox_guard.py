@@ -227,3 +227,25 @@ def test_a_defect_in_the_child_comes_back_with_its_traceback() -> None:
     with pytest.raises(ChildFailed) as raised:
         run_guarded(broken, wall_seconds=WALL, memory_bytes=1 << 28, on_output=print)
     assert str(raised.value).splitlines()[-1] == "KeyError: 'missing'"
+
+
+@pytest.mark.parametrize("closed", [(0,), (0, 1)], ids=["stdin", "stdin and stdout"])
+def test_evaluation_works_with_stdio_closed(tmp_path: Path, closed: tuple[int, ...]) -> None:
+    """The child's pipe may then take descriptor 0 or 1, which the child points at
+    /dev/null: it moves the pipe out of the way first."""
+    write_config(tmp_path, "print('hello')\nreturn { network = { hostname = 'x' } }")
+
+    def close_stdio() -> None:
+        for fd in closed:
+            os.close(fd)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "kodos", "validate", "-c", str(tmp_path)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=close_stdio,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "hello\n"

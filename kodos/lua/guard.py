@@ -25,6 +25,7 @@ untrusted code, and what it sends back must be data, never something that runs.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import functools
 import gc
 import json
@@ -88,7 +89,7 @@ def _run_child(
     status = 1
     try:
         _die_with(parent, prctl)
-        _keep_only(channel)
+        channel = _keep_only(channel)
         gc.disable()  # objects the parent owns must not be finalized (and close fds) here
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         _limit(wall_seconds, memory)
@@ -118,8 +119,11 @@ def _die_with(parent: int, prctl: Any) -> None:
         os._exit(1)
 
 
-def _keep_only(channel: int) -> None:
-    """Close every inherited descriptor but the channel; stdio becomes /dev/null."""
+def _keep_only(channel: int) -> int:
+    """Close every inherited descriptor but the channel; stdio becomes /dev/null. Returns the
+    channel's descriptor (moved above stdio when kodos ran with stdin or stdout closed)."""
+    if channel <= 2:
+        channel = fcntl.fcntl(channel, fcntl.F_DUPFD_CLOEXEC, 3)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         if fd != null:
@@ -130,6 +134,7 @@ def _keep_only(channel: int) -> None:
         os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, _max_fd())
+    return channel
 
 
 def _max_fd() -> int:
