@@ -38,6 +38,17 @@ ConfigOption = Annotated[
 ]
 
 
+LuaPathOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--lua-path",
+        metavar="DIR",
+        help="Also read the configuration's modules from DIR (repeatable), after its own "
+        "directory and before kodos's lua-lib.",
+    ),
+]
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
@@ -46,11 +57,11 @@ def _root(
 
 
 @app.command()
-def validate(config: ConfigOption = DEFAULT_CONFIG_DIR) -> None:
+def validate(config: ConfigOption = DEFAULT_CONFIG_DIR, lua_path: LuaPathOption = None) -> None:
     """Evaluate and validate a configuration; list every problem with its location."""
     from kodos.commands.validate import run_validate
 
-    raise typer.Exit(run_validate(config))
+    raise typer.Exit(run_validate(config, tuple(lua_path or ())))
 
 
 @app.command()
@@ -101,6 +112,7 @@ def plan(
     ] = False,
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
+    lua_path: LuaPathOption = None,
 ) -> None:
     """Show what `kodos apply` would change on the machine at --root."""
     from kodos.commands.plan import run_plan
@@ -110,7 +122,7 @@ def plan(
         # A plan file is applied later, maybe from another directory: it names the
         # configuration absolutely.
         config = str(Path(config).absolute())
-    options = PlanOptions(config, root, facts, sync_dir, refresh)
+    options = PlanOptions(config, root, facts, sync_dir, refresh, lua_path=tuple(lua_path or ()))
     raise typer.Exit(run_plan(options, json_output, out, detailed_exitcode))
 
 
@@ -130,6 +142,7 @@ def apply_command(
     ] = False,
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
+    lua_path: LuaPathOption = None,
 ) -> None:
     """Build a new generation with the configuration's changes; it boots next."""
     from kodos.apply.transaction import ApplyOptions
@@ -137,7 +150,16 @@ def apply_command(
 
     if config is None:
         config = config_of_saved_plan(plan_file) if plan_file else DEFAULT_CONFIG_DIR
-    options = ApplyOptions(config, root, plan_file, lock_timeout, keep_failed, sync_dir, refresh)
+    options = ApplyOptions(
+        config,
+        root,
+        plan_file,
+        lock_timeout,
+        keep_failed,
+        sync_dir,
+        refresh,
+        lua_path=tuple(lua_path or ()),
+    )
     raise typer.Exit(run_apply(options, yes))
 
 
@@ -155,12 +177,13 @@ def install_command(
         str,
         typer.Option(help="pacman SigLevel for the new system (Never: unsigned mirrors)."),
     ] = "Required DatabaseOptional",
+    lua_path: LuaPathOption = None,
 ) -> None:
     """Erase the configured disk and install the configuration as generation 1."""
     from kodos.commands.install import run_install
     from kodos.install.run import InstallOptions
 
-    options = InstallOptions(config, image, size, sync_dir, siglevel)
+    options = InstallOptions(config, image, size, sync_dir, siglevel, tuple(lua_path or ()))
     raise typer.Exit(run_install(options, yes))
 
 

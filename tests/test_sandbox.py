@@ -91,6 +91,32 @@ def test_escape_attempts_fail(tmp_path: Path, source: str, message: str) -> None
     assert problem(tmp_path, source) == message
 
 
+@pytest.mark.parametrize(
+    "replacement",
+    [
+        "string.match = function() return 'ok' end",
+        "string.find = function() return nil end",
+        "string.sub = function() return 'x' end",
+        "string.match = function() return 'ok' end string.find = function() return nil end "
+        "string.sub = function() return 'x' end",
+    ],
+)
+@pytest.mark.parametrize("name", ["/etc/os-release", "../../../../etc/os-release", "a..b."])
+def test_replaced_string_functions_do_not_widen_require(
+    tmp_path: Path, replacement: str, name: str
+) -> None:
+    """The sandbox checks module names with its own saved functions (and the host checks
+    them again), whatever the configuration put in its string table."""
+    assert problem(tmp_path, f"{replacement}\nlocal m = require('{name}')") == (
+        f"configuration.lua:2: require: invalid module name {name} {NAME_RULE}"
+    )
+
+
+def test_replaced_string_sub_does_not_run_while_an_error_is_formatted(tmp_path: Path) -> None:
+    source = "string.sub = function() while true do end end\nerror('boom')"
+    assert problem(tmp_path, source) == "configuration.lua:2: boom"
+
+
 def test_binary_chunks_cannot_be_loaded(tmp_path: Path) -> None:
     source = "local f, err = load('\\27Lua\\84\\0', 'x', 'b') return { err = err }"
     assert evaluate(tmp_path, source) == {"err": "attempt to load a binary chunk (mode is 't')"}

@@ -53,6 +53,7 @@ class ApplyOptions:
     keep_failed: bool = False
     sync_dir: Path | None = None
     refresh: bool = False
+    lua_path: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,4 +280,5 @@ def _plan_options(options: ApplyOptions, root: Path) -> PlanOptions:
         sync_dir=options.sync_dir,
         refresh=options.refresh,
         display_root=str(options.root),
+        lua_path=options.lua_path,
     )

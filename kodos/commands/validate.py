@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from kodos.commands.report import print_problems
 from kodos.config.load import load_config
+from kodos.config.shown import problem_count
 from kodos.config.summary import summary_lines
 from kodos.errors import ConfigError
 from kodos.terminal import inert
 
 
-def run_validate(path: str) -> int:
+def run_validate(path: str, lua_path: tuple[Path, ...] = ()) -> int:
     try:
-        loaded = load_config(path)
+        loaded = load_config(path, lua_path=lua_path)
     except ConfigError as err:
         print_problems(err.problems)
-        count = len(err.problems)
+        count = problem_count(err.problems)
         print(inert(f"{path}: {count} problem{'s' if count > 1 else ''} found"), file=sys.stderr)
         return 1
     print_problems(loaded.warnings, "warning")

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from kodos.config.shown import MAX_PROBLEMS, MAX_SHOWN_CHARS, at_most, cut, shown
 from kodos.config.types import lua_type
 from kodos.errors import Problem
 from kodos.location import config_path
@@ -43,13 +44,20 @@ class _Located:
 
 
 def problems_from(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
-    problems = [_problem(detail, model) for detail in error.errors(include_url=False)]
-    return list(dict.fromkeys(problems))
+    """The first problems (see `at_most`); only those are phrased, so half a million bad
+    names cost no more than twenty."""
+    details = error.errors(include_url=False)
+    unique: dict[Problem, None] = {}
+    for index, detail in enumerate(details):
+        if len(unique) == MAX_PROBLEMS:
+            return at_most(unique, total=len(unique) + len(details) - index)
+        unique.setdefault(_problem(detail, model))
+    return list(unique)
 
 
 def _problem(detail: ErrorDetails, model: type[BaseModel]) -> Problem:
     located = _locate(detail["loc"], model)
-    path = config_path(located.parts)
+    path = _path(located.parts)
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
     got = lua_type(detail["input"])
@@ -57,7 +65,8 @@ def _problem(detail: ErrorDetails, model: type[BaseModel]) -> Problem:
         return _unknown_key(located, path)
     if kind == "missing":
         name = located.parts[-1]
-        return Problem(config_path(located.parts[:-1]) or "configuration", f"missing key {name!r}")
+        where = _path(located.parts[:-1]) or "configuration"
+        return Problem(where, f"missing key {shown(name)}")
     if kind in _EXPECTED:
         if isinstance(detail["input"], float):
             got = f"{detail['input']:g}"  # "an integer, got 2.5" says more than "a number"
@@ -66,7 +75,7 @@ def _problem(detail: ErrorDetails, model: type[BaseModel]) -> Problem:
         return _not_one_of(located, path, detail["input"])
     if kind == "union_tag_invalid":
         tags = ctx.get("expected_tags", "")
-        return Problem(path, f"unknown type {ctx.get('tag')!r}; expected one of {tags}")
+        return Problem(path, f"unknown type {shown(ctx.get('tag'))}; expected one of {tags}")
     if kind == "union_tag_not_found":
         if not isinstance(detail["input"], dict):
             return Problem(path, f"expected a table, got {got}")
@@ -79,9 +88,16 @@ def _problem(detail: ErrorDetails, model: type[BaseModel]) -> Problem:
     return Problem(path, message)
 
 
+def _path(parts: tuple[str | int, ...]) -> str:
+    """A configuration path whose keys (which a configuration chooses) are cut when long."""
+    return config_path(
+        part if isinstance(part, int) else cut(part, MAX_SHOWN_CHARS) for part in parts
+    )
+
+
 def _unknown_key(located: _Located, path: str) -> Problem:
     known = _field_names(located.parent)
-    suggestion = difflib.get_close_matches(str(located.parts[-1]), known, n=1, cutoff=0.6)
+    suggestion = _close_match(str(located.parts[-1]), known)
     if suggestion:
         return Problem(path, f"unknown key; did you mean {suggestion[0]!r}?")
     return Problem(path, f"unknown key (known keys here: {', '.join(known)})")
@@ -89,12 +105,19 @@ def _unknown_key(located: _Located, path: str) -> Problem:
 
 def _not_one_of(located: _Located, path: str, value: Any) -> Problem:
     options = [str(arg) for arg in get_args(_strip(located.annotation))]
-    suggestion = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+    suggestion = _close_match(str(value), options)
     what = "key" if located.is_key else "value"
-    message = f"unknown {what} {value!r}; expected one of {', '.join(options)}"
+    message = f"unknown {what} {shown(value)}; expected one of {', '.join(options)}"
     if suggestion:
-        message = f"unknown {what} {value!r}; did you mean {suggestion[0]!r}?"
+        message = f"unknown {what} {shown(value)}; did you mean {suggestion[0]!r}?"
     return Problem(path, message)
+
+
+def _close_match(word: str, options: list[str]) -> list[str]:
+    # difflib indexes every character of the word: a 30 MB key is no typo of a short one.
+    if len(word) > MAX_SHOWN_CHARS:
+        return []
+    return difflib.get_close_matches(word, options, n=1, cutoff=0.6)
 
 
 def _made_by(path: str) -> str:

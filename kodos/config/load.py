@@ -6,6 +6,7 @@ This is the only entry point the rest of kodos uses to read a configuration.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from kodos.config import DEFAULT_CONFIG_DIR
 from kodos.config.errors import problems_from
 from kodos.config.model import Config
 from kodos.config.packages import check_requests
+from kodos.config.shown import at_most
 from kodos.config.types import lua_type
 from kodos.errors import ConfigError, Problem
 from kodos.location import config_path
@@ -44,15 +46,21 @@ def find_configuration(path: str) -> tuple[Path, str]:
         if not file.is_file():
             raise ConfigError([Problem(path, f"no {CONFIG_FILE_NAME} in this directory")])
         return file, display
-    if candidate.is_file():
-        return candidate, path
+    if candidate.exists() or candidate.is_symlink():
+        return candidate, path  # reading it refuses anything but a regular file
     raise ConfigError([Problem(path, "no such file or directory")])
 
 
-def load_config(path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None) -> LoadedConfig:
-    """Evaluate and validate; raises ConfigError listing every problem found."""
+def load_config(
+    path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None, lua_path: Sequence[Path] = ()
+) -> LoadedConfig:
+    """Evaluate and validate; raises ConfigError listing every problem found (the first
+    ones, see kodos.config.shown). `lua_path` names more module directories (`--lua-path`)."""
     file, display = find_configuration(path)
-    evaluation = evaluate_config(file, display, limits)
+    for directory in lua_path:
+        if not directory.is_dir():
+            raise ConfigError([Problem(str(directory), "--lua-path: not a directory")])
+    evaluation = evaluate_config(file, display, limits, lua_path, may_be_link=True)
     data = evaluation.value
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else lua_type(data)
@@ -64,7 +72,7 @@ def load_config(path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None) ->
         raise ConfigError(problems_from(err, Config)) from None
     problems = check_requests(config)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(at_most(problems))
     digest = _digest(evaluation.sources)
     return LoadedConfig(config, file, display, tuple(_warnings(config)), digest)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kodos.config.model import Config, Program, Service
+from kodos.config.shown import shown
 from kodos.config.types import ARCH_PACKAGE_RE
 from kodos.errors import Problem
 from kodos.location import config_path
@@ -132,7 +133,7 @@ def check_requests(config: Config) -> list[Problem]:
     }
     for request in package_requests(config):
         if request.source == "pacman" and not re.fullmatch(ARCH_PACKAGE_RE, request.name):
-            message = f"{request.name!r} is not a package name; set `package` to the package"
+            message = f"{shown(request.name)} is not a package name; set `package` to the package"
             problems.append(Problem(request.location, message))
         if request.source != "pacman" and request.source not in sources:
             message = f"{request.source}:{request.name} needs {needs[request.source]}"

@@ -13,6 +13,8 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from kodos.config.shown import quoted
+
 T = TypeVar("T")
 
 # Aliases the whole model uses. Strictness (no "yes" for true, no 1 for "1") comes from the
@@ -36,15 +38,11 @@ def _pattern(name: str, regex: str, explanation: str) -> AfterValidator:
             raise PydanticCustomError(
                 "kodos_" + name.replace(" ", "_"),
                 "{value} is not a valid {name}: {explanation}",
-                {"value": _quote(value), "name": name, "explanation": explanation},
+                {"value": quoted(value), "name": name, "explanation": explanation},
             )
         return value
 
     return AfterValidator(check)
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 ARCH_PACKAGE_RE = r"[a-z0-9@_+][a-z0-9@._+-]*"
@@ -61,7 +59,7 @@ def _check_package_spec(value: str) -> str:
             "kodos_package_source",
             "unknown package source {source} in {value}; use aur:NAME, flatpak:APP.ID or a plain "
             "Arch package name",
-            {"source": _quote(source), "value": _quote(value)},
+            {"source": quoted(source), "value": quoted(value)},
         )
     regex = FLATPAK_ID_RE if source == "flatpak" else ARCH_PACKAGE_RE
     if not re.fullmatch(regex, name):
@@ -73,7 +71,7 @@ def _check_package_spec(value: str) -> str:
         raise PydanticCustomError(
             "kodos_package_name",
             "{value} is not a valid package name: {rule}",
-            {"value": _quote(value), "rule": rule},
+            {"value": quoted(value), "rule": rule},
         )
     return value
 

@@ -98,6 +98,7 @@ def _plan_options(prepared: Prepared, target: Path, device: str) -> PlanOptions:
         target,
         sync_dir=prepared.options.sync_dir,
         display_root=f"{device} (generation {FIRST_GENERATION})",
+        lua_path=prepared.options.lua_path,
     )
 
 

@@ -96,8 +96,8 @@ def check_kernel(loaded: LoadedConfig, source: SyncSource, index: SyncIndex) -> 
     return kernel
 
 
-def check_configuration(config: str, source: SyncSource) -> None:
+def check_configuration(config: str, source: SyncSource, lua_path: tuple[Path, ...] = ()) -> None:
     """Plan the whole configuration against an empty root: a misspelt package or a unit no
     package ships stops the install here, not after the disk was wiped."""
     with tempfile.TemporaryDirectory(prefix="kodos-empty-") as empty:
-        make_plan(PlanOptions(config, Path(empty), sync_dir=source.directory))
+        make_plan(PlanOptions(config, Path(empty), sync_dir=source.directory, lua_path=lua_path))

@@ -33,6 +33,7 @@ class InstallOptions:
     size: str | None = None
     sync_dir: Path | None = None
     sig_level: str = DEFAULT_SIG_LEVEL
+    lua_path: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +119,12 @@ def prepare(options: InstallOptions) -> Prepared:
 
     if options.size is not None and options.image is None:
         raise InstallRefused("--size goes with --image FILE; nothing was written")
-    loaded = load_config(options.config)
+    loaded = load_config(options.config, lua_path=options.lua_path)
     layout = checks.layout_of(checks.configured_disk(loaded))
     mirror = checks.arch_mirror(loaded)
     source, index = checks.sync_index(mirror, options.sync_dir)
     kernel = checks.check_kernel(loaded, source, index)
-    checks.check_configuration(options.config, source)
+    checks.check_configuration(options.config, source, options.lua_path)
     packages = [
         BASE,
         *system_packages(kernel, (n for repo in index.packages.values() for n in repo)),

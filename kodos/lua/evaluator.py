@@ -11,15 +11,23 @@ lupa's automatic decoding.
 
 from __future__ import annotations
 
+import importlib
+import os
 import re
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kodos.config.shown import MAX_SHOWN_CHARS, at_most, cut
 from kodos.errors import ConfigError, Problem
-from kodos.lua.convert import lua_to_python
+from kodos.lua.convert import MAX_VALUES, lua_to_python
 from kodos.lua.hints import hint_for
+from kodos.lua.sources import SourceRefused, read_source, resolved_root
+
+if TYPE_CHECKING:
+    from kodos.lua.guard import Breach
 
 SANDBOX_SOURCE = (Path(__file__).parent / "sandbox.lua").read_text(encoding="utf-8")
 
@@ -30,14 +38,26 @@ _MODULE_SUFFIX = ".lua"
 # Lua shortens chunk names longer than 60 bytes in its messages; longer or unusual names get a
 # short id that `_Chunks` maps back.
 _PLAIN_CHUNK_NAME = re.compile(r"[\w./+-]{1,50}")
+# The module-name rule sandbox.lua applies (`^[%w_%-]+[%w_%-%.]*$`, no "..", no final ".").
+_MODULE_NAME = re.compile(r"[A-Za-z0-9_-]+[A-Za-z0-9_.-]*")
+_MAX_MODULE_NAME = 255  # a file name's limit; longer names are no module's
+_NAME_RULE = "(at most 255 of letters, digits, '_' and '-', with '.' between directory parts)"
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """How far a configuration may go before evaluation is stopped."""
+    """How far a configuration may go before evaluation is stopped.
 
-    max_memory_bytes: int = 64 * 1024 * 1024
+    The instruction count stops ordinary endless loops with their line; the wall-clock
+    deadline and the memory cap hold for everything else (code that runs with the hook off or
+    inside C, and the conversion of the result), enforced on the child process the evaluation
+    runs in (kodos.lua.guard).
+    """
+
+    max_memory_bytes: int = 256 * 1024 * 1024
     max_instructions: int = 50_000_000
+    wall_seconds: float = 10.0
+    max_values: int = MAX_VALUES
 
 
 def lua_lib_dir() -> Path:
@@ -74,8 +94,8 @@ class _Chunks:
         first_line, _, _ = raw_message.partition("\nstack traceback:")
         match = _LOCATED.match(first_line)
         if not match or match["chunk"] not in self.display:
-            return Problem(fallback_location, first_line.strip())
-        chunk, message = match["chunk"], match["message"].strip()
+            return Problem(fallback_location, cut(first_line.strip()))
+        chunk, message = match["chunk"], cut(match["message"].strip())
         if match["line"] is None:
             return Problem(self.display[chunk], message)
         line = int(match["line"])
@@ -84,39 +104,60 @@ class _Chunks:
         return Problem(f"{self.display[chunk]}:{line}", message, hint_for(message, source_line))
 
 
+@dataclass(frozen=True, slots=True)
+class _Root:
+    """A directory modules are read from: resolved, and as error messages name it."""
+
+    directory: Path
+    display: str | None  # None: kodos's lua-lib, named by its real path
+    library: bool = False
+
+
 class _Host:
     """The only things the sandbox may ask of Python: module text, and stderr for `print`."""
 
-    def __init__(self, config_dir: Path, display_dir: str, chunks: _Chunks) -> None:
-        self.config_dir = config_dir
-        self.display_dir = display_dir
+    def __init__(
+        self, roots: tuple[_Root, ...], chunks: _Chunks, write_stderr: Callable[[str], None]
+    ) -> None:
+        self.roots = roots
+        self.resolved = tuple(root.directory for root in roots)
         self.chunks = chunks
+        self._write_stderr = write_stderr
 
     def read_module(self, raw_name: bytes) -> tuple[bytes | None, bytes]:
-        # The sandbox has already checked the name's characters; no `..`, no leading `/`.
-        relative = raw_name.decode().replace(".", "/") + _MODULE_SUFFIX
-        shown = _join(self.display_dir, relative)
-        for candidate, display in (
-            (self.config_dir / relative, shown),
-            (lua_lib_dir() / relative, None),
+        name = raw_name.decode("utf-8", "replace")
+        # The sandbox checks names with its own saved functions; checked again here, because
+        # a module path must never leave the directories whatever the Lua side says.
+        if (
+            len(name) > _MAX_MODULE_NAME
+            or not _MODULE_NAME.fullmatch(name)
+            or ".." in name
+            or name.endswith(".")
         ):
+            message = f"require: invalid module name {cut(name, MAX_SHOWN_CHARS)} {_NAME_RULE}"
+            return None, message.encode()
+        relative = name.replace(".", "/") + _MODULE_SUFFIX
+        for root in self.roots:
+            candidate = root.directory / relative
+            display = _join(root.display, relative) if root.display is not None else None
             try:
-                source = candidate.read_text(encoding="utf-8")
-            except FileNotFoundError:
+                source = read_source(candidate, self.resolved)
+            except (OSError, UnicodeDecodeError, SourceRefused) as err:
+                shown = display or str(candidate)
+                return None, f"require: cannot read {shown}: {_reason(err)}".encode()
+            if source is None:
                 continue
-            except (OSError, UnicodeDecodeError) as err:
-                return None, f"require: cannot read {display or candidate}: {_reason(err)}".encode()
-            if display is None:
+            if root.library:
                 chunk = self.chunks.add(f"lua-lib/{relative}", str(candidate), source, library=True)
                 return source.encode(), chunk
-            return source.encode(), self.chunks.add(relative, display, source)
-        name = raw_name.decode()
-        message = f"require: module '{name}' not found (looked for {shown} and lua-lib/{relative})"
-        return None, message.encode()
+            return source.encode(), self.chunks.add(relative, display or relative, source)
+        looked = [_join(root.display, relative) for root in self.roots if root.display is not None]
+        looked.append(f"lua-lib/{relative}")
+        where = ", ".join(looked[:-1]) + " and " + looked[-1]
+        return None, f"require: module '{name}' not found (looked for {where})".encode()
 
-    @staticmethod
-    def write_stderr(text: bytes) -> None:
-        sys.stderr.write(text.decode("utf-8", "replace"))
+    def write_stderr(self, text: bytes) -> None:
+        self._write_stderr(text.decode("utf-8", "replace"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,23 +179,103 @@ def evaluate_file(config_file: Path, display_path: str, limits: Limits | None = 
 
 
 def evaluate_config(
-    config_file: Path, display_path: str, limits: Limits | None = None
+    config_file: Path,
+    display_path: str,
+    limits: Limits | None = None,
+    lua_path: Sequence[Path] = (),
+    *,
+    may_be_link: bool = False,
 ) -> Evaluation:
-    """`evaluate_file`, also telling which of the configuration's files were loaded."""
+    """`evaluate_file`, also telling which of the configuration's files were loaded.
+
+    Runs in a guarded child process (kodos.lua.guard): a configuration that outruns the
+    deadline or the memory cap in any way — in C, in a finalizer, in the conversion of its
+    result — is stopped with a located problem. `lua_path` names more directories modules
+    may come from (`--lua-path`), searched after the configuration's own.
+
+    The file must be a regular file inside the directory it is named in (a descriptor in a
+    configuration's `expansions/` that links elsewhere is refused), unless `may_be_link`: the
+    file `-c` names may be a link (into a dotfiles repository, say), and its directory is then
+    the one it leads to — its modules are the ones beside it.
+    """
+    from kodos.lua.guard import Breach, run_guarded
+
     limits = limits or Limits()
+    if not lua_path and _is_kodos_own(config_file):
+        # kodos's own files (the expansion descriptors in lua-lib) can require nothing but
+        # lua-lib: no configuration's code runs in them, so they need no guard — and a plan
+        # evaluates several of them.
+        return evaluate_config_in_process(config_file, display_path, limits)
+    importlib.import_module("lupa.lua54")  # imported here, once, rather than in every child
+
+    def work(emit: Callable[[str], None]) -> Any:
+        try:
+            evaluation = evaluate_config_in_process(
+                config_file,
+                display_path,
+                limits,
+                lua_path,
+                may_be_link=may_be_link,
+                write_stderr=emit,
+            )
+        except ConfigError as err:
+            return {"problems": [[p.location, p.message, p.hint] for p in err.problems]}
+        return {"value": evaluation.value, "sources": evaluation.sources}
+
     try:
-        source = config_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+        answer = run_guarded(
+            work,
+            wall_seconds=limits.wall_seconds,
+            memory_bytes=limits.max_memory_bytes,
+            on_output=_to_stderr,
+        )
+    except Breach as breach:
+        raise ConfigError([_breach_problem(breach, display_path, limits)]) from None
+    if "problems" in answer:
+        raise ConfigError([Problem(*fields) for fields in answer["problems"]])
+    sources = tuple((display, text) for display, text in answer["sources"])
+    return Evaluation(answer["value"], sources)
+
+
+def evaluate_config_in_process(
+    config_file: Path,
+    display_path: str,
+    limits: Limits | None = None,
+    lua_path: Sequence[Path] = (),
+    *,
+    may_be_link: bool = False,
+    write_stderr: Callable[[str], None] | None = None,
+) -> Evaluation:
+    """`evaluate_config` in this process, without the deadline or the memory cap.
+
+    Only for the guarded child and for measuring what guarding costs (benchmarks/evaluate.py):
+    a configuration can hang this call or make it take all the memory it wants.
+    """
+    limits = limits or Limits()
+    named_in = Path(os.path.realpath(config_file)).parent if may_be_link else config_file.parent
+    config_dir = resolved_root(named_in)
+    display_dir = display_path.rpartition("/")[0]
+    roots = (
+        _Root(config_dir, display_dir),
+        *(_Root(resolved_root(directory), str(directory)) for directory in lua_path),
+        _Root(resolved_root(lua_lib_dir()), None, library=True),
+    )
+    try:
+        source = read_source(config_file, (config_dir,))
+    except (OSError, UnicodeDecodeError, SourceRefused) as err:
         raise ConfigError([Problem(display_path, f"cannot read: {_reason(err)}")]) from err
+    if source is None:
+        raise ConfigError([Problem(display_path, "no such file or directory")])
     chunks = _Chunks()
     chunkname = chunks.add(config_file.name, display_path, source)
-    display_dir = display_path.rpartition("/")[0]
-    host = _Host(config_file.parent, display_dir, chunks)
-    value = _run(source.encode(), chunkname, host, limits, display_path)
+    host = _Host(roots, chunks, write_stderr or _to_stderr)
+    value = _run(source.encode(), chunkname, host, config_dir, limits, display_path)
     return Evaluation(value, chunks.own_sources())
 
 
-def _run(source: bytes, chunkname: bytes, host: _Host, limits: Limits, display_path: str) -> Any:
+def _run(
+    source: bytes, chunkname: bytes, host: _Host, config_dir: Path, limits: Limits, display: str
+) -> Any:
     from lupa import lua54
 
     runtime = lua54.LuaRuntime(
@@ -169,26 +290,46 @@ def _run(source: bytes, chunkname: bytes, host: _Host, limits: Limits, display_p
         {
             b"read_module": host.read_module,
             b"write_stderr": host.write_stderr,
-            b"config_dir": str(host.config_dir.resolve()).encode(),
+            b"config_dir": str(config_dir).encode(),
         }
     )
     try:
         run = runtime.execute(SANDBOX_SOURCE, host_table, limits.max_instructions)
         ok, result = run(source, chunkname)
     except lua54.LuaMemoryError as err:
-        raise ConfigError([_memory_problem(display_path, limits)]) from err
+        raise ConfigError([_memory_problem(display, limits)]) from err
     if not ok:
         message = result.decode("utf-8", "replace")
         if message == "not enough memory":
-            raise ConfigError([_memory_problem(display_path, limits)])
-        raise ConfigError([host.chunks.problem(message, display_path)])
+            raise ConfigError([_memory_problem(display, limits)])
+        raise ConfigError([host.chunks.problem(message, display)])
     if result is None:
         message = "the configuration returns nothing; end it with `return { ... }`"
-        raise ConfigError([Problem(display_path, message)])
-    value, problems = lua_to_python(result, display_path)
+        raise ConfigError([Problem(display, message)])
+    value, problems = lua_to_python(result, display, limits.max_values)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(at_most(problems))
     return value
+
+
+def _is_kodos_own(file: Path) -> bool:
+    library = str(resolved_root(lua_lib_dir()))
+    return os.path.realpath(file).startswith(library + "/")
+
+
+def _to_stderr(text: str) -> None:
+    sys.stderr.write(text)
+
+
+def _breach_problem(breach: Breach, display_path: str, limits: Limits) -> Problem:
+    if breach.kind == "time":
+        seconds = f"{limits.wall_seconds:g} second{'' if limits.wall_seconds == 1 else 's'}"
+        return Problem(
+            display_path, f"evaluation stopped after {seconds}; is there an endless loop?"
+        )
+    if breach.kind == "memory":
+        return _memory_problem(display_path, limits)
+    return Problem(display_path, f"evaluation stopped: the evaluator ended with {breach.detail}")
 
 
 def _memory_problem(display_path: str, limits: Limits) -> Problem:
@@ -203,6 +344,8 @@ def _deny_attribute_access(obj: object, name: object, is_setting: bool) -> str:
 
 
 def _reason(err: BaseException) -> str:
+    if isinstance(err, SourceRefused):
+        return err.reason
     if isinstance(err, OSError) and err.strerror:
         return err.strerror.lower()
     if isinstance(err, UnicodeDecodeError):

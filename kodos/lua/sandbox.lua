@@ -10,7 +10,11 @@ local host, instruction_limit = ...
 
 local real_load, real_pcall, real_xpcall = load, pcall, xpcall
 local sethook, getinfo = debug.sethook, debug.getinfo
-local pack, unpack = table.pack, table.unpack
+local pack, unpack, concat = table.pack, table.unpack, table.concat
+-- The sandbox's own copies of the string functions it relies on: a configuration can replace
+-- `string.sub` or `string.match` in its string table (which strings share), and the checks
+-- below — the module-name rule, error locations — must not run its code or obey its answers.
+local sub, match, find, gsub = string.sub, string.match, string.find, string.gsub
 
 local function copy(source, skip)
     local out = {}
@@ -34,12 +38,12 @@ local function nearest_config_line(first_level)
         if frame == nil then
             break
         end
-        if frame.source:sub(1, 1) == "@" and frame.currentline > 0 then
+        if sub(frame.source, 1, 1) == "@" and frame.currentline > 0 then
             return frame.short_src .. ":" .. frame.currentline .. ": "
         end
     end
     local current = loading_chunks[#loading_chunks] or main_chunkname
-    return current:sub(2) .. ": "
+    return sub(current, 2) .. ": "
 end
 
 local function fail(message)
@@ -128,7 +132,7 @@ function env.print(...)
     for i = 1, select("#", ...) do
         parts[i] = tostring((select(i, ...)))
     end
-    host.write_stderr(table.concat(parts, "\t") .. "\n")
+    host.write_stderr(concat(parts, "\t") .. "\n")
 end
 
 -- require: modules come from the config's directory first, then kodos's lua-lib; the host
@@ -136,8 +140,8 @@ end
 local loaded, loading = {}, {}
 
 local function valid_module_name(name)
-    return type(name) == "string" and name:match("^[%w_%-]+[%w_%-%.]*$") ~= nil
-        and not name:find("..", 1, true) and name:sub(-1) ~= "."
+    return type(name) == "string" and match(name, "^[%w_%-]+[%w_%-%.]*$") ~= nil
+        and not find(name, "..", 1, true) and sub(name, -1) ~= "."
 end
 
 function env.require(name)
@@ -246,12 +250,12 @@ function path_functions.join(...)
         if type(part) ~= "string" then
             fail("path.join: argument " .. i .. " is a " .. type(part) .. ", not a string")
         end
-        if part:sub(1, 1) == "/" then
+        if sub(part, 1, 1) == "/" then
             parts = {}
         end
-        parts[#parts + 1] = part:gsub("/+$", "")
+        parts[#parts + 1] = gsub(part, "/+$", "")
     end
-    local joined = table.concat(parts, "/"):gsub("//+", "/")
+    local joined = gsub(concat(parts, "/"), "//+", "/")
     return joined
 end
 
@@ -263,13 +267,13 @@ end
 
 function path_functions.basename(p)
     check_path_argument("basename", p)
-    return (p:gsub("/+$", ""):match("[^/]*$"))
+    return (match(gsub(p, "/+$", ""), "[^/]*$"))
 end
 
 function path_functions.dirname(p)
     check_path_argument("dirname", p)
-    local trimmed = p:gsub("/+$", "")
-    local dir = trimmed:match("^(.*)/[^/]*$")
+    local trimmed = gsub(p, "/+$", "")
+    local dir = match(trimmed, "^(.*)/[^/]*$")
     if dir == nil then
         return "."
     end

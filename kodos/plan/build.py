@@ -38,6 +38,8 @@ class PlanOptions:
     display_root: str | None = None
     """How the plan names the machine when `root` is where it was read from (a generation
     mounted for the plan), not what the user passed as --root."""
+    lua_path: tuple[Path, ...] = ()
+    """More directories the configuration's modules may come from (`--lua-path`)."""
 
     @property
     def live_root(self) -> Path | None:
@@ -62,7 +64,7 @@ def build_plan(options: PlanOptions) -> Plan:
 def make_plan(options: PlanOptions) -> PlanResult:
     from kodos.desired import build_desired, missing_groups
 
-    loaded = load_config(options.config)
+    loaded = load_config(options.config, lua_path=options.lua_path)
     desired = build_desired(loaded.config, loaded.file.parent)
     machine = _machine(options, _scope(desired.resources, desired.packages))
     databases = _sync_databases(loaded, options)
