@@ -43,6 +43,7 @@ from pathlib import Path
 from kodos.apply import bootloader, files, flatpak, followups, packages, services, users
 from kodos.apply.work import StepFailed, Work, unresolved_secrets
 from kodos.plan.model import Action, Change
+from kodos.providers.rootfs import UnsafePath, is_file_in_root, tool_path
 from kodos.resources import Resource
 
 Kind = tuple[str, str]
@@ -195,10 +196,18 @@ def _value_problems(work: Work, change: Change, forbidden: str) -> list[str]:
 
 
 def _pacman_conf_problems(work: Work, changes: Sequence[Change]) -> list[tuple[str, str]]:
+    """No pacman configuration, or one of pacman's paths leading where it must not."""
     chosen = [c for c in changes if (c.provider, c.kind) in PACKAGES]
-    conf = work.target / "etc/pacman.conf"
-    if not chosen or conf.is_file():
+    if not chosen:
         return []
+    try:
+        for _option, path, kind in packages.PACMAN_PATHS:
+            tool_path(work.target, path, kind)
+    except UnsafePath as err:
+        return [(chosen[0].address, str(err))]
+    if is_file_in_root(work.target, "/etc/pacman.conf"):
+        return []
+    conf = work.target / "etc/pacman.conf"
     return [(chosen[0].address, f"{conf}: the target has no pacman configuration")]
 
 
