@@ -36,6 +36,7 @@ what was skipped or could not be done offline, failed package scriptlets, restor
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,10 +206,12 @@ def _pacman_conf_problems(work: Work, changes: Sequence[Change]) -> list[tuple[s
             tool_path(work.target, path, kind)
     except UnsafePath as err:
         return [(chosen[0].address, str(err))]
-    if is_file_in_root(work.target, "/etc/pacman.conf"):
-        return []
-    conf = work.target / "etc/pacman.conf"
-    return [(chosen[0].address, f"{conf}: the target has no pacman configuration")]
+    if not is_file_in_root(work.target, "/etc/pacman.conf"):
+        conf = work.target / "etc/pacman.conf"
+        return [(chosen[0].address, f"{conf}: the target has no pacman configuration")]
+    if not os.path.isdir(tool_path(work.target, "/var/lib/pacman", "a directory")):
+        return [(chosen[0].address, "/var/lib/pacman: the target has no pacman database")]
+    return []
 
 
 def _esp_problems(work: Work, changes: Sequence[Change], esp: Path | None) -> list[tuple[str, str]]:
