@@ -638,7 +638,8 @@ def cannot_run() -> str | None:
 
 
 def benchmark(directory: Path, args: argparse.Namespace) -> int:
-    largest = max(*args.sizes, PATH_CHECK_PACKAGES)
+    sizes = [] if args.path_checks_only else args.sizes
+    largest = max(*sizes, PATH_CHECK_PACKAGES)
     start = time.perf_counter()
     mirror = make_mirror(directory / "mirror", largest)
     print(
@@ -647,11 +648,10 @@ def benchmark(directory: Path, args: argparse.Namespace) -> int:
     )
     print(f"python {sys.version.split()[0]}, kodos {__version__}, {args.runs} runs each\n")
     bench = Bench(directory, mirror, image_size(largest))
-    sizes = [] if args.path_checks_only else args.sizes
     results = [measure_size(bench, size, args.runs, args.commands) for size in sizes]
     path_checks = measure_path_checks(bench, args.runs)
     print()
-    print_table([*(figures(results) if results else []), None, *path_checks.figures()])
+    print_table([*((*figures(results), None) if results else ()), *path_checks.figures()])
     if results:
         print_breakdown(results)
     return 0
