@@ -639,7 +639,7 @@ def cannot_run() -> str | None:
 
 def benchmark(directory: Path, args: argparse.Namespace) -> int:
     sizes = [] if args.path_checks_only else args.sizes
-    largest = max(*sizes, PATH_CHECK_PACKAGES)
+    largest = max([*sizes, PATH_CHECK_PACKAGES])
     start = time.perf_counter()
     mirror = make_mirror(directory / "mirror", largest)
     print(
