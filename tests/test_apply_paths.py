@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from kodos import btrfs
+from kodos.btrfs import top_level
 from tests.support.applying import tree
 from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import FIRST, SECOND, apply, generations, kodos, write_config
@@ -116,3 +118,28 @@ def test_an_esp_whose_kodos_directory_leads_out_is_refused_and_nothing_outside_c
     assert done.returncode == 0, done.stderr
     assert [g["id"] for g in generations(btrfs_machine)] == [0, 1, 2]
     assert sorted(os.listdir(kodos_dir)) == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    "link", ["kodos/generations/9", "kodos/generations"], ids=["subvolume", "directory"]
+)
+def test_btrfs_never_follows_a_link_on_the_top_level(
+    btrfs_machine: BtrfsMachine, link: str
+) -> None:
+    """A link at `kodos/generations/9` (or `kodos/generations`) to `@home`: deleting,
+    snapshotting to or reading generation 9 is refused, and `@home` stays."""
+    (btrfs_machine.home / "alice-file").write_text("mine\n")
+    with top_level(btrfs_machine.fs) as top:
+        (top / link).parent.mkdir(parents=True, exist_ok=True)
+        (top / link).symlink_to("../" * link.count("/") + "@home")
+        message = f"refusing subvolume kodos/generations/9: {link} on the top level is a link"
+        for attempt in (
+            lambda: btrfs.delete_subvolume(top, "kodos/generations/9"),
+            lambda: btrfs.subvolume_id(top, "kodos/generations/9"),
+            lambda: btrfs.snapshot(top, "kodos/generations/9", "kodos/other"),
+        ):
+            with pytest.raises(btrfs.BtrfsError) as raised:
+                attempt()
+            assert str(raised.value) == message
+        assert "@home" in btrfs.list_subvolumes(top)
+    assert (btrfs_machine.home / "alice-file").read_text() == "mine\n"
