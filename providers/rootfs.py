@@ -57,9 +57,10 @@ class UnsafePath(KodosError):
     to something other than the regular file or directory it needs. `path` is named as the
     machine names it (or, on the ESP, as the host does)."""
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, reason: str) -> None:
         self.path = path
-        super().__init__(message)
+        self.reason = reason  # "is a link out of the ESP", "leads to /dev/zero, …"
+        super().__init__(f"{path} {reason}")
 
 
 _checks = True
@@ -105,7 +106,7 @@ def resolve_in_root(
                 raise ReadError(candidate, "too many levels of symbolic links")
             target = os.readlink(candidate)
             if confined_to is not None and _leaves(resolved, target):
-                raise UnsafePath(candidate, f"{candidate} is a link out of {confined_to}")
+                raise UnsafePath(candidate, f"is a link out of {confined_to}")
             if target.startswith("/"):
                 resolved = []
             pending.extend(p for p in reversed(target.split("/")) if p not in ("", "."))
@@ -147,7 +148,7 @@ def checked_in_root(
         real = os.path.realpath(real)
     top = os.path.realpath(root)
     if real != top and not real.startswith(top.rstrip("/") + "/"):
-        raise UnsafePath(path, f"{_named(path)} is a link out of {where}")
+        raise UnsafePath(_named(path), f"is a link out of {where}")
     return host
 
 
@@ -168,7 +169,7 @@ def tool_path(root: Path | str, path: str, wanted: str, *, where: str = GENERATI
     if _checks:
         found = kind_of(host)
         if found is not None and found != wanted:
-            raise UnsafePath(path, _wrong_kind(root, path, host, found, wanted))
+            raise UnsafePath(_named(path), _wrong_kind(root, path, host, found, wanted))
     return host
 
 
@@ -184,7 +185,7 @@ def open_in_root(root: Path | str, path: str, *, where: str = GENERATION) -> int
     if not stat.S_ISREG(mode):
         os.close(descriptor)
         found = next((name for test, name in _KINDS if test(mode)), "something else")
-        raise UnsafePath(path, _wrong_kind(root, path, host, found, "a regular file"))
+        raise UnsafePath(_named(path), _wrong_kind(root, path, host, found, "a regular file"))
     os.set_blocking(descriptor, True)
     return descriptor
 
@@ -219,8 +220,8 @@ def _named(path: str) -> str:
 
 
 def _wrong_kind(root: Path | str, path: str, host: str, found: str, wanted: str) -> str:
-    """`/var/log/pacman.log leads to /dev/zero, a character device: kodos uses only a
-    regular file there`."""
+    """What follows `/var/log/pacman.log` in `… leads to /dev/zero, a character device: kodos
+    uses only a regular file there`."""
     named, resolved = _named(path), inside(root, host)
     what = f"is {found}" if resolved == named else f"leads to {resolved}, {found}"
-    return f"{named} {what}: kodos uses only {wanted} there"
+    return f"{what}: kodos uses only {wanted} there"

@@ -34,6 +34,7 @@ from kodos.bootentries import (
     write_generation_entry,
 )
 from kodos.plan.model import Action, Change
+from kodos.providers import Scope, bootloader
 from kodos.providers.rootfs import UnsafePath
 from tests.support.applying import applicable_root, change, tree
 from tests.support.catalog import base_packages
@@ -458,3 +459,39 @@ def test_loader_settings_are_not_written_through_a_link_out_of_the_esp(
     put_back(esp, "loader/loader.conf")
     execute([loader], {}, root.path, esp=esp)
     assert (esp / "loader/loader.conf").read_text() == "timeout 9\ndefault arch.conf\n"
+
+
+# ---- reading the ESP (plan, facts) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", [v for v in ESP_VARIANTS if v != "dangling"])
+def test_the_bootloader_provider_reads_nothing_through_a_link_out_of_the_esp(
+    tmp_path: Path, host: Host, variant: str
+) -> None:
+    """A machine whose ESP is `/efi`: `loader/entries/leak.conf` and `loader/loader.conf`
+    each a link out of it. Neither is read (a note says so); the host's file never shows."""
+    machine = tmp_path / "machine"
+    esp = esp_of(machine).rename(machine / "efi")
+    (esp / "EFI/systemd").mkdir(parents=True)  # found as the ESP whatever loader.conf is
+    host.file.write_text("title secret from the host\ntimeout 99\n")
+    for path in ("loader/entries/leak.conf", "loader/loader.conf"):
+        link = esp / path
+        aside(link)
+        if variant == "directory":  # a link out to a directory is no file to read
+            os.symlink(host.file, link)
+        elif variant == "chain":
+            os.symlink("../../hop", link)
+            if not (esp / "hop").is_symlink():
+                os.symlink(host.file, esp / "hop")
+        else:
+            place_link(esp, path, variant, host)
+
+    reading = bootloader.read(machine, Scope())
+
+    shown = repr(reading)
+    assert "secret" not in shown and "99" not in shown
+    assert {r.address for r in reading.resources} == {"bootloader.entry[arch]"}
+    notes = ["/efi/loader/loader.conf: not read (is a link out of the ESP); left out"]
+    if variant != "device":  # an entry that is no file on the host is not even tried
+        notes.append("/efi/loader/entries/leak.conf: not read (is a link out of the ESP); left out")
+    assert reading.notes == notes
