@@ -11,11 +11,16 @@ Every path kodos reads or writes inside a root, and every path it hands a tool (
   that would leave the root (an absolute one, or one climbing above it) is refused instead:
   the ESP has no symlinks of its own (vfat), so such a link is damage, never a layout to honour.
 * `checked_in_root`: that resolution, then a check that the host path really is under the root
-  (`realpath`), so a link swapped in between the two cannot lead out.
+  (`realpath`). The two are not one atomic step (`openat2` would be): they guard roots that
+  only kodos changes while it works on them — a private snapshot, the ESP under the lock.
 * `tool_path`: a path a tool will open itself, checked and of the expected kind (a regular
   file or a directory; missing is fine), so pacman never appends its log to a device.
 * `open_in_root` / `read_bytes_in_root` / `read_text_in_root`: a regular file inside the root,
   opened without following a link in its last component and never blocking on a FIFO.
+
+Tools that take the root themselves need no check: `useradd`/`usermod`/`userdel`/`chpasswd
+--root` chroot into it, `systemctl --root` resolves links inside it, and follow-up programs run
+under `chroot`.
 
 `unchecked_paths` swaps all of it for the plain join kodos once used; it exists only so
 `benchmarks/apply.py` can measure what the checks cost (no command reaches it).
