@@ -340,12 +340,12 @@ def _copy_atomic(source: Path, target: Path) -> None:
     one fails) and must be a regular file (never a device or FIFO)."""
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.unlink(missing_ok=True)  # a link left there must not be written through
-    reader_fd = open_in_root(source.parent, source.name)
-    writer_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-    with os.fdopen(reader_fd, "rb") as reader, os.fdopen(writer_fd, "wb") as writer:
-        shutil.copyfileobj(reader, writer, 1024 * 1024)
-        writer.flush()
-        os.fsync(writer.fileno())
+    with os.fdopen(open_in_root(source.parent, source.name), "rb") as reader:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        with os.fdopen(os.open(temporary, flags, 0o644), "wb") as writer:
+            shutil.copyfileobj(reader, writer, 1024 * 1024)
+            writer.flush()
+            os.fsync(writer.fileno())
     os.replace(temporary, target)
 
 
