@@ -43,10 +43,22 @@ into the steps that have a raw counterpart (snapshot, execute) and those that do
 `--commands` adds one more apply per size with `KODOS_DEBUG_COMMANDS=1`, printing each line
 kodos wrote to stderr (progress and every command it ran) with its time. Machines are taken
 down and their images deleted as soon as measured; the mirror is deleted at the end.
+Last, the cost of the path checks (every path kodos hands pacman or reads in the generation
+and on the ESP resolved inside them, kodos/providers/rootfs.py) at 50 packages: on fresh
+machines, `@` snapshotted (not timed), then kodos's executor installing the packages into the
+snapshot plus the generation's boot entry (kernel copied to the ESP), called in this process —
+once as kodos runs it, once inside `rootfs.unchecked_paths()`, where every path is the plain
+join kodos used before the checks (a library-level switch; no command reaches it). Alternating
+which goes first, `--runs` times each; goal: the checks cost ≤ 10 % of the unchecked run or
+≤ 30 ms, whichever is larger. Beside it, the checks alone, noise-free: resolving pacman's
+paths and finding the kernel, checked and unchecked, 1000 times each.
+`--path-checks-only` measures just that.
+
 The script exits 0 once it has measured, whatever the figures; 1 when it cannot run (not root,
 a tool missing, an apply that fails).
 
     sudo .venv/bin/python benchmarks/apply.py [--sizes 50,500] [--runs K] [--commands]
+                                              [--path-checks-only]
 """
 
 from __future__ import annotations
@@ -61,7 +73,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,9 +83,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.sup
 from figures import Figure, print_table
 
 from kodos import __version__
+from kodos.apply.execute import execute
 from kodos.apply.packages import SCRIPTLET_FAILURES, pacman_argv
+from kodos.bootentries import (
+    find_kernel,
+    generation_options,
+    generation_title,
+    write_generation_entry,
+)
 from kodos.commands.apply import STEP_LABELS
 from kodos.errors import KodosError
+from kodos.plan.model import Action, Change
+from kodos.providers.rootfs import unchecked_paths
 from tests.support.btrfs import BTRFS_TOOLS, BtrfsMachine, btrfs_machine, mounts_under
 from tests.support.catalog import base_packages, standard_packages
 from tests.support.mirror import Mirror, Pkg, build_mirror
@@ -82,6 +103,10 @@ from tests.support.target import PacmanFailed
 OVERHEAD_GOAL_S = 1.0
 GROWTH_GOAL_S = 0.25
 ROLLBACK_GOAL_S = 0.5
+PATH_CHECK_PACKAGES = 50
+PATH_CHECK_SHARE = 0.10  # the checks' goal: this share of the unchecked run, or
+PATH_CHECK_FLOOR_S = 0.030  # this much, whichever is larger
+PATH_CHECK_REPEAT = 1000  # repetitions of the checks alone
 
 PAYLOAD = 1024 * 1024  # bytes of random data in each package
 SEED = "kodos-bench-apply"
@@ -317,6 +342,118 @@ def rollbacks(machine: BtrfsMachine, runs: int) -> dict[int, list[float]]:
     return times
 
 
+# ---- the cost of the path checks -----------------------------------------------------------
+
+
+def checks(checked: bool) -> AbstractContextManager[None]:
+    """As kodos runs (`checked`), or with every path the plain join (`unchecked_paths`)."""
+    return nullcontext() if checked else unchecked_paths()
+
+
+@contextmanager
+def snapshot_of_root(machine: BtrfsMachine, name: str) -> Iterator[Path]:
+    """`@` snapshotted as `name` on the top level, mounted for the body."""
+    top = machine.root.parent / "top"
+    top.mkdir()
+    subprocess.run(["mount", "-o", "subvolid=5", machine.fs.device, str(top)], check=True)
+    try:
+        target = top / name
+        snapshot = ["btrfs", "subvolume", "snapshot", str(top / "@"), str(target)]
+        subprocess.run(snapshot, check=True, capture_output=True)
+        yield target
+    finally:
+        subprocess.run(["umount", str(top)], check=True)
+        top.rmdir()
+
+
+def library_apply(machine: BtrfsMachine, names: Sequence[str], *, checked: bool) -> float:
+    """Time kodos's executor installing `names` into a snapshot of @, and the boot entry of
+    that snapshot (s): what an apply does with paths inside the generation and the ESP."""
+    assert machine.esp is not None
+    changes = [
+        Change(
+            address=f"pacman.package[{n}]",
+            provider="pacman",
+            kind="package",
+            name=n,
+            action=Action.CREATE,
+            before=None,
+            after={"reason": "explicit"},
+        )
+        for n in names
+    ]
+    with snapshot_of_root(machine, "checked" if checked else "unchecked") as target:
+        settle()
+        start = time.perf_counter()
+        with checks(checked):
+            execute(changes, {}, target, esp=None)
+            write_generation_entry(
+                machine.esp,
+                1,
+                fs_uuid=machine.fs.uuid,
+                subvolume=target.name,
+                kernel_files=find_kernel(target),
+                title=generation_title(target, 1),
+                extra_options=generation_options(target, machine.esp),
+            )
+        elapsed = time.perf_counter() - start
+        settle()
+        missing = set(names) - set(installed(target))
+        if missing:
+            raise Failed(f"the executor left {len(missing)} packages out: {sorted(missing)[:5]}")
+    return elapsed
+
+
+def checks_alone(machine: BtrfsMachine, *, checked: bool) -> float:
+    """One round of the checks without the work they guard (ms): pacman's paths resolved
+    and the kernel found, as each pacman call and each boot entry does."""
+    target = machine.root
+    with checks(checked):
+        start = time.perf_counter()
+        for _ in range(PATH_CHECK_REPEAT):
+            pacman_argv(target, *INSTALL_ARGS)
+            find_kernel(target)
+        return (time.perf_counter() - start) * 1000 / PATH_CHECK_REPEAT
+
+
+@dataclass
+class PathChecks:
+    checked: list[float]
+    unchecked: list[float]
+    alone_checked: float
+    alone_unchecked: float
+
+    def figures(self) -> list[Figure]:
+        checked, unchecked = statistics.median(self.checked), statistics.median(self.unchecked)
+        goal = max(PATH_CHECK_SHARE * unchecked, PATH_CHECK_FLOOR_S)
+        n = PATH_CHECK_PACKAGES
+        return [
+            Figure(f"executor + boot entry, {n} packages", checked, min(self.checked), unit="s"),
+            Figure("  the same, path checks replaced", unchecked, min(self.unchecked), unit="s"),
+            Figure("  cost of the path checks", checked - unchecked, None, goal, "s"),
+            Figure("checks alone, one pacman call + kernel", self.alone_checked),
+            Figure("  the same, unchecked", self.alone_unchecked),
+        ]
+
+
+def measure_path_checks(bench: Bench, runs: int) -> PathChecks:
+    names = bulk_names(PATH_CHECK_PACKAGES)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    alone: dict[bool, float] = {}
+    for run in range(runs):
+        for checked in (True, False) if run % 2 == 0 else (False, True):
+            with bench.machine() as machine:
+                times[checked].append(library_apply(machine, names, checked=checked))
+                if checked not in alone:
+                    alone[checked] = checks_alone(machine, checked=checked)
+        print(
+            f"  path checks, run {run + 1}/{runs}: checked {times[True][-1]:.3f} s, "
+            f"unchecked {times[False][-1]:.3f} s",
+            flush=True,
+        )
+    return PathChecks(times[True], times[False], alone[True], alone[False])
+
+
 # ---- one size ------------------------------------------------------------------------------
 
 
@@ -474,6 +611,11 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="one more apply per size, printing every command kodos runs with its time",
     )
+    parser.add_argument(
+        "--path-checks-only",
+        action="store_true",
+        help=f"measure only the cost of the path checks ({PATH_CHECK_PACKAGES} packages)",
+    )
     args = parser.parse_args()
     try:
         args.sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
@@ -496,7 +638,8 @@ def cannot_run() -> str | None:
 
 
 def benchmark(directory: Path, args: argparse.Namespace) -> int:
-    largest = max(args.sizes)
+    sizes = [] if args.path_checks_only else args.sizes
+    largest = max([*sizes, PATH_CHECK_PACKAGES])
     start = time.perf_counter()
     mirror = make_mirror(directory / "mirror", largest)
     print(
@@ -505,10 +648,12 @@ def benchmark(directory: Path, args: argparse.Namespace) -> int:
     )
     print(f"python {sys.version.split()[0]}, kodos {__version__}, {args.runs} runs each\n")
     bench = Bench(directory, mirror, image_size(largest))
-    results = [measure_size(bench, size, args.runs, args.commands) for size in args.sizes]
+    results = [measure_size(bench, size, args.runs, args.commands) for size in sizes]
+    path_checks = measure_path_checks(bench, args.runs)
     print()
-    print_table(figures(results))
-    print_breakdown(results)
+    print_table([*((*figures(results), None) if results else ()), *path_checks.figures()])
+    if results:
+        print_breakdown(results)
     return 0
 
 

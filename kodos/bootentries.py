@@ -13,6 +13,12 @@ removed before its kernels. `set_default_entry` rewrites only the `default` line
 
 systemd-boot prefers an EFI variable set by `bootctl set-default` over loader.conf's `default`;
 kodos writes loader.conf only (no EFI variables are touched).
+
+Both sides are roots (kodos/providers/rootfs.py): a generation's files are read with its links
+resolved inside it, as its own boot would see them, and only regular files are copied; a path
+on the ESP that is a link out of the ESP is refused when writing. Listing and removing treat
+such a link as holding nothing of kodos's, and `ESP/kodos/N` is removed as whatever it is — a
+link is unlinked, never followed — so a damaged ESP never stops a deletion half-way.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -27,7 +34,14 @@ from typing import NamedTuple
 from kodos.atomic import fsync_directory, write_text_atomic
 from kodos.errors import KodosError
 from kodos.providers import ReadError
-from kodos.providers.rootfs import resolve_in_root
+from kodos.providers.rootfs import (
+    ESP,
+    UnsafePath,
+    checked_in_root,
+    is_file_in_root,
+    open_in_root,
+    read_text_in_root,
+)
 
 ENTRIES_DIR = Path("loader/entries")
 LOADER_CONF = Path("loader/loader.conf")
@@ -47,8 +61,10 @@ class BootEntryError(KodosError):
 
 
 class KernelFiles(NamedTuple):
-    """A generation's kernel image and initramfs, as host paths inside its root."""
+    """A generation's kernel (`linux` for `/boot/vmlinuz-linux`) and its image and initramfs,
+    as host paths inside its root: regular files, every link on the way resolved in the root."""
 
+    name: str
     vmlinuz: Path
     initramfs: Path | None
 
@@ -63,19 +79,25 @@ def find_kernel(generation_root: Path) -> KernelFiles:
     (Arch's default kernel), else the first `vmlinuz-*` by name, with the matching
     `initramfs-*.img` (None when there is none). No kernel is an error: such a generation
     cannot boot."""
-    boot = generation_root / "boot"
-    kernels = sorted(p for p in boot.glob("vmlinuz-*") if p.is_file())
+    boot = Path(checked_in_root(generation_root, "/boot"))
+    listed = sorted(p.name for p in boot.glob("vmlinuz-*"))
+    kernels = [name for name in listed if is_file_in_root(generation_root, f"/boot/{name}")]
     if not kernels:
-        raise BootEntryError(f"{boot}: no kernel (vmlinuz-*): this generation cannot boot")
-    preferred = boot / f"vmlinuz-{_ARCH_KERNEL}"
-    vmlinuz = preferred if preferred in kernels else kernels[0]
-    initramfs = boot / f"initramfs-{vmlinuz.name.removeprefix('vmlinuz-')}.img"
-    return KernelFiles(vmlinuz, initramfs if initramfs.is_file() else None)
+        raise BootEntryError(
+            f"{generation_root / 'boot'}: no kernel (vmlinuz-*): this generation cannot boot"
+        )
+    preferred = f"vmlinuz-{_ARCH_KERNEL}"
+    name = (preferred if preferred in kernels else kernels[0]).removeprefix("vmlinuz-")
+    vmlinuz = Path(checked_in_root(generation_root, f"/boot/vmlinuz-{name}"))
+    initramfs = f"/boot/initramfs-{name}.img"
+    if not is_file_in_root(generation_root, initramfs):
+        return KernelFiles(name, vmlinuz, None)
+    return KernelFiles(name, vmlinuz, Path(checked_in_root(generation_root, initramfs)))
 
 
 def kernel_name(files: KernelFiles) -> str:
     """The kernel's name as its files are named: `linux` for `vmlinuz-linux`."""
-    return files.vmlinuz.name.removeprefix("vmlinuz-")
+    return files.name
 
 
 def generation_title(generation_root: Path, gen_id: int) -> str:
@@ -86,8 +108,8 @@ def generation_title(generation_root: Path, gen_id: int) -> str:
 def _pretty_name(root: Path) -> str:
     for candidate in ("etc/os-release", "usr/lib/os-release"):
         try:
-            text = Path(resolve_in_root(root, candidate)).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError, ReadError):
+            text = read_text_in_root(root, candidate)
+        except (OSError, UnicodeDecodeError, ReadError, UnsafePath):
             continue
         for line in text.splitlines():
             key, _, value = line.partition("=")
@@ -112,9 +134,11 @@ def write_generation_entry(
     _check_single_words(fs_uuid=fs_uuid, subvolume=subvolume)
     options = kernel_options(fs_uuid, subvolume, extra_options)
     _check_single_lines(title=title, options=" ".join(options))
-    vmlinuz, initramfs = kernel_files
-    sources = [vmlinuz] if initramfs is None else [vmlinuz, initramfs]
-    copied = _copy_kernels(esp / KERNELS_DIR / str(gen_id), sources)
+    name, vmlinuz, initramfs = kernel_files
+    sources = [(vmlinuz, f"vmlinuz-{name}")]
+    if initramfs is not None:
+        sources.append((initramfs, f"initramfs-{name}.img"))
+    copied = _copy_kernels(_kernel_directory(esp, gen_id), sources)
     lines = [
         f"# kodos generation {gen_id}: written by kodos, removed by `kodos generations delete`",
         f"title      {title}",
@@ -124,7 +148,8 @@ def write_generation_entry(
         *(f"initrd     {_esp_path(esp, path)}" for path in copied[1:]),
         f"options    {' '.join(options)}",
     ]
-    entry = esp / ENTRIES_DIR / entry_name(gen_id)
+    # kodos-N.conf is kodos's own name: whatever is there (a link too) is replaced.
+    entry = on_esp(esp, ENTRIES_DIR) / entry_name(gen_id)
     entry.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(entry, "\n".join(lines) + "\n")
     return entry
@@ -149,9 +174,12 @@ def kernel_options(fs_uuid: str, subvolume: str, extra_options: Sequence[str]) -
 def generation_options(generation_root: Path, esp: Path) -> list[str]:
     """The kernel options a generation's entry gets: its own `/etc/kernel/cmdline` when the
     configuration sets `boot.kernel.options`, else those of the entry that boots now."""
-    cmdline = generation_root / "etc/kernel/cmdline"
-    if cmdline.is_file():
-        return cmdline.read_text(encoding="utf-8").split()
+    cmdline = "/etc/kernel/cmdline"
+    if is_file_in_root(generation_root, cmdline):
+        try:
+            return read_text_in_root(generation_root, cmdline).split()
+        except (OSError, UnicodeDecodeError) as err:
+            raise BootEntryError(f"{cmdline} of the generation: cannot read: {err}") from None
     return default_entry_options(esp)
 
 
@@ -162,48 +190,93 @@ def default_entry_options(esp: Path) -> list[str]:
     value = default_entry(esp)
     if not value:
         return []
-    entries = esp / ENTRIES_DIR
+    entries = on_esp(esp, ENTRIES_DIR)
     name = value.removesuffix(".conf")
     for path in sorted(entries.glob("*.conf")) if entries.is_dir() else []:
         match = _COUNTED_FILE.match(path.name)
         if match and match["name"] == name:
-            return _options_of(path)
+            return _options_of(esp, path)
     return []
 
 
 def remove_generation_entry(esp: Path, gen_id: int) -> None:
     """Remove generation `gen_id`'s entry (boot-counted names too), then its kernels.
-    Whatever is already gone is fine."""
-    entries = esp / ENTRIES_DIR
+    Whatever is already gone is fine; what is not kodos's (behind a link out of the ESP) is
+    left alone, and a link at `ESP/kodos/N` is removed itself, never followed."""
+    entries = _esp_directory(esp, ENTRIES_DIR)
     for path in _entry_files(entries):
         if _entry_id(path.name) == gen_id:
             path.unlink()
-            fsync_directory(entries)
-    kernels = esp / KERNELS_DIR / str(gen_id)
-    if kernels.exists():
-        shutil.rmtree(kernels)
-        fsync_directory(kernels.parent)
+            fsync_directory(path.parent)
+    directory = _esp_directory(esp, KERNELS_DIR)
+    if directory is None:
+        return
+    kernels = directory / str(gen_id)
+    try:
+        mode = kernels.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        shutil.rmtree(kernels)  # removes links inside it, never what they point to
+    else:
+        kernels.unlink()
+    fsync_directory(directory)
 
 
 def entry_ids(esp: Path) -> list[int]:
     """The generations with an entry in `ESP/loader/entries`, in increasing order."""
-    found = {_entry_id(path.name) for path in _entry_files(esp / ENTRIES_DIR)}
+    found = {_entry_id(path.name) for path in _entry_files(_esp_directory(esp, ENTRIES_DIR))}
     return sorted(gen_id for gen_id in found if gen_id is not None)
 
 
 def kernel_dir_ids(esp: Path) -> list[int]:
-    """The generations with a kernel directory `ESP/kodos/N`, in increasing order."""
-    directory = esp / KERNELS_DIR
-    if not directory.is_dir():
+    """The generations with something at `ESP/kodos/N` (a kernel directory, or a link in its
+    place, which cleaning up removes), in increasing order."""
+    directory = _esp_directory(esp, KERNELS_DIR)
+    if directory is None:
         return []
-    return sorted(int(p.name) for p in directory.iterdir() if p.name.isdigit() and p.is_dir())
+    return sorted(int(p.name) for p in directory.iterdir() if p.name.isdigit() and _dir_or_link(p))
+
+
+def on_esp(esp: Path, relative: Path | str, *, follow_last: bool = True) -> Path:
+    """The host path of `relative` on the ESP, links resolved inside it; `UnsafePath` for a
+    link out of the ESP."""
+    return Path(checked_in_root(esp, str(relative), follow_last=follow_last, where=ESP))
+
+
+def _kernel_directory(esp: Path, gen_id: int) -> Path:
+    """`ESP/kodos/N`, a real directory: anything else kodos finds at its own name (a link,
+    even one inside the ESP, whose target the stale-file cleanup would empty) is removed."""
+    directory = on_esp(esp, KERNELS_DIR) / str(gen_id)
+    try:
+        mode = directory.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISDIR(mode):
+        directory.unlink()
+    return directory
+
+
+def _esp_directory(esp: Path, relative: Path) -> Path | None:
+    """The directory `relative` on the ESP, or None when there is none inside the ESP (a
+    link out of it holds nothing kodos may list or remove)."""
+    try:
+        directory = on_esp(esp, relative)
+    except (UnsafePath, ReadError):
+        return None
+    return directory if directory.is_dir() else None
+
+
+def _dir_or_link(path: Path) -> bool:
+    mode = path.lstat().st_mode
+    return stat.S_ISDIR(mode) or stat.S_ISLNK(mode)
 
 
 def set_default_entry(esp: Path, gen_id: int) -> None:
     """Make `default kodos-N.conf` loader.conf's default, keeping its other lines; the file
     (and `loader/`) is created when missing."""
-    path = esp / LOADER_CONF
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    path = on_esp(esp, LOADER_CONF.parent) / LOADER_CONF.name
+    lines = _loader_conf_text(esp).splitlines()
     wanted = f"default {entry_name(gen_id)}"
     kept: list[str] = []
     placed = False
@@ -221,14 +294,7 @@ def set_default_entry(esp: Path, gen_id: int) -> None:
 
 def default_entry(esp: Path) -> str | None:
     """loader.conf's `default` value (the last one counts, as in systemd-boot), or None."""
-    path = esp / LOADER_CONF
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as err:
-        raise BootEntryError(f"{path}: cannot read: {err}") from None
-    pairs = map(_key_value, text.splitlines())
+    pairs = map(_key_value, _loader_conf_text(esp).splitlines())
     values = [value for key, value in pairs if key == "default" and value]
     return values[-1] if values else None
 
@@ -241,13 +307,23 @@ def default_entry_id(esp: Path) -> int | None:
     return int(match["id"]) if match else None
 
 
-def _copy_kernels(directory: Path, sources: list[Path]) -> list[Path]:
-    """Copy each source into `directory` atomically; files left from an earlier attempt that
-    are not among them are removed. Returns the copies, in the order given."""
+def _loader_conf_text(esp: Path) -> str:
+    """loader.conf's text ("" when there is none)."""
+    try:
+        return read_text_in_root(esp, str(LOADER_CONF), where=ESP)
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as err:
+        raise BootEntryError(f"{esp / LOADER_CONF}: cannot read: {err}") from None
+
+
+def _copy_kernels(directory: Path, sources: list[tuple[Path, str]]) -> list[Path]:
+    """Copy each (source, name) into `directory` atomically; files left from an earlier
+    attempt that are not among them are removed. Returns the copies, in the order given."""
     directory.mkdir(parents=True, exist_ok=True)
     copies = []
-    for source in sources:
-        target = directory / source.name
+    for source, name in sources:
+        target = directory / name
         try:
             _copy_atomic(source, target)
         except OSError as err:
@@ -260,11 +336,16 @@ def _copy_kernels(directory: Path, sources: list[Path]) -> list[Path]:
 
 
 def _copy_atomic(source: Path, target: Path) -> None:
+    """`source` is a resolved host path: it is opened without following a link (a swapped-in
+    one fails) and must be a regular file (never a device or FIFO)."""
     temporary = target.with_name(f".{target.name}.tmp")
-    with open(source, "rb") as reader, open(temporary, "wb") as writer:
-        shutil.copyfileobj(reader, writer, 1024 * 1024)
-        writer.flush()
-        os.fsync(writer.fileno())
+    temporary.unlink(missing_ok=True)  # a link left there must not be written through
+    with os.fdopen(open_in_root(source.parent, source.name), "rb") as reader:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        with os.fdopen(os.open(temporary, flags, 0o644), "wb") as writer:
+            shutil.copyfileobj(reader, writer, 1024 * 1024)
+            writer.flush()
+            os.fsync(writer.fileno())
     os.replace(temporary, target)
 
 
@@ -273,17 +354,17 @@ def _esp_path(esp: Path, path: Path) -> str:
     return "/" + path.relative_to(esp).as_posix()
 
 
-def _options_of(entry: Path) -> list[str]:
+def _options_of(esp: Path, entry: Path) -> list[str]:
     try:
-        text = entry.read_text(encoding="utf-8")
+        text = read_text_in_root(esp, str(entry.relative_to(esp)), where=ESP)
     except (OSError, UnicodeDecodeError) as err:
         raise BootEntryError(f"{entry}: cannot read: {err}") from None
     pairs = map(_key_value, text.splitlines())
     return [word for key, value in pairs if key == "options" for word in value.split()]
 
 
-def _entry_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
+def _entry_files(directory: Path | None) -> list[Path]:
+    if directory is None or not directory.is_dir():
         return []
     return sorted(p for p in directory.iterdir() if _ENTRY_FILE.match(p.name))
 

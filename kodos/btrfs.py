@@ -217,16 +217,30 @@ def subvolume_path(path: str) -> str:
     return "/".join(parts)
 
 
+def on_top_level(top: Path, path: str) -> Path:
+    """The host path of subvolume path `path` on the top level mounted at `top`, refusing a
+    link anywhere along it: kodos makes none there, and btrfs would follow one to another
+    subvolume (`kodos/generations/5 -> ../../@home` would delete `@home`)."""
+    path = subvolume_path(path)
+    current = top
+    for part in path.split("/"):
+        current = current / part
+        if current.is_symlink():
+            link = current.relative_to(top)
+            raise BtrfsError(f"refusing subvolume {path}: {link} on the top level is a link")
+    return top / path
+
+
 def snapshot(top: Path, source: str, dest: str) -> None:
     """A writable snapshot of subvolume `source` as `dest`, creating `dest`'s parent
     directories. `dest` must not exist: btrfs would put the snapshot inside it."""
     source, dest = subvolume_path(source), subvolume_path(dest)
     what = f"snapshotting subvolume {source} as {dest}"
-    if not (top / source).is_dir():
+    if not on_top_level(top, source).is_dir():
         raise BtrfsError(f"{what}: there is no subvolume {source}")
     if (top / dest).exists() or (top / dest).is_symlink():
         raise BtrfsError(f"{what}: {dest} already exists")
-    (top / dest).parent.mkdir(parents=True, exist_ok=True)
+    on_top_level(top, dest).parent.mkdir(parents=True, exist_ok=True)
     _run(what, ["btrfs", "subvolume", "snapshot", str(top / source), str(top / dest)])
 
 
@@ -234,6 +248,7 @@ def delete_subvolume(top: Path, path: str) -> None:
     """Delete subvolume `path`; `SubvolumeBusy` when it (or a directory in it) is mounted
     anywhere — btrfs would delete it anyway and leave a `//deleted` mount behind — or when it
     is the default subvolume (btrfs refuses that too, with a less telling message)."""
+    host = on_top_level(top, path)
     path = subvolume_path(path)
     targets = mounted_at(top, path)
     if targets:
@@ -241,7 +256,7 @@ def delete_subvolume(top: Path, path: str) -> None:
         raise SubvolumeBusy(f"refusing to delete subvolume {path}: it is mounted at {where}")
     if get_default(top) == path:
         raise SubvolumeBusy(f"refusing to delete subvolume {path}: it is the default subvolume")
-    _run(f"deleting subvolume {path}", ["btrfs", "subvolume", "delete", str(top / path)])
+    _run(f"deleting subvolume {path}", ["btrfs", "subvolume", "delete", str(host)])
 
 
 def mounted_at(top: Path, path: str) -> list[Path]:
@@ -262,8 +277,9 @@ def mounted_at(top: Path, path: str) -> list[Path]:
 
 def subvolume_id(top: Path, path: str) -> int:
     """The numeric ID of subvolume `path`; an error when `path` is a plain directory."""
+    host = on_top_level(top, path)
     path = subvolume_path(path)
-    output = _run(f"reading subvolume {path}", ["btrfs", "subvolume", "show", str(top / path)])
+    output = _run(f"reading subvolume {path}", ["btrfs", "subvolume", "show", str(host)])
     found = _SUBVOLUME_ID.search(output)
     if found is None:
         raise BtrfsError(f"reading subvolume {path}: btrfs printed no subvolume ID")

@@ -12,7 +12,8 @@ The ESP is the first of `efi/`, `boot/efi/`, `boot/` inside the root holding
 emitted). An Extended Boot Loader partition's entries and unified kernel images
 (`EFI/Linux/*.efi`) are not read: kodos writes type #1 entries on the ESP. Arch mounts a vfat
 ESP with `fmask=0077`, so without root its files may be unreadable: that is a note, and the
-unreadable file's resource is left out.
+unreadable file's resource is left out. So is a file behind a link out of the ESP (vfat has no
+links: such a link is damage) or one that is not a regular file: never read, a note says so.
 
 Ownership: kodos deletes a boot entry only when `bootloader.entry[NAME]` is in the current
 generation's managed set and the configuration no longer declares it.
@@ -25,7 +26,7 @@ import re
 from pathlib import Path
 
 from kodos.providers import Reading, Scope
-from kodos.providers.rootfs import inside, resolve_in_root
+from kodos.providers.rootfs import ESP, UnsafePath, inside, read_text_in_root, resolve_in_root
 from kodos.resources import JsonValue, Resource
 
 PROVIDER = "bootloader"
@@ -44,7 +45,7 @@ def read(root: Path, scope: Scope) -> Reading:
         return reading
     loader_conf = os.path.join(esp, "loader/loader.conf")
     # systemd-boot installed without a loader.conf runs on its defaults: no keys set.
-    settings = _key_values(loader_conf, root, reading.notes) if os.path.exists(loader_conf) else {}
+    settings = _key_values(esp, loader_conf, root, reading.notes)
     if settings is not None:
         loader = {key: _number_or_text(values[-1]) for key, values in settings.items()}
         reading.resources.append(Resource(PROVIDER, "loader", LOADER, loader))
@@ -78,7 +79,7 @@ def _entries(root: Path, esp: str, notes: list[str]) -> list[Resource]:
         path = os.path.join(directory, file_name)
         if match is None or not os.path.isfile(path):
             continue
-        fields = _key_values(path, root, notes)
+        fields = _key_values(esp, path, root, notes)
         if fields is not None:
             entries.append(Resource(PROVIDER, "entry", match["name"], _entry(fields)))
     return entries
@@ -96,12 +97,16 @@ def _entry(fields: dict[str, list[str]]) -> dict[str, JsonValue]:
     return attributes
 
 
-def _key_values(path: str, root: Path, notes: list[str]) -> dict[str, list[str]] | None:
+def _key_values(esp: str, path: str, root: Path, notes: list[str]) -> dict[str, list[str]] | None:
     """`key value` lines (the value is the rest of the line), every value of each key in
-    order; None when the file is unreadable (with a note)."""
+    order; {} when there is no such file, None when it is unreadable (with a note)."""
     try:
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
+        text = read_text_in_root(esp, os.path.relpath(path, esp), where=ESP)
+    except FileNotFoundError:
+        return {}  # systemd-boot installed without a loader.conf runs on its defaults
+    except UnsafePath as err:
+        notes.append(f"{inside(root, path)}: not read ({err.reason}); left out")
+        return None
     except (OSError, UnicodeDecodeError) as err:
         reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
         notes.append(f"{inside(root, path)}: not readable ({reason}); left out")

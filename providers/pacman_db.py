@@ -25,6 +25,7 @@ from pathlib import Path
 
 from kodos.providers.pacman_archive import PacmanDbError as PacmanDbError
 from kodos.providers.pacman_archive import read_entries
+from kodos.providers.rootfs import resolve_in_root
 
 LOCAL_DB = Path("var/lib/pacman/local")
 """Where the local database lives, relative to the root being managed."""
@@ -165,7 +166,7 @@ def read_local_packages(root: Path) -> dict[str, InstalledPackage]:
 
     Raises `PacmanDbError` for an entry that cannot be read or is not what pacman writes.
     """
-    local = root / LOCAL_DB
+    local = Path(resolve_in_root(root, str(LOCAL_DB)))  # as the root's own pacman sees it
     try:
         entries = list(os.scandir(local))
     except FileNotFoundError:
@@ -174,7 +175,7 @@ def read_local_packages(root: Path) -> dict[str, InstalledPackage]:
         raise PacmanDbError(local, f"cannot list: {err.strerror or err}") from err
     packages: dict[str, InstalledPackage] = {}
     for entry in entries:
-        if not entry.is_dir():
+        if not entry.is_dir(follow_symlinks=False):
             continue  # ALPM_DB_VERSION and other bookkeeping files
         package = _local_package(entry.name, os.path.join(entry.path, "desc"))
         if package.name in packages:

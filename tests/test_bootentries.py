@@ -58,7 +58,7 @@ def test_the_arch_kernel_is_found(tmp_path: Path) -> None:
     root = generation_root(tmp_path, "gen", "linux-lts", "linux")
 
     assert find_kernel(root) == KernelFiles(
-        root / "boot/vmlinuz-linux", root / "boot/initramfs-linux.img"
+        "linux", root / "boot/vmlinuz-linux", root / "boot/initramfs-linux.img"
     )
 
 
@@ -66,7 +66,7 @@ def test_another_kernel_by_name_and_without_initramfs(tmp_path: Path) -> None:
     root = generation_root(tmp_path, "gen", "linux-zen", "linux-lts")
     (root / "boot/initramfs-linux-lts.img").unlink()
 
-    assert find_kernel(root) == KernelFiles(root / "boot/vmlinuz-linux-lts", None)
+    assert find_kernel(root) == KernelFiles("linux-lts", root / "boot/vmlinuz-linux-lts", None)
 
 
 def test_no_kernel_is_an_error(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_rewriting_an_entry_drops_stale_kernels(tmp_path: Path) -> None:
 
 def test_a_missing_kernel_file_is_a_clean_error(tmp_path: Path) -> None:
     esp = tmp_path / "esp"
-    missing = KernelFiles(tmp_path / "nope/vmlinuz-linux", None)
+    missing = KernelFiles("linux", tmp_path / "nope/vmlinuz-linux", None)
 
     with pytest.raises(BootEntryError, match=r"cannot copy .*/nope/vmlinuz-linux to "):
         write_generation_entry(

@@ -14,21 +14,24 @@ file, fsync, rename, fsync of the directory), which vfat supports.
   from the target's `/boot` — where Arch packages put them, `memtest86+-efi` ships
   `boot/memtest86+/memtest.efi` — to the same path on the ESP, unless the ESP is that `/boot`.
   Deleting an entry removes its file; the EFI program stays (it may serve a rollback's entry).
+
+Paths on the ESP are resolved inside it and a link out of it is refused (`bootentries.on_esp`);
+the EFI program is read from the target with its links resolved inside the target, and only
+when it is a regular file.
 """
 
 from __future__ import annotations
 
-import filecmp
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kodos.apply.work import StepFailed, Work, failing_as
 from kodos.atomic import fsync_directory, write_bytes_atomic
+from kodos.bootentries import on_esp
 from kodos.plan.model import Action, Change
 from kodos.providers.bootloader import find_esp
-from kodos.providers.rootfs import resolve_in_root
+from kodos.providers.rootfs import ESP, is_file_in_root, read_bytes_in_root, read_text_in_root
 from kodos.resources import JsonValue
 
 STEP = "update the boot loader"
@@ -71,8 +74,8 @@ def _loader(work: Work, esp: Path, change: Change) -> None:
     else:
         settings = {key: str(value) for key, value in work.changed_values(change).items()}
         removed = frozenset()
-    path = esp / LOADER_CONF
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    path = on_esp(esp, LOADER_CONF.parent) / LOADER_CONF.name
+    lines = _read_esp(esp, LOADER_CONF).splitlines()
     text = "".join(f"{line}\n" for line in rewrite_keys(lines, settings, removed))
     write_bytes_atomic(path, text.encode("utf-8"))
 
@@ -97,6 +100,14 @@ def rewrite_keys(
     return kept
 
 
+def _read_esp(esp: Path, relative: Path) -> str:
+    """A text file on the ESP, "" when there is none."""
+    try:
+        return read_text_in_root(esp, str(relative), where=ESP)
+    except FileNotFoundError:
+        return ""
+
+
 def _key_of(line: str) -> str | None:
     words = line.split(maxsplit=1)
     return words[0] if words and not words[0].startswith("#") else None
@@ -107,7 +118,7 @@ def _entry(work: Work, esp: Path, change: Change) -> None:
     if "efi" in values:
         _copy_efi_program(work.target, esp, str(values["efi"]), change)
     files = _entry_files(esp, change.name)
-    path = files[0] if files else esp / ENTRIES / f"{change.name}.conf"
+    path = files[0] if files else on_esp(esp, ENTRIES) / f"{change.name}.conf"
     write_bytes_atomic(path, render_entry(values).encode("utf-8"))
 
 
@@ -130,7 +141,7 @@ def _remove_entry(esp: Path, name: str) -> None:
 
 
 def _entry_files(esp: Path, name: str) -> list[Path]:
-    directory = esp / ENTRIES
+    directory = on_esp(esp, ENTRIES)
     if not directory.is_dir():
         return []
     return sorted(
@@ -142,15 +153,14 @@ def _entry_files(esp: Path, name: str) -> list[Path]:
 
 def _copy_efi_program(target: Path, esp: Path, efi: str, change: Change) -> None:
     """Copy `/boot/EFI` of the target to `EFI` on the ESP, unless it is there already."""
-    source = Path(resolve_in_root(target, "/boot" + efi))
-    destination = esp / efi.lstrip("/")
-    if not source.is_file():
-        if destination.is_file():
+    on_the_esp = is_file_in_root(esp, efi, where=ESP)
+    if not is_file_in_root(target, "/boot" + efi):
+        if on_the_esp:
             return  # put on the ESP some other way: nothing to copy
         reason = f"{efi}: the EFI program is neither in the target's /boot nor on the ESP"
         raise StepFailed(STEP, [change.address], reason)
-    if destination.is_file() and (
-        os.path.samefile(source, destination) or filecmp.cmp(source, destination, shallow=False)
-    ):
-        return
-    write_bytes_atomic(destination, source.read_bytes())  # EFI programs are a few MB at most
+    program = read_bytes_in_root(target, "/boot" + efi)  # EFI programs are a few MB at most
+    if on_the_esp and read_bytes_in_root(esp, efi, where=ESP) == program:
+        return  # there already (or the ESP is the target's /boot)
+    directory, _, name = efi.rpartition("/")
+    write_bytes_atomic(on_esp(esp, directory or "/") / name, program)

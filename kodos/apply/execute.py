@@ -36,6 +36,7 @@ what was skipped or could not be done offline, failed package scriptlets, restor
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from pathlib import Path
 from kodos.apply import bootloader, files, flatpak, followups, packages, services, users
 from kodos.apply.work import StepFailed, Work, unresolved_secrets
 from kodos.plan.model import Action, Change
+from kodos.providers.rootfs import UnsafePath, is_file_in_root, tool_path
 from kodos.resources import Resource
 
 Kind = tuple[str, str]
@@ -195,11 +197,21 @@ def _value_problems(work: Work, change: Change, forbidden: str) -> list[str]:
 
 
 def _pacman_conf_problems(work: Work, changes: Sequence[Change]) -> list[tuple[str, str]]:
+    """No pacman configuration, or one of pacman's paths leading where it must not."""
     chosen = [c for c in changes if (c.provider, c.kind) in PACKAGES]
-    conf = work.target / "etc/pacman.conf"
-    if not chosen or conf.is_file():
+    if not chosen:
         return []
-    return [(chosen[0].address, f"{conf}: the target has no pacman configuration")]
+    try:
+        for _option, path, kind in packages.PACMAN_PATHS:
+            tool_path(work.target, path, kind)
+    except UnsafePath as err:
+        return [(chosen[0].address, str(err))]
+    if not is_file_in_root(work.target, "/etc/pacman.conf"):
+        conf = work.target / "etc/pacman.conf"
+        return [(chosen[0].address, f"{conf}: the target has no pacman configuration")]
+    if not os.path.isdir(tool_path(work.target, "/var/lib/pacman", "a directory")):
+        return [(chosen[0].address, "/var/lib/pacman: the target has no pacman database")]
+    return []
 
 
 def _esp_problems(work: Work, changes: Sequence[Change], esp: Path | None) -> list[tuple[str, str]]:

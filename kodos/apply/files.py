@@ -32,7 +32,7 @@ from kodos.apply.work import Work, failing_as
 from kodos.atomic import TEMPORARY_PREFIX, write_bytes_atomic
 from kodos.plan.model import Change
 from kodos.providers.pacman_db import LOCAL_DB, InstalledPackage, read_local_packages
-from kodos.providers.rootfs import inside, resolve_in_root
+from kodos.providers.rootfs import checked_in_root, inside
 from kodos.runner import run
 
 STEP = "write files"
@@ -56,7 +56,7 @@ def host_path(target: Path, path: str) -> Path:
     """Where `path` of the target is on the host: directories resolved inside the target,
     the last component as it is."""
     directory, _, leaf = path.rpartition("/")
-    return Path(resolve_in_root(target, directory or "/")) / leaf
+    return Path(checked_in_root(target, directory or "/")) / leaf
 
 
 def write(work: Work, changes: Sequence[Change]) -> None:
@@ -149,7 +149,7 @@ def owning_package(target: Path, relative: str) -> InstalledPackage | None:
     """The installed package listing `relative` (no leading `/`) among its files, as
     `pacman -Qo` would answer; None when no package owns it."""
     line = f"\n{relative}\n"
-    local = target / LOCAL_DB
+    local = Path(checked_in_root(target, str(LOCAL_DB)))
     for name, package in sorted(read_local_packages(target).items()):
         try:
             listing = (local / f"{name}-{package.version}" / "files").read_text(
@@ -165,9 +165,10 @@ def owning_package(target: Path, relative: str) -> InstalledPackage | None:
 def cached_package(target: Path, package: InstalledPackage) -> Path | None:
     """The file of exactly this package version in the target's pacman cache, if any."""
     prefix = f"{package.name}-{package.version}-"
+    cache = Path(checked_in_root(target, CACHE_DIR))
     found = sorted(
         path
-        for path in (target / CACHE_DIR).glob(f"{glob.escape(prefix)}*.pkg.tar*")
+        for path in cache.glob(f"{glob.escape(prefix)}*.pkg.tar*")
         # what follows the version is ARCH.pkg.tar.EXT: no further `-`, no signature
         if "-" not in path.name[len(prefix) :] and not path.name.endswith(".sig")
     )

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from kodos.apply.work import Work, failing_as
 from kodos.plan.model import Action, Change
+from kodos.providers.rootfs import tool_path
 from kodos.runner import run
 
 INSTALLATION = "var/lib/flatpak"
@@ -68,12 +69,13 @@ def uninstall(work: Work, changes: Sequence[Change]) -> None:
 
 
 def _remotes(target: Path) -> list[str]:
-    if not (target / INSTALLATION).is_dir():
+    if not Path(tool_path(target, INSTALLATION, "a directory")).is_dir():
         return []
     return _flatpak(target, "remotes", "--columns=name").split()
 
 
 def _flatpak(target: Path, *args: str) -> str:
     # The runner merges env over the caller's: a FLATPAK_SYSTEM_DIR of its own cannot leak in.
-    env = {"FLATPAK_SYSTEM_DIR": str(target / INSTALLATION)}
+    # Resolved inside the target: flatpak would follow a link there out of it.
+    env = {"FLATPAK_SYSTEM_DIR": tool_path(target, INSTALLATION, "a directory")}
     return run(["flatpak", "--system", *args], env=env).stdout

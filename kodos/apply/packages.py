@@ -3,6 +3,10 @@
 pacman runs on the host against the target: `--root`, `--dbpath`, `--config`, `--cachedir`,
 `--hookdir`, `--gpgdir` and `--logfile` all point inside it, so the target's own configuration,
 keyring, hooks and cache are used and nothing of the host's pacman setup is read or written.
+pacman would follow a link among them on the host (a `var/log/pacman.log` linked to a host
+file would get the log appended), so each is resolved inside the target first, as the
+machine's own pacman would see it, and must be what pacman expects there
+(`kodos.providers.rootfs.tool_path`).
 (A `pacman.conf` `Include = /etc/pacman.d/mirrorlist` is still read from the host: pacman does
 not prefix Include paths with the root. On a machine kodos manages the host is the running
 generation, whose mirror list the target was snapshotted from.)
@@ -34,9 +38,20 @@ from kodos.apply.work import Work, failing_as
 from kodos.plan.model import Action, Change
 from kodos.providers.pacman_db import InstalledPackage, read_local_packages
 from kodos.providers.pacman_removal import kept_packages
+from kodos.providers.rootfs import tool_path
 from kodos.runner import CommandFailed, failure, run
 
 CACHE_DIR = "var/cache/pacman/pkg"  # inside the target: where packages are downloaded to
+FILE, DIRECTORY = "a regular file", "a directory"
+# pacman's options naming a path in the target, with the path and what must be there.
+PACMAN_PATHS = (
+    ("--dbpath", "/var/lib/pacman", DIRECTORY),
+    ("--config", "/etc/pacman.conf", FILE),
+    ("--cachedir", f"/{CACHE_DIR}", DIRECTORY),
+    ("--hookdir", "/etc/pacman.d/hooks", DIRECTORY),
+    ("--gpgdir", "/etc/pacman.d/gnupg", DIRECTORY),
+    ("--logfile", "/var/log/pacman.log", FILE),
+)
 INSTALL_STEP = "install packages"
 REMOVE_STEP = "remove packages"
 REASON_STEP = "set install reasons"
@@ -47,16 +62,13 @@ _ERROR = re.compile(r"^error: ", re.MULTILINE)
 
 
 def pacman_argv(target: Path, *args: str) -> list[str]:
-    """pacman confined to `target`: its database, configuration, cache, hooks, keyring, log."""
+    """pacman confined to `target`: its database, configuration, cache, hooks, keyring, log,
+    each resolved inside the target (`UnsafePath` when one is not what pacman expects)."""
+    paths = [[option, tool_path(target, path, kind)] for option, path, kind in PACMAN_PATHS]
     return [
         "pacman",
         "--root", str(target),
-        "--dbpath", str(target / "var/lib/pacman"),
-        "--config", str(target / "etc/pacman.conf"),
-        "--cachedir", str(target / CACHE_DIR),
-        "--hookdir", str(target / "etc/pacman.d/hooks"),
-        "--gpgdir", str(target / "etc/pacman.d/gnupg"),
-        "--logfile", str(target / "var/log/pacman.log"),
+        *(word for pair in paths for word in pair),
         "--noconfirm",
         "--color", "never",
         *args,
