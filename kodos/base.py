@@ -38,7 +38,10 @@ def generation_root(machine: Machine, top: Path, subvolume: str) -> Iterator[Pat
         # never create directories on the top level: a missing generation is an error
         raise GenerationsError(f"subvolume {subvolume} is missing from {shown_top(machine)}")
     root = top / subvolume
-    mount_point = root / machine.esp.relative_to(machine.root)
+    from kodos.providers.rootfs import checked_in_root
+
+    # inside the generation, links resolved in it: the bind mount must not land on the host
+    mount_point = Path(checked_in_root(root, str(machine.esp.relative_to(machine.root))))
     mount_point.mkdir(parents=True, exist_ok=True)
     run(["mount", "--bind", str(machine.esp), str(mount_point)])
     try:

@@ -58,7 +58,10 @@ def read_record(root: Path, shown: str | None = None) -> GenerationRecord | None
     """The record of the generation at `root`, or None when kodos has not managed it yet.
     A record that exists but is damaged is an error naming the file (as `shown/RECORD_PATH`
     when the root is known to the user by another name) and field."""
-    path = root / RECORD_PATH
+    from kodos.providers.rootfs import checked_in_root
+
+    # resolved inside the generation: a link at the record must not read a host file
+    path = Path(checked_in_root(root, str(RECORD_PATH)))
     if not path.exists():
         return None
     named = f"{shown}/{RECORD_PATH}" if shown else None

@@ -143,3 +143,34 @@ def test_btrfs_never_follows_a_link_on_the_top_level(
             assert str(raised.value) == message
         assert "@home" in btrfs.list_subvolumes(top)
     assert (btrfs_machine.home / "alice-file").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("link", ["absolute", "relative", "dangling"])
+def test_the_record_directory_linked_out_of_the_root_keeps_the_record_in_the_generation(
+    btrfs_machine: BtrfsMachine, tmp_path: Path, host: Path, link: str
+) -> None:
+    """`var/lib/kodos` (where each generation keeps its record) linked out of the running
+    root: the record is written and read inside the new generation, never on the host."""
+    records = btrfs_machine.root / "var/lib/kodos"
+    if records.exists():
+        records.rmdir()
+    records.parent.mkdir(parents=True, exist_ok=True)
+    targets = {
+        "absolute": str(host),
+        "relative": "../../" * 20 + str(host).lstrip("/"),
+        "dangling": "/kodos-no-such-directory",
+    }
+    records.symlink_to(targets[link])
+    before = tree(host)
+
+    for config in (FIRST, SECOND):
+        done = apply(btrfs_machine, write_config(tmp_path, config))
+        assert done.returncode == 0, done.stderr
+
+    assert tree(host) == before
+    assert [g["id"] for g in generations(btrfs_machine)] == [0, 1, 2]
+    # the link means the generation's own directory there, as chroot would resolve it
+    inside = Path(targets[link]) if link != "relative" else host
+    with top_level(btrfs.filesystem_of(btrfs_machine.root)) as top:
+        generation = top / "kodos/generations/2"
+        assert (generation / str(inside).lstrip("/") / "generation.json").is_file()

@@ -26,6 +26,7 @@ from kodos.jsonfile import write_json
 from kodos.lock import DEFAULT_TIMEOUT
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Change, Plan
+from kodos.providers.rootfs import checked_in_root
 from kodos.resources import SENSITIVE_PLACEHOLDER, ResourceSet
 from kodos.runner import run
 from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
@@ -168,7 +169,8 @@ def _shared_directories(build: _Build) -> Iterator[None]:
         for directory in SHARED_DIRECTORIES:
             source = build.machine.root / directory
             if os.path.ismount(source):
-                mount_point = build.target / directory
+                # inside the snapshot, links resolved in it: a bind mount follows links
+                mount_point = Path(checked_in_root(build.target, directory))
                 mount_point.mkdir(parents=True, exist_ok=True)
                 run(["mount", "--bind", str(source), str(mount_point)])
                 bound.append(mount_point)
@@ -258,8 +260,10 @@ def new_record(
 
 def write_record(target: Path, record: GenerationRecord) -> None:
     """The record inside its generation's root (atomically)."""
-    (target / RECORD_PATH).parent.mkdir(parents=True, exist_ok=True)
-    write_json(target / RECORD_PATH, record.model_dump(mode="json"))
+    # resolved inside the generation, so a link in var/lib cannot steer the write out of it
+    path = Path(checked_in_root(target, str(RECORD_PATH)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, record.model_dump(mode="json"))
 
 
 def _redacted(desired: ResourceSet) -> dict[str, dict[str, Any]]:
