@@ -21,15 +21,12 @@ PASS or "over" and always exits 0 once it has measured (benchmarks inform, they 
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 # This directory is on sys.path when a benchmark runs as a script.
-from figures import Figure, print_table
+from figures import Figure, measure, print_table
 
 from kodos.config.load import find_configuration
 from kodos.lua.evaluator import evaluate_config, evaluate_config_in_process
@@ -43,19 +40,6 @@ FRESH_INTERPRETER = (
     "from kodos.lua.evaluator import evaluate_config_in_process; "
     "evaluate_config_in_process(Path(sys.argv[1]), sys.argv[1])"
 )
-
-
-def measure(
-    label: str, action: Callable[[], object], runs: int, goal: float | None = None
-) -> Figure:
-    """Median and min of `runs` timed calls of `action`, after one untimed warm-up call."""
-    action()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return Figure(label, statistics.median(samples), min(samples), goal)
 
 
 def example_figures(example: Path, runs: int) -> list[Figure]:

@@ -4,6 +4,9 @@ this module is importable by its plain name)."""
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,3 +50,16 @@ def print_table(figures: list[Figure | None]) -> None:
         goal = f"<= {shown(f.goal, f.unit)}" if f.goal is not None else ""
         row = f"{f.label:<{width}}  {shown(f.median, f.unit):>10}  {fastest:>10}  {goal:>11}"
         print(f"{row}  {verdict(f)}".rstrip())
+
+
+def measure(
+    label: str, action: Callable[[], object], runs: int, goal: float | None = None
+) -> Figure:
+    """Median and min of `runs` timed calls of `action`, after one untimed warm-up call."""
+    action()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return Figure(label, statistics.median(samples), min(samples), goal)

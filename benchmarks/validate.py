@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import count, islice
@@ -37,7 +35,7 @@ from pathlib import Path
 from string import Template
 
 # This directory is on sys.path when a benchmark runs as a script.
-from figures import Figure, print_table
+from figures import Figure, measure, print_table
 
 from kodos.config.load import find_configuration, load_config
 from kodos.config.model import Config
@@ -477,19 +475,6 @@ def generate(directory: Path, target_lines: int) -> Generated:
 
 
 # ---- measuring -----------------------------------------------------------------------------
-
-
-def measure(
-    label: str, action: Callable[[], object], runs: int, goal: float | None = None
-) -> Figure:
-    """Median and min of `runs` timed calls of `action`, after one untimed warm-up call."""
-    action()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return Figure(label, statistics.median(samples), min(samples), goal)
 
 
 def run_process(argv: list[str]) -> Callable[[], object]:
