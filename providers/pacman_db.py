@@ -299,6 +299,22 @@ class SyncIndex:
             groups={group: tuple(members.values()) for group, members in groups.items()},
         )
 
+    def digest(self) -> str:
+        """sha256 of what the repositories offer (every package's repository, name, version,
+        depends, provides and groups, in pacman.conf order): it moves exactly when what a
+        transaction would install can. Read from the packages, not the files, so the same
+        offer gives the same digest however the databases were compressed or dated."""
+        import hashlib
+
+        hasher = hashlib.sha256()
+        for repo in self.repos:
+            packages = self.packages[repo]
+            for name in sorted(packages):
+                package = packages[name]
+                fields = (repo, name, package.version, *package.depends, "|", *package.provides)
+                hasher.update("\t".join((*fields, "|", *package.groups)).encode() + b"\n")
+        return "sha256:" + hasher.hexdigest()
+
     def get(self, name: str) -> SyncPackage | None:
         """The package called exactly `name`, from the first repository that has it."""
         for repo in self.repos:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.support.btrfs import BtrfsMachine
+from tests.support.mirror import Pkg, package_bytes
 from tests.test_apply import FIRST, REPO, SECOND, apply_saved, generations, kodos, state
 from tests.test_index_damage import write_config
 
@@ -137,3 +138,41 @@ def test_a_plan_made_with_a_relative_config_applies_from_anywhere(
 
     assert done.returncode == 0, done.stderr
     assert "Built generation 1; it boots next." in done.stdout
+
+
+def test_a_plan_whose_sync_databases_moved_is_stale(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    """`pacman -Sy` between plan and apply: the same change list would install what the
+    databases now offer, not what the plan was made with, so the plan is stale (9.5)."""
+    config = write_config(tmp_path, FIRST)
+    saved = tmp_path / "plan.json"
+    assert kodos("plan", "-c", config, "--root", btrfs_machine.root, "--out", saved).returncode == 0
+    offer_one_more_package(btrfs_machine.root / "var/lib/pacman/sync/extra.db", tmp_path)
+
+    refused = apply_saved(btrfs_machine, saved)
+
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines()[-1] == (
+        f"error: {saved} is stale: the sync databases changed since the plan was made (pacman "
+        "would install other versions); make a new plan"
+    )
+    assert [g["id"] for g in generations(btrfs_machine)] == [0]
+    assert kodos("plan", "-c", config, "--root", btrfs_machine.root, "--out", saved).returncode == 0
+    done = apply_saved(btrfs_machine, saved)
+    assert done.returncode == 0, done.stderr
+
+
+def offer_one_more_package(database: Path, scratch: Path) -> None:
+    """What a `pacman -Sy` that brought a new package does to `database`, by the real
+    repo-add (which wants the archive's own suffix)."""
+    archive = scratch / "extra.db.tar.gz"
+    archive.write_bytes(database.read_bytes())
+    package = Pkg("newcomer", "1.0-1", repo="extra")
+    (scratch / package.filename).write_bytes(package_bytes(package))
+    subprocess.run(
+        ["repo-add", "--quiet", "--nocolor", str(archive), str(scratch / package.filename)],
+        check=True,
+        capture_output=True,
+    )
+    database.write_bytes(archive.read_bytes())

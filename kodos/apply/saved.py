@@ -1,8 +1,8 @@
 """A saved plan is applied as shown or not at all.
 
 `kodos apply FILE` plans afresh under the lock and applies the fresh plan; the file decides
-only whether it may. It is refused when it is stale — its base generation or the machine's
-state moved, or the configuration changed since — and when its changes are not exactly the
+only whether it may. It is refused when it is stale — its base generation, the machine's
+state or what the sync databases offer moved, or the configuration changed since — and when its changes are not exactly the
 fresh plan's: the same addresses with the same action, `before` and `after`. So a plan file
 whose change list was edited (or whose configuration path was pointed elsewhere) is never the
 cover for another set of changes; the message names the first difference.
@@ -53,6 +53,11 @@ def _refuse_if_stale(plan_file: Path, saved: Plan, fresh: Plan) -> None:
         )
     elif saved.base.state_digest != fresh.base.state_digest:
         moved.append("the machine changed since the plan was made")
+    if saved.base.sync_digest != fresh.base.sync_digest:
+        moved.append(
+            "the sync databases changed since the plan was made (pacman would install other "
+            "versions)"
+        )
     if saved.config.digest != fresh.config.digest:
         moved.append(f"{fresh.config.path} (or a file it requires) changed")
     if moved:

@@ -95,6 +95,7 @@ def make_plan(options: PlanOptions) -> PlanResult:
             root=options.display_root or machine.root,
             generation=machine.record.id if machine.record else None,
             state_digest=machine.digest(),
+            sync_digest=databases.index.digest() if databases is not None else None,
         ),
         config=ConfigRef(path=loaded.display_path, digest=loaded.digest),
         changes=changes,

@@ -65,6 +65,12 @@ class Base(_Record):
     root: str
     generation: int | None = Field(description="The default generation; None before the first.")
     state_digest: str = Field(description="sha256 of the actual state the plan was diffed with.")
+    sync_digest: str | None = Field(
+        None,
+        description="sha256 of what the sync databases the plan read offer (names, versions, "
+        "dependencies); None when it read none. A saved plan whose databases moved is stale: "
+        "pacman would install other versions than the plan was made with.",
+    )
 
 
 class ConfigRef(_Record):

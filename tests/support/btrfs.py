@@ -102,9 +102,11 @@ def _attach(image: Path, size: str) -> str:
     return loop
 
 
-def _forget_partitions(loop: str, attempts: int = 10) -> None:
-    """`partx -d`, retried for a moment: a process killed by the test (or a lazy unmount) can
-    hold a partition for a few milliseconds after it is gone."""
+def _forget_partitions(loop: str, attempts: int = 50) -> None:
+    """`partx -d`, retried for up to ten seconds: a process killed by the test (or a lazy
+    unmount) can hold a partition for a moment after it is gone, and any process that entered
+    a private mount namespace while the machine was mounted holds its copy of the mounts
+    until it exits."""
     for attempt in range(attempts):
         try:
             run(["partx", "-d", loop])
