@@ -2,10 +2,11 @@
 
 `kodos apply FILE` plans afresh under the lock and applies the fresh plan; the file decides
 only whether it may. It is refused when it is stale — its base generation, the machine's
-state or what the sync databases offer moved, or the configuration changed since — and when its changes are not exactly the
-fresh plan's: the same addresses with the same action, `before` and `after`. So a plan file
-whose change list was edited (or whose configuration path was pointed elsewhere) is never the
-cover for another set of changes; the message names the first difference.
+state or what the sync databases offer moved, or the configuration changed since — and when
+its changes are not exactly the fresh plan's: the same addresses with the same action,
+`before` and `after`. So a plan file whose change list was edited (or whose configuration
+path was pointed elsewhere) is never the cover for another set of changes; the message names
+the first difference.
 """
 
 from __future__ import annotations
