@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from kodos.config.shown import quoted
+from kodos.shown import quoted
 
 T = TypeVar("T")
 
