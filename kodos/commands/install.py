@@ -7,7 +7,8 @@ from functools import cache
 
 from rich.console import Console
 
-from kodos.install.disk import InstallRefused, Layout, Survey
+from kodos.disklayout import Layout
+from kodos.install.disk import InstallRefused, Survey
 from kodos.install.run import InstallOptions, install
 from kodos.terminal import inert
 
@@ -68,7 +69,7 @@ def _confirm(found: Survey, layout: Layout, assume_yes: bool) -> bool:
 
 
 def _size(found: Survey) -> str:
-    from kodos.install.sizes import human
+    from kodos.disklayout import human
 
     return human(found.size)
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from kodos.apply import transaction
 from kodos.apply.transaction import Step
 from kodos.config.load import LoadedConfig, load_config
+from kodos.disklayout import Layout, disk_layout
 from kodos.errors import KodosError
 from kodos.install import checks
-from kodos.install.disk import InstallRefused, Layout, Survey, survey
+from kodos.install.disk import InstallRefused, Survey, survey
 from kodos.plan.build import PlanResult
 from kodos.syncdb import DEFAULT_SIG_LEVEL
 
@@ -120,7 +121,7 @@ def prepare(options: InstallOptions) -> Prepared:
     if options.size is not None and options.image is None:
         raise InstallRefused("--size goes with --image FILE; nothing was written")
     loaded = load_config(options.config, lua_path=options.lua_path)
-    layout = checks.layout_of(checks.configured_disk(loaded))
+    layout = disk_layout(checks.configured_disk(loaded).swap_size)
     mirror = checks.arch_mirror(loaded)
     source, index = checks.sync_index(mirror, options.sync_dir)
     kernel = checks.check_kernel(loaded, source, index)
