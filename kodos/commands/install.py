@@ -9,7 +9,8 @@ from rich.console import Console
 
 from kodos.disklayout import Layout
 from kodos.install.disk import InstallRefused, Survey
-from kodos.install.run import InstallOptions, install
+from kodos.install.options import InstallOptions
+from kodos.install.run import install
 from kodos.terminal import inert
 
 STEP_LABELS = {
