@@ -13,7 +13,6 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from kodos.disklayout import SizeError, parse_size
 from kodos.shown import quoted
 
 T = TypeVar("T")
@@ -168,6 +167,9 @@ GitUrl = Annotated[
 
 def _check_size(value: str) -> str:
     # The parser `kodos install` partitions by: a size validate accepts is one install takes.
+    # Imported here: only a configuration with a swap size pays for the layout module.
+    from kodos.disklayout import SizeError, parse_size
+
     try:
         parse_size(value, "size")
     except SizeError as err:
