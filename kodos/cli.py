@@ -181,7 +181,7 @@ def install_command(
 ) -> None:
     """Erase the configured disk and install the configuration as generation 1."""
     from kodos.commands.install import run_install
-    from kodos.install.run import InstallOptions
+    from kodos.install.options import InstallOptions
 
     options = InstallOptions(config, image, size, sync_dir, siglevel, tuple(lua_path or ()))
     raise typer.Exit(run_install(options, yes))

@@ -71,7 +71,7 @@ def config(install_mirror: Mirror, tmp_path: Path) -> Path:
 def test_an_image_that_would_shrink_is_refused(
     config: Path, sync_dir: Path, tmp_path: Path, existing: int
 ) -> None:
-    from kodos.install.sizes import human
+    from kodos.disklayout import human
 
     image = victim(tmp_path / "disk.img", existing)
     done = install(config, image, sync_dir, "--yes", size="2G")

@@ -11,6 +11,7 @@ from kodos.runner import run
 from tests.support.installing import attached_loops, install_config
 from tests.support.mirror import Mirror
 from tests.test_apply import kodos, kodos_mounts, write_config
+from tests.test_disklayout import NOT_A_SIZE, TOO_LARGE, ZERO
 from tests.test_install import install, install_mirror, sync_dir
 
 __all__ = ["install_mirror", "sync_dir"]  # module fixtures shared with test_install
@@ -69,17 +70,36 @@ def test_a_swap_that_does_not_fit(install_mirror: Mirror, sync_dir: Path, tmp_pa
     )
 
 
-def test_a_swap_size_that_does_not_parse(
-    install_mirror: Mirror, sync_dir: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("swap", "explanation"),
+    [("0GB", ZERO), ("1.5.2GB", NOT_A_SIZE), ("8388608TB", TOO_LARGE)],
+)
+def test_a_swap_size_no_disk_could_have(
+    swap: str, explanation: str, install_mirror: Mirror, sync_dir: Path, tmp_path: Path
 ) -> None:
+    """Refused as `kodos validate` refuses it: at its configuration path, before any check."""
     text = install_config(install_mirror).replace(
         'disk.disk_definition("/dev/vda", "64MiB")',
-        '{ type = "disk", device = "/dev/vda", swap_size = "0GB" }',
+        f'{{ type = "disk", device = "/dev/vda", swap_size = "{swap}" }}',
     )
     config = write_config(tmp_path, text)
     assert refused(config, tmp_path / "disk.img", sync_dir) == (
-        "error: swap_size '0GB' must be more than zero; nothing was written"
+        f'error: devices.disk0.swap_size: "{swap}" is not a valid size: {explanation}'
     )
+    assert not (tmp_path / "disk.img").exists()
+
+
+@pytest.mark.parametrize(
+    ("size", "explanation"), [("0G", ZERO), ("2X", NOT_A_SIZE), ("8388608T", TOO_LARGE)]
+)
+def test_an_image_size_no_disk_could_have(
+    size: str, explanation: str, install_mirror: Mirror, sync_dir: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, install_config(install_mirror))
+    assert refused(config, tmp_path / "disk.img", sync_dir, size=size) == (
+        f"error: --size {size!r} is not a valid size: {explanation}; nothing was written"
+    )
+    assert not (tmp_path / "disk.img").exists()
 
 
 def test_a_device_that_does_not_exist(

@@ -7,8 +7,10 @@ from functools import cache
 
 from rich.console import Console
 
-from kodos.install.disk import InstallRefused, Layout, Survey
-from kodos.install.run import InstallOptions, install
+from kodos.disklayout import Layout
+from kodos.install.disk import InstallRefused, Survey
+from kodos.install.options import InstallOptions
+from kodos.install.run import install
 from kodos.terminal import inert
 
 STEP_LABELS = {
@@ -68,7 +70,7 @@ def _confirm(found: Survey, layout: Layout, assume_yes: bool) -> bool:
 
 
 def _size(found: Survey) -> str:
-    from kodos.install.sizes import human
+    from kodos.disklayout import human
 
     return human(found.size)
 

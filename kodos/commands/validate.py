@@ -7,9 +7,9 @@ from pathlib import Path
 
 from kodos.commands.report import print_problems
 from kodos.config.load import load_config
-from kodos.config.shown import problem_count
 from kodos.config.summary import summary_lines
 from kodos.errors import ConfigError
+from kodos.shown import problem_count
 from kodos.terminal import inert
 
 

@@ -16,10 +16,10 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from kodos.config.shown import MAX_PROBLEMS, MAX_SHOWN_CHARS, at_most, cut, shown
 from kodos.config.types import lua_type
 from kodos.errors import Problem
 from kodos.location import config_path
+from kodos.shown import MAX_PROBLEMS, MAX_SHOWN_CHARS, at_most, cut, shown
 
 _EXPECTED = {
     "string_type": "a string",

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kodos.config.model import Config, Program, Service
-from kodos.config.shown import shown
 from kodos.config.types import ARCH_PACKAGE_RE
 from kodos.errors import Problem
 from kodos.location import config_path
+from kodos.shown import shown
 
 Source = Literal["pacman", "aur", "flatpak"]
 ConfigPath = tuple[str | int, ...]

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from kodos.config.shown import quoted
+from kodos.shown import quoted
 
 T = TypeVar("T")
 
@@ -163,10 +163,26 @@ GitUrl = Annotated[
         "an http(s)://, ssh://, git://, file:// or user@host:path address",
     ),
 ]
-SwapSize = Annotated[
-    str,
-    _pattern("size", r"(?i)[0-9]+(\.[0-9]+)?\s*[KMGT](i?B)?", 'a size such as "4GB" or "512MiB"'),
-]
+
+
+def _check_size(value: str) -> str:
+    # The parser `kodos install` partitions by: a size validate accepts is one install takes.
+    # Imported here: only a configuration with a swap size pays for the layout module.
+    from kodos.disklayout import SizeError, parse_size
+
+    try:
+        parse_size(value, "size")
+    except SizeError as err:
+        raise PydanticCustomError(
+            "kodos_size",
+            "{value} is not a valid size: {explanation}",
+            {"value": quoted(value), "explanation": err.explanation},
+        ) from None
+    return value
+
+
+SwapSize = Annotated[str, AfterValidator(_check_size)]
+"""A partition size such as "4GB" or "512MiB" (`kodos.disklayout.parse_size`)."""
 ConfigName = Annotated[
     str, _pattern("name", r"[A-Za-z0-9_.@+-]+", "letters, digits and _.@+- only")
 ]

@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from kodos.apply import transaction
+from kodos.apply.transaction import Step
 from kodos.btrfs import set_default, top_level
 from kodos.install.esp import Esp, install_systemd_boot, mounted_esp, write_with_mtools
+from kodos.install.options import Prepared
 from kodos.install.storage import (
     FIRST_GENERATION,
     HOME_SUBVOLUME,
@@ -28,10 +31,23 @@ from kodos.plan.build import PlanOptions, PlanResult
 from kodos.runner import run
 from kodos.state.index import generation_subvolume
 
-if TYPE_CHECKING:
-    from kodos.install.run import Prepared, Progress
-
 SUBVOLUME = generation_subvolume(FIRST_GENERATION)
+
+
+@dataclass
+class Progress:
+    """The step running now, for the error message; `on_step` hears each one completed."""
+
+    on_step: Step
+    current: str = "check"
+    notes: list[str] = field(default_factory=list)
+    planned: PlanResult | None = None  # the configuration's plan, for the record
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        self.current = name
+        yield
+        transaction.checkpoint(name, self.on_step)  # looked up here: one seam for tests
 
 
 def build(prepared: Prepared, device: str, progress: Progress) -> bool:

@@ -1,8 +1,8 @@
 """What `kodos install` refuses before it writes anything: each a one-line `InstallRefused`.
 
-The configuration must name exactly one disk, its swap must parse and fit, its packages — the
-kernel first, by name — must be in the repositories, and the device must exist, be unused and
-be large enough (`kodos.install.disk`).
+The configuration must name exactly one disk (its `swap_size` was checked when the configuration
+was validated), its packages — the kernel first, by name — must be in the repositories, and the
+device must exist, be unused (`kodos.install.disk`) and be large enough for the layout.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 from kodos.config.load import LoadedConfig
 from kodos.config.model import Disk
-from kodos.install.disk import ESP_SIZE, ROOT_MINIMUM, InstallRefused, Layout
-from kodos.install.sizes import SizeError, human, parse_size
+from kodos.disklayout import ESP_SIZE, ROOT_MINIMUM, Layout, SizeError, human, parse_size
+from kodos.install.disk import InstallRefused
 from kodos.plan.build import PlanOptions, make_plan
 from kodos.providers.pacman_db import SyncIndex
 from kodos.syncdb import SyncSource, load_sync_databases, locate_sync_databases
@@ -35,15 +35,6 @@ def configured_disk(loaded: LoadedConfig) -> Disk:
             "kodos install supports exactly one for now"
         )
     return next(iter(disks.values()))
-
-
-def layout_of(disk: Disk) -> Layout:
-    if disk.swap_size is None:
-        return Layout()
-    try:
-        return Layout(swap=parse_size(disk.swap_size, "swap_size"))
-    except SizeError as err:
-        raise InstallRefused(f"{err}; {NOTHING_WRITTEN}") from None
 
 
 def check_fits(size: int, layout: Layout, device: str) -> None:

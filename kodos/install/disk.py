@@ -1,8 +1,6 @@
-"""The layout `kodos install` gives a disk, and what is on the disk now.
+"""What is on the disk `kodos install` is given now (the layout it will get: `kodos.disklayout`).
 
-Layout (GPT): an EFI system partition of `ESP_SIZE`, a swap partition when the configuration
-sizes one, and a Btrfs root filling the rest, at least `ROOT_MINIMUM`. What is on the disk now
-is read from the device itself — `sfdisk --json` for the partition table, `blkid -p` for each
+It is read from the device itself — `sfdisk --json` for the partition table, `blkid -p` for each
 filesystem, the kernel's mount table and /proc/swaps — since there may be no udev (lsblk would
 show no filesystems). Nothing here writes to the device.
 """
@@ -18,68 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kodos.btrfs import mount_table
+from kodos.disklayout import human
 from kodos.errors import KodosError
-from kodos.install.sizes import MIB, human, mib_up
 from kodos.runner import run
-
-ESP_SIZE = 512 * MIB
-ROOT_MINIMUM = 1024 * MIB
-# 1 MiB before the first partition (alignment, the primary GPT) and the backup GPT at the end.
-GPT_OVERHEAD = 2 * MIB
 
 
 class InstallRefused(KodosError):
     """`kodos install` will not start: nothing was written."""
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """The partitions `kodos install` creates; `swap` in bytes, 0 for none."""
-
-    swap: int = 0
-
-    @property
-    def minimum(self) -> int:
-        return ESP_SIZE + self.swap + ROOT_MINIMUM + GPT_OVERHEAD
-
-    def sfdisk_script(self) -> str:
-        lines = ["label: gpt", f"size={ESP_SIZE // MIB}MiB, type=uefi, name=esp"]
-        if self.swap:
-            lines.append(f"size={mib_up(self.swap)}MiB, type=swap, name=swap")
-        lines.append("type=linux, name=root")
-        return "\n".join(lines) + "\n"
-
-    def summary(self) -> str:
-        """The layout in one line, without knowing the disk's size (what `kodos plan` shows)."""
-        swap = f", {human(self.swap)} swap" if self.swap else ""
-        return (
-            f"GPT with a {human(ESP_SIZE)} EFI system partition{swap} and a Btrfs root on the "
-            "rest (@home, kodos/generations/1)"
-        )
-
-    def describe(self, device: str, size: int) -> list[str]:
-        """One line a partition, as the confirmation shows the result."""
-        root = size - ESP_SIZE - mib_up(self.swap) * MIB - GPT_OVERHEAD
-        lines = [f"{partition_node(device, 1)}  {human(ESP_SIZE)}  vfat   EFI system partition"]
-        if self.swap:
-            lines.append(f"{partition_node(device, 2)}  {human(self.swap)}  swap")
-        lines.append(
-            f"{self.root_node(device)}  {human(root)}  btrfs  "
-            "root: @home, kodos/generations/1 (generation 1)"
-        )
-        return lines
-
-    def root_node(self, device: str) -> str:
-        return partition_node(device, 3 if self.swap else 2)
-
-    def swap_node(self, device: str) -> str | None:
-        return partition_node(device, 2) if self.swap else None
-
-
-def partition_node(device: str, number: int) -> str:
-    """`/dev/vda1`, but `/dev/loop0p1` and `/dev/nvme0n1p1`: the kernel adds a `p` when the
-    disk's name ends in a digit."""
-    return f"{device}{'p' if device[-1].isdigit() else ''}{number}"
 
 
 @dataclass(frozen=True, slots=True)

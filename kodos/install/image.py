@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kodos.disklayout import human
 from kodos.install.disk import InstallRefused, mounted_partitions
-from kodos.install.sizes import human
 from kodos.runner import CommandFailed, run
 
 NOTHING_WRITTEN = "nothing was written"

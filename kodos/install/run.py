@@ -7,33 +7,21 @@ loop device of `--image` is detached, and a re-run simply repartitions the disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kodos.apply import transaction
 from kodos.apply.transaction import Step
-from kodos.config.load import LoadedConfig, load_config
+from kodos.config.load import load_config
+from kodos.disklayout import Layout, disk_layout
 from kodos.errors import KodosError
 from kodos.install import checks
-from kodos.install.disk import InstallRefused, Layout, Survey, survey
-from kodos.plan.build import PlanResult
-from kodos.syncdb import DEFAULT_SIG_LEVEL
+from kodos.install.disk import InstallRefused, Survey, survey
+from kodos.install.options import InstallOptions, Prepared
 
 
 class InstallFailed(KodosError):
     """A step of the install failed; nothing stays mounted or attached."""
-
-
-@dataclass(frozen=True, slots=True)
-class InstallOptions:
-    config: str
-    image: Path | None = None
-    size: str | None = None
-    sync_dir: Path | None = None
-    sig_level: str = DEFAULT_SIG_LEVEL
-    lua_path: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,33 +35,6 @@ class InstallResult:
 Confirm = Callable[[Survey, Layout], bool]
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """What the checks established: everything the build needs, nothing written yet."""
-
-    options: InstallOptions
-    loaded: LoadedConfig
-    layout: Layout
-    mirror: str
-    packages: list[str]
-
-
-@dataclass
-class Progress:
-    """The step running now, for the error message; `on_step` hears each one completed."""
-
-    on_step: Step
-    current: str = "check"
-    notes: list[str] = field(default_factory=list)
-    planned: PlanResult | None = None  # the configuration's plan, for the record
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        self.current = name
-        yield
-        transaction.checkpoint(name, self.on_step)  # looked up here: one seam for tests
-
-
 def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> InstallResult:
     from kodos.mountns import enter_private_mount_namespace
 
@@ -85,7 +46,7 @@ def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> Inst
     found = survey(device)
     checks.check_fits(found.size, prepared.layout, device)
     _confirmed(confirm, found, prepared.layout)
-    return _build(prepared, device, Progress(on_step))
+    return _build(prepared, device, on_step)
 
 
 def _install_on_image(
@@ -102,7 +63,7 @@ def _install_on_image(
     _confirmed(confirm, survey_image(image, size), prepared.layout)
     check_image(image, size, str(prepared.options.size))  # still unused after the question
     with attached_image(image, size) as device:
-        result = _build(prepared, device, Progress(on_step))
+        result = _build(prepared, device, on_step)
     return replace(result, device=str(image))
 
 
@@ -120,7 +81,7 @@ def prepare(options: InstallOptions) -> Prepared:
     if options.size is not None and options.image is None:
         raise InstallRefused("--size goes with --image FILE; nothing was written")
     loaded = load_config(options.config, lua_path=options.lua_path)
-    layout = checks.layout_of(checks.configured_disk(loaded))
+    layout = disk_layout(checks.configured_disk(loaded).swap_size)
     mirror = checks.arch_mirror(loaded)
     source, index = checks.sync_index(mirror, options.sync_dir)
     kernel = checks.check_kernel(loaded, source, index)
@@ -132,9 +93,10 @@ def prepare(options: InstallOptions) -> Prepared:
     return Prepared(options, loaded, layout, mirror, packages)
 
 
-def _build(prepared: Prepared, device: str, progress: Progress) -> InstallResult:
-    from kodos.install.build import build
+def _build(prepared: Prepared, device: str, on_step: Step) -> InstallResult:
+    from kodos.install.build import Progress, build
 
+    progress = Progress(on_step)
     try:
         staged = build(prepared, device, progress)
     except (KodosError, OSError, KeyboardInterrupt) as err:

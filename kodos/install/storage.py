@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kodos.btrfs import Filesystem, filesystem_uuid
-from kodos.install.disk import Layout, partition_node
+from kodos.disklayout import Layout, partition_node
 from kodos.install.image import refresh_partitions
 from kodos.runner import run
 from kodos.state.index import generation_subvolume

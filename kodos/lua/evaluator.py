@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kodos.config.shown import MAX_SHOWN_CHARS, at_most, cut
 from kodos.errors import ConfigError, Problem
 from kodos.lua.convert import MAX_VALUES, lua_to_python
 from kodos.lua.hints import hint_for
 from kodos.lua.sources import SourceRefused, read_source, resolved_root
+from kodos.shown import MAX_SHOWN_CHARS, at_most, cut
 
 if TYPE_CHECKING:
     from kodos.lua.guard import Breach

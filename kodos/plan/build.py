@@ -220,10 +220,10 @@ def _written_units(resources: ResourceSet, user: bool) -> list[str]:
 def _disk_notes(loaded: LoadedConfig) -> list[str]:
     """`devices` is acted on by `kodos install` alone: the plan says what it would lay out, and
     that plan and apply never partition (nor fail when the device is absent here)."""
-    from kodos.install.checks import layout_of
+    from kodos.disklayout import disk_layout
 
     return [
         f"devices.{name}: `kodos install` would lay out {disk.device} as "
-        f"{layout_of(disk).summary()}; plan and apply never partition or format"
+        f"{disk_layout(disk.swap_size).summary()}; plan and apply never partition or format"
         for name, disk in sorted(loaded.config.devices.items())
     ]

@@ -3,8 +3,9 @@
 A configuration may hold a 30 MB host name or half a million bad package names; an error must
 still be a few lines a person can read. Every value a configuration message echoes goes
 through `quoted` or `shown` (or `cut`, for text that is already a message), and every list of
-problems that may grow with the input goes through `at_most`. Nothing else in kodos/config
-echoes a value, so the rule holds for every message at once.
+problems that may grow with the input goes through `at_most`. Nothing else in kodos/config or
+kodos/lua echoes a value, so the rule holds for every message at once. A leaf below both (it
+imports only `kodos.errors`): the Lua evaluator and the configuration model share it.
 """
 
 from __future__ import annotations
