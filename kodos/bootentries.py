@@ -42,16 +42,21 @@ from kodos.providers.rootfs import (
     open_in_root,
     read_text_in_root,
 )
+from kodos.systemdboot import (
+    ENTRIES_DIR,
+    LOADER_CONF,
+    entry_files,
+    entry_id,
+    key_values,
+    rewrite_keys,
+)
 
-ENTRIES_DIR = Path("loader/entries")
-LOADER_CONF = Path("loader/loader.conf")
 KERNELS_DIR = Path("kodos")
 """`ESP/kodos/N/` holds generation N's kernel and initramfs."""
 
-# kodos-N.conf, possibly renamed by boot counting (kodos-N+LEFT[-DONE].conf).
-_ENTRY_FILE = re.compile(r"^kodos-(?P<id>0|[1-9][0-9]*)(?:\+\d+(?:-\d+)?)?\.conf$")
-_COUNTED_FILE = re.compile(r"^(?P<name>.+?)(?:\+\d+(?:-\d+)?)?\.conf$")
-_DEFAULT_VALUE = re.compile(r"^kodos-(?P<id>0|[1-9][0-9]*)(?:\.conf)?$")
+# Generation N's entry is `kodos-N` (its file kodos-N.conf, or kodos-N+LEFT[-DONE].conf once
+# boot counting renamed it). A pattern string, compiled by `re` on first use (not at import).
+_GENERATION_ENTRY = r"kodos-(?P<id>0|[1-9][0-9]*)"
 _ARCH_KERNEL = "linux"
 _DEFAULT_OS_NAME = "Arch Linux"
 
@@ -190,13 +195,8 @@ def default_entry_options(esp: Path) -> list[str]:
     value = default_entry(esp)
     if not value:
         return []
-    entries = on_esp(esp, ENTRIES_DIR)
-    name = value.removesuffix(".conf")
-    for path in sorted(entries.glob("*.conf")) if entries.is_dir() else []:
-        match = _COUNTED_FILE.match(path.name)
-        if match and match["name"] == name:
-            return _options_of(esp, path)
-    return []
+    files = entry_files(on_esp(esp, ENTRIES_DIR), value.removesuffix(".conf"))
+    return _options_of(esp, files[0]) if files else []
 
 
 def remove_generation_entry(esp: Path, gen_id: int) -> None:
@@ -205,7 +205,7 @@ def remove_generation_entry(esp: Path, gen_id: int) -> None:
     left alone, and a link at `ESP/kodos/N` is removed itself, never followed."""
     entries = _esp_directory(esp, ENTRIES_DIR)
     for path in _entry_files(entries):
-        if _entry_id(path.name) == gen_id:
+        if _generation_of(path.name) == gen_id:
             path.unlink()
             fsync_directory(path.parent)
     directory = _esp_directory(esp, KERNELS_DIR)
@@ -225,8 +225,8 @@ def remove_generation_entry(esp: Path, gen_id: int) -> None:
 
 def entry_ids(esp: Path) -> list[int]:
     """The generations with an entry in `ESP/loader/entries`, in increasing order."""
-    found = {_entry_id(path.name) for path in _entry_files(_esp_directory(esp, ENTRIES_DIR))}
-    return sorted(gen_id for gen_id in found if gen_id is not None)
+    files = _entry_files(_esp_directory(esp, ENTRIES_DIR))
+    return sorted({gen_id for path in files if (gen_id := _generation_of(path.name)) is not None})
 
 
 def kernel_dir_ids(esp: Path) -> list[int]:
@@ -276,26 +276,14 @@ def set_default_entry(esp: Path, gen_id: int) -> None:
     """Make `default kodos-N.conf` loader.conf's default, keeping its other lines; the file
     (and `loader/`) is created when missing."""
     path = on_esp(esp, LOADER_CONF.parent) / LOADER_CONF.name
-    lines = _loader_conf_text(esp).splitlines()
-    wanted = f"default {entry_name(gen_id)}"
-    kept: list[str] = []
-    placed = False
-    for line in lines:
-        if _key_value(line)[0] != "default":
-            kept.append(line)
-        elif not placed:  # the first default line becomes ours, any later one goes
-            kept.append(wanted)
-            placed = True
-    if not placed:
-        kept.append(wanted)
+    text = rewrite_keys(_loader_conf_text(esp), {"default": entry_name(gen_id)})
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, "\n".join(kept) + "\n")
+    write_text_atomic(path, text)
 
 
 def default_entry(esp: Path) -> str | None:
     """loader.conf's `default` value (the last one counts, as in systemd-boot), or None."""
-    pairs = map(_key_value, _loader_conf_text(esp).splitlines())
-    values = [value for key, value in pairs if key == "default" and value]
+    values = key_values(_loader_conf_text(esp)).get("default", [])
     return values[-1] if values else None
 
 
@@ -303,16 +291,22 @@ def default_entry_id(esp: Path) -> int | None:
     """The generation loader.conf boots by default; None when its default is not a kodos
     entry (or there is none)."""
     value = default_entry(esp)
-    match = _DEFAULT_VALUE.match(value) if value else None
-    return int(match["id"]) if match else None
+    return _generation_id(value.removesuffix(".conf")) if value else None
+
+
+def read_on_esp(esp: Path, relative: Path) -> str:
+    """The text of the file `relative` on the ESP, links resolved inside it; "" when there is
+    none. A link out of the ESP is `UnsafePath`."""
+    try:
+        return read_text_in_root(esp, str(relative), where=ESP)
+    except FileNotFoundError:
+        return ""
 
 
 def _loader_conf_text(esp: Path) -> str:
     """loader.conf's text ("" when there is none)."""
     try:
-        return read_text_in_root(esp, str(LOADER_CONF), where=ESP)
-    except FileNotFoundError:
-        return ""
+        return read_on_esp(esp, LOADER_CONF)
     except (OSError, UnicodeDecodeError) as err:
         raise BootEntryError(f"{esp / LOADER_CONF}: cannot read: {err}") from None
 
@@ -359,29 +353,26 @@ def _options_of(esp: Path, entry: Path) -> list[str]:
         text = read_text_in_root(esp, str(entry.relative_to(esp)), where=ESP)
     except (OSError, UnicodeDecodeError) as err:
         raise BootEntryError(f"{entry}: cannot read: {err}") from None
-    pairs = map(_key_value, text.splitlines())
-    return [word for key, value in pairs if key == "options" for word in value.split()]
+    return [word for value in key_values(text).get("options", []) for word in value.split()]
 
 
 def _entry_files(directory: Path | None) -> list[Path]:
+    """The files of kodos's generation entries in `directory`, sorted."""
     if directory is None or not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if _ENTRY_FILE.match(p.name))
+    return sorted(p for p in directory.iterdir() if _generation_of(p.name) is not None)
 
 
-def _entry_id(file_name: str) -> int | None:
-    match = _ENTRY_FILE.match(file_name)
+def _generation_of(file_name: str) -> int | None:
+    """The generation whose entry the file `file_name` holds, boot-counted or not."""
+    entry = entry_id(file_name)
+    return _generation_id(entry) if entry is not None else None
+
+
+def _generation_id(entry: str) -> int | None:
+    """N for the entry id `kodos-N`; None for any other entry."""
+    match = re.fullmatch(_GENERATION_ENTRY, entry)
     return int(match["id"]) if match else None
-
-
-def _key_value(line: str) -> tuple[str, str]:
-    """A loader.conf line as (key, rest of the line), split at the first run of whitespace as
-    systemd-boot does; comments and blank lines give ("", "")."""
-    stripped = line.strip()
-    if not stripped or stripped.startswith("#"):
-        return "", ""
-    key, *value = stripped.split(maxsplit=1)
-    return key, value[0] if value else ""
 
 
 def _check_single_words(**values: str) -> None:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kodos import btrfs
-from kodos.bootentries import ENTRIES_DIR, entry_ids, kernel_dir_ids
+from kodos.bootentries import entry_ids, kernel_dir_ids
 from kodos.errors import KodosError
 from kodos.generations import Machine, NoGenerations, kodos_traces, shown_top
 from kodos.jsonfile import FileFormatError
@@ -37,6 +37,7 @@ from kodos.state.index import (
     read_index,
     write_index,
 )
+from kodos.systemdboot import ENTRIES_DIR, entry_files, key_value_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,19 +203,11 @@ def _same_subvolume(top: Path, known: GenerationEntry, subvolume: str) -> bool:
 
 def _zero_entry_lines(esp: Path) -> list[tuple[str, str]]:
     """(key, value) lines of the `kodos-0` entry (boot counting may have renamed it)."""
-    directory = esp / ENTRIES_DIR
-    if not directory.is_dir():
-        return []
-    for path in sorted(directory.glob("kodos-0*.conf")):
-        stem = path.name.removesuffix(".conf")
-        if stem != "kodos-0" and not stem.startswith("kodos-0+"):
-            continue
+    for path in entry_files(esp / ENTRIES_DIR, "kodos-0"):
         try:
-            text = path.read_text(encoding="utf-8")
+            return key_value_pairs(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
             return []
-        pairs = [line.strip().split(maxsplit=1) for line in text.splitlines()]
-        return [(p[0], p[1]) for p in pairs if len(p) == 2 and not p[0].startswith("#")]
     return []
 
 

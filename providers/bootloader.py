@@ -28,12 +28,11 @@ from pathlib import Path
 from kodos.providers import Reading, Scope
 from kodos.providers.rootfs import ESP, UnsafePath, inside, read_text_in_root, resolve_in_root
 from kodos.resources import JsonValue, Resource
+from kodos.systemdboot import BOOT_LOADER_DIR, ENTRIES_DIR, LOADER_CONF, entry_id, key_values
 
 PROVIDER = "bootloader"
 LOADER = "systemd-boot"
 ESP_CANDIDATES = ("efi", "boot/efi", "boot")
-# NAME[+LEFT[-DONE]].conf: systemd-boot's boot counting renames the file, not the entry.
-_ENTRY_FILE = re.compile(r"^(?P<name>.+?)(?:\+\d+(?:-\d+)?)?\.conf$")
 _INTEGER = re.compile(r"^-?[0-9]+$")
 
 
@@ -43,7 +42,7 @@ def read(root: Path, scope: Scope) -> Reading:
     esp = find_esp(root)
     if esp is None:
         return reading
-    loader_conf = os.path.join(esp, "loader/loader.conf")
+    loader_conf = os.path.join(esp, LOADER_CONF)
     # systemd-boot installed without a loader.conf runs on its defaults: no keys set.
     settings = _key_values(esp, loader_conf, root, reading.notes)
     if settings is not None:
@@ -57,15 +56,15 @@ def find_esp(root: Path) -> str | None:
     """The host path of the root's ESP, or None."""
     for candidate in ESP_CANDIDATES:
         esp = resolve_in_root(root, candidate)
-        if os.path.isfile(os.path.join(esp, "loader/loader.conf")) or os.path.isdir(
-            os.path.join(esp, "EFI/systemd")
+        if os.path.isfile(os.path.join(esp, LOADER_CONF)) or os.path.isdir(
+            os.path.join(esp, BOOT_LOADER_DIR)
         ):
             return esp
     return None
 
 
 def _entries(root: Path, esp: str, notes: list[str]) -> list[Resource]:
-    directory = os.path.join(esp, "loader/entries")
+    directory = os.path.join(esp, ENTRIES_DIR)
     try:
         names = sorted(os.listdir(directory))
     except FileNotFoundError:
@@ -75,13 +74,13 @@ def _entries(root: Path, esp: str, notes: list[str]) -> list[Resource]:
         return []
     entries = []
     for file_name in names:
-        match = _ENTRY_FILE.match(file_name)
+        name = entry_id(file_name)
         path = os.path.join(directory, file_name)
-        if match is None or not os.path.isfile(path):
+        if name is None or not os.path.isfile(path):
             continue
         fields = _key_values(esp, path, root, notes)
         if fields is not None:
-            entries.append(Resource(PROVIDER, "entry", match["name"], _entry(fields)))
+            entries.append(Resource(PROVIDER, "entry", name, _entry(fields)))
     return entries
 
 
@@ -98,8 +97,8 @@ def _entry(fields: dict[str, list[str]]) -> dict[str, JsonValue]:
 
 
 def _key_values(esp: str, path: str, root: Path, notes: list[str]) -> dict[str, list[str]] | None:
-    """`key value` lines (the value is the rest of the line), every value of each key in
-    order; {} when there is no such file, None when it is unreadable (with a note)."""
+    """The file's `key value` lines (`systemdboot.key_values`); {} when there is no such file,
+    None when it is unreadable (with a note)."""
     try:
         text = read_text_in_root(esp, os.path.relpath(path, esp), where=ESP)
     except FileNotFoundError:
@@ -111,15 +110,7 @@ def _key_values(esp: str, path: str, root: Path, notes: list[str]) -> dict[str, 
         reason = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
         notes.append(f"{inside(root, path)}: not readable ({reason}); left out")
         return None
-    fields: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, *value = line.split(maxsplit=1)  # the key, then the rest of the line
-        if value:  # systemd-boot ignores a key without a value
-            fields.setdefault(key, []).append(value[0])
-    return fields
+    return key_values(text)
 
 
 def _number_or_text(value: str) -> JsonValue:

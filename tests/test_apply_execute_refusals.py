@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from kodos.apply.bootloader import rewrite_keys
 from kodos.apply.execute import execute
 from kodos.apply.packages import pacman_notes, still_required
 from kodos.apply.work import StepFailed
@@ -292,23 +291,6 @@ def test_packages_still_needed_are_kept_with_what_they_need() -> None:
 
     # jack2 can go: pipewire-jack, staying, provides jack too.
     assert kept == {"python": "gdb", "openssl": "python"}
-
-
-def test_loader_conf_keeps_what_kodos_does_not_manage() -> None:
-    lines = ["# comment", "timeout 3", "default kodos-4.conf", "editor no", "timeout 9"]
-
-    assert rewrite_keys(lines, {"timeout": "5"}, frozenset()) == [
-        "# comment",
-        "timeout 5",
-        "default kodos-4.conf",
-        "editor no",
-    ]
-    assert rewrite_keys(lines, {}, frozenset({"timeout"})) == [
-        "# comment",
-        "default kodos-4.conf",
-        "editor no",
-    ]
-    assert rewrite_keys([], {"timeout": "5"}, frozenset()) == ["timeout 5"]
 
 
 def test_pacman_warnings_and_failed_scriptlets_become_notes() -> None:

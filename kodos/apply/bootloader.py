@@ -22,27 +22,23 @@ when it is a regular file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kodos.apply.work import StepFailed, Work, failing_as
 from kodos.atomic import fsync_directory, write_bytes_atomic
-from kodos.bootentries import on_esp
+from kodos.bootentries import on_esp, read_on_esp
 from kodos.plan.model import Action, Change
 from kodos.providers.bootloader import find_esp
-from kodos.providers.rootfs import ESP, is_file_in_root, read_bytes_in_root, read_text_in_root
+from kodos.providers.rootfs import ESP, is_file_in_root, read_bytes_in_root
 from kodos.resources import JsonValue
+from kodos.systemdboot import ENTRIES_DIR, LOADER_CONF, entry_files, rewrite_keys
 
 STEP = "update the boot loader"
-LOADER_CONF = Path("loader/loader.conf")
-ENTRIES = Path("loader/entries")
 # The loader.conf keys kodos.desired.boot can set; `default` belongs to the apply transaction.
 CONFIGURED_KEYS = frozenset({"timeout"})
 # Entry keys in the order bootctl writes them; others follow, sorted.
 ENTRY_KEY_ORDER = ("title", "version", "machine-id", "sort-key", "linux", "initrd", "efi")
-# NAME[+LEFT[-DONE]].conf, as providers/bootloader.py reads entries.
-_ENTRY_FILE = re.compile(r"^(?P<name>.+?)(?:\+\d+(?:-\d+)?)?\.conf$")
 
 
 def locate_esp(target: Path, esp: Path | None) -> Path | None:
@@ -75,50 +71,17 @@ def _loader(work: Work, esp: Path, change: Change) -> None:
         settings = {key: str(value) for key, value in work.changed_values(change).items()}
         removed = frozenset()
     path = on_esp(esp, LOADER_CONF.parent) / LOADER_CONF.name
-    lines = _read_esp(esp, LOADER_CONF).splitlines()
-    text = "".join(f"{line}\n" for line in rewrite_keys(lines, settings, removed))
+    text = rewrite_keys(read_on_esp(esp, LOADER_CONF), settings, removed)
     write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def rewrite_keys(
-    lines: Sequence[str], settings: Mapping[str, str], removed: frozenset[str]
-) -> list[str]:
-    """`lines` of a `key value` file with each key of `settings` set (in place of its first
-    line; later lines of that key are dropped, since the last one would count) and the
-    `removed` keys gone. Everything else is kept as it is."""
-    kept: list[str] = []
-    placed: set[str] = set()
-    for line in lines:
-        key = _key_of(line)
-        if key is not None and key in settings:
-            if key not in placed:
-                kept.append(f"{key} {settings[key]}")
-                placed.add(key)
-        elif key not in removed:
-            kept.append(line)
-    kept += [f"{key} {value}" for key, value in settings.items() if key not in placed]
-    return kept
-
-
-def _read_esp(esp: Path, relative: Path) -> str:
-    """A text file on the ESP, "" when there is none."""
-    try:
-        return read_text_in_root(esp, str(relative), where=ESP)
-    except FileNotFoundError:
-        return ""
-
-
-def _key_of(line: str) -> str | None:
-    words = line.split(maxsplit=1)
-    return words[0] if words and not words[0].startswith("#") else None
 
 
 def _entry(work: Work, esp: Path, change: Change) -> None:
     values = work.wanted(change)
     if "efi" in values:
         _copy_efi_program(work.target, esp, str(values["efi"]), change)
-    files = _entry_files(esp, change.name)
-    path = files[0] if files else on_esp(esp, ENTRIES) / f"{change.name}.conf"
+    entries = on_esp(esp, ENTRIES_DIR)
+    files = entry_files(entries, change.name)
+    path = files[0] if files else entries / f"{change.name}.conf"
     write_bytes_atomic(path, render_entry(values).encode("utf-8"))
 
 
@@ -135,20 +98,9 @@ def render_entry(values: Mapping[str, JsonValue]) -> str:
 
 
 def _remove_entry(esp: Path, name: str) -> None:
-    for path in _entry_files(esp, name):
+    for path in entry_files(on_esp(esp, ENTRIES_DIR), name):
         path.unlink()
         fsync_directory(path.parent)
-
-
-def _entry_files(esp: Path, name: str) -> list[Path]:
-    directory = on_esp(esp, ENTRIES)
-    if not directory.is_dir():
-        return []
-    return sorted(
-        path
-        for path in directory.iterdir()
-        if (match := _ENTRY_FILE.match(path.name)) and match["name"] == name
-    )
 
 
 def _copy_efi_program(target: Path, esp: Path, efi: str, change: Change) -> None:
