@@ -251,6 +251,29 @@ def test_a_saved_plan_applies_and_a_stale_one_is_refused(
     )
 
 
+def test_a_saved_plan_of_format_1_is_refused(btrfs_machine: BtrfsMachine, tmp_path: Path) -> None:
+    """Read for its configuration (no -c: before anything happens) or after planning afresh
+    under the lock (-c): refused either way, and no generation is built."""
+    config = write_config(tmp_path, FIRST)
+    saved = tmp_path / "plan.json"
+    made = kodos("plan", "-c", config, "--root", btrfs_machine.root, "--out", saved)
+    assert made.returncode == 0, made.stderr
+    saved.write_text(json.dumps({**json.loads(saved.read_text()), "format_version": "1"}))
+    before = state(btrfs_machine)
+    refused = (
+        f'error: {saved}: format_version: "1" is the plan format of an older kodos; this '
+        'kodos reads format "2": make the plan again with kodos plan --out\n'
+    )
+
+    done = kodos("apply", saved, "--root", btrfs_machine.root, "--yes")
+    assert (done.returncode, done.stderr) == (1, refused)
+    assert state(btrfs_machine) == before
+
+    done = kodos("apply", saved, "-c", config, "--root", btrfs_machine.root, "--yes")
+    assert (done.returncode, done.stderr.splitlines(keepends=True)[-1]) == (1, refused)
+    assert [g["id"] for g in generations(btrfs_machine)] == [0]  # adopted, nothing built
+
+
 def apply_saved(machine: BtrfsMachine, saved: Path) -> subprocess.CompletedProcess[str]:
     return kodos("apply", saved, "--root", machine.root, "--yes")
 

@@ -42,9 +42,9 @@ def run_apply(options: ApplyOptions, assume_yes: bool) -> int:
 
 
 def config_of_saved_plan(plan_file: Path) -> str:
-    from kodos.jsonfile import read_model
+    from kodos.plan.planfile import read_plan_file
 
-    return read_model(plan_file, Plan).config.path
+    return read_plan_file(plan_file).config.path
 
 
 def _confirm(plan: Plan, assume_yes: bool) -> bool:
