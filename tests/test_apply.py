@@ -63,6 +63,23 @@ def kodos_mounts() -> list[Path]:
     return [*leftovers, *Path(tempfile.gettempdir()).glob("kodos-mount-*")]
 
 
+# What the progress view says, in order, as a first apply passes each step (kodos.steps).
+APPLY_PROGRESS = (
+    "took the machine's lock",
+    "cleaned up after interrupted runs",
+    "planned against the default generation",
+    "snapshotted the default generation",
+    "applied the changes inside the snapshot",
+    "wrote the new generation to disk",
+    "verified: the new generation matches the configuration",
+    "wrote the generation record",
+    "wrote the boot entry",
+    "added the generation to the index",
+    "made it systemd-boot's default",
+    "made it the Btrfs default subvolume",
+)
+
+
 def write_config(tmp_path: Path, text: str, name: str = "config") -> Path:
     directory = tmp_path / name
     directory.mkdir(exist_ok=True)
@@ -108,6 +125,9 @@ def test_first_apply_adopts_the_root_and_builds_generation_1(
     done = apply(btrfs_machine, config)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("Built generation 1; it boots next.")
+    assert [line for line in done.stderr.splitlines() if "✓" in line] == [
+        f"  ✓ {label}" for label in APPLY_PROGRESS
+    ]
     listed = generations(btrfs_machine)
     assert [(g["id"], g["status"], g["default"], g["running"]) for g in listed] == [
         (0, "ready", False, True),

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kodos.apply import transaction
-from kodos.apply.transaction import Step
 from kodos.config.load import LoadedConfig, load_config
 from kodos.errors import KodosError
 from kodos.install import checks
 from kodos.install.disk import InstallRefused, Layout, Survey, survey
 from kodos.plan.build import PlanResult
+from kodos.steps import OnStep, StepId
 from kodos.syncdb import DEFAULT_SIG_LEVEL
 
 
@@ -62,19 +62,19 @@ class Prepared:
 class Progress:
     """The step running now, for the error message; `on_step` hears each one completed."""
 
-    on_step: Step
-    current: str = "check"
+    on_step: OnStep
+    current: StepId = StepId.CHECK
     notes: list[str] = field(default_factory=list)
     planned: PlanResult | None = None  # the configuration's plan, for the record
 
     @contextmanager
-    def step(self, name: str) -> Iterator[None]:
+    def step(self, name: StepId) -> Iterator[None]:
         self.current = name
         yield
         transaction.checkpoint(name, self.on_step)  # looked up here: one seam for tests
 
 
-def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> InstallResult:
+def install(options: InstallOptions, *, confirm: Confirm, on_step: OnStep) -> InstallResult:
     from kodos.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()  # first, before anything could start a thread
@@ -89,7 +89,7 @@ def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> Inst
 
 
 def _install_on_image(
-    prepared: Prepared, image: Path, confirm: Confirm, on_step: Step
+    prepared: Prepared, image: Path, confirm: Confirm, on_step: OnStep
 ) -> InstallResult:
     """The image is checked and surveyed as a file; only once the user confirmed is it created
     or grown and attached to a loop device."""
@@ -140,7 +140,7 @@ def _build(prepared: Prepared, device: str, progress: Progress) -> InstallResult
     except (KodosError, OSError, KeyboardInterrupt) as err:
         reason = str(err) if not isinstance(err, KeyboardInterrupt) else "interrupted"
         raise InstallFailed(
-            f"install failed at step {progress.current!r}: {reason}. Nothing is left mounted; "
-            "run kodos install again to start over (the disk is repartitioned)"
+            f"install failed at step {progress.current.value!r}: {reason}. Nothing is left "
+            "mounted; run kodos install again to start over (the disk is repartitioned)"
         ) from err
     return InstallResult(device, 1, staged, tuple(progress.notes))
