@@ -91,10 +91,11 @@ from kodos.bootentries import (
     generation_title,
     write_generation_entry,
 )
-from kodos.commands.apply import STEP_LABELS
 from kodos.errors import KodosError
 from kodos.plan.model import Action, Change
 from kodos.providers.rootfs import unchecked_paths
+from kodos.steps import label as step_label
+from kodos.steps import shown_steps
 from tests.support.btrfs import BTRFS_TOOLS, BtrfsMachine, btrfs_machine, mounts_under
 from tests.support.catalog import base_packages, standard_packages
 from tests.support.mirror import Mirror, Pkg, build_mirror
@@ -114,8 +115,8 @@ PREFIX = "bulk"  # package names: bulk0000, bulk0001, ...
 INSTALL_ARGS = ("-S", "--needed", "--asexplicit", "--noprogressbar")  # as packages.install
 RAW_PARTS = ("snapshot", "pacman", "sync")
 # kodos's progress lines, in the order apply prints them; "exit" is the process ending.
-STEPS = tuple(STEP_LABELS)
-LABEL_STEPS = {f"✓ {label}": step for step, label in STEP_LABELS.items()}
+STEPS = tuple(str(step) for step in shown_steps("apply"))
+LABEL_STEPS = {f"✓ {step_label(step, 'apply')}": str(step) for step in shown_steps("apply")}
 STEP_TEXT = {
     "lock": "start-up, imports, open the machine, lock, mount top level",
     "cleanup": "cleanup: adopt the root as generation 0 (index, entry)",

@@ -60,7 +60,11 @@ class _NotJson(ValueError):
 
 def read_model(path: Path, model: type[Model]) -> Model:
     """`path`'s document validated as `model`; `FileFormatError` says what is wrong, where."""
-    data = read_json(path)
+    return validate_document(path, read_json(path), model)
+
+
+def validate_document(path: Path, data: object, model: type[Model]) -> Model:
+    """`data`, read from `path`, validated as `model`; problems name `path` and the field."""
     try:
         return model.model_validate(data)
     except ValidationError as err:

@@ -47,11 +47,6 @@ class MachineState:
         return "sha256:" + hashlib.sha256(payload).hexdigest()
 
 
-def managed_addresses(root: Path) -> frozenset[str]:
-    record = read_record(root)
-    return frozenset(record.managed) if record else frozenset()
-
-
 def read_machine(root: Path, scope_addresses: frozenset[str]) -> MachineState:
     from kodos.actual import read_actual
     from kodos.providers import Scope

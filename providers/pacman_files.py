@@ -25,9 +25,6 @@ from kodos.providers.pacman_archive import (
     stream_entries,
 )
 
-SYSTEM_UNIT_DIR = "usr/lib/systemd/system/"
-USER_UNIT_DIR = "usr/lib/systemd/user/"
-
 # A unit file directly in one of the two directories: `.wants/` links and drop-in directories
 # below them are not units a package ships, and directory lines end in `/`.
 _UNIT_LINE = re.compile(rb"^usr/lib/systemd/(system|user)/([^/\n]+)$", re.MULTILINE)

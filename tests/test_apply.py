@@ -63,6 +63,23 @@ def kodos_mounts() -> list[Path]:
     return [*leftovers, *Path(tempfile.gettempdir()).glob("kodos-mount-*")]
 
 
+# What the progress view says, in order, as a first apply passes each step (kodos.steps).
+APPLY_PROGRESS = (
+    "took the machine's lock",
+    "cleaned up after interrupted runs",
+    "planned against the default generation",
+    "snapshotted the default generation",
+    "applied the changes inside the snapshot",
+    "wrote the new generation to disk",
+    "verified: the new generation matches the configuration",
+    "wrote the generation record",
+    "wrote the boot entry",
+    "added the generation to the index",
+    "made it systemd-boot's default",
+    "made it the Btrfs default subvolume",
+)
+
+
 def write_config(tmp_path: Path, text: str, name: str = "config") -> Path:
     directory = tmp_path / name
     directory.mkdir(exist_ok=True)
@@ -108,6 +125,9 @@ def test_first_apply_adopts_the_root_and_builds_generation_1(
     done = apply(btrfs_machine, config)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("Built generation 1; it boots next.")
+    assert [line for line in done.stderr.splitlines() if "✓" in line] == [
+        f"  ✓ {label}" for label in APPLY_PROGRESS
+    ]
     listed = generations(btrfs_machine)
     assert [(g["id"], g["status"], g["default"], g["running"]) for g in listed] == [
         (0, "ready", False, True),
@@ -249,6 +269,29 @@ def test_a_saved_plan_applies_and_a_stale_one_is_refused(
     assert f"error: {saved} is stale: the default generation is 1, the plan was made against" in (
         stale.stderr
     )
+
+
+def test_a_saved_plan_of_format_1_is_refused(btrfs_machine: BtrfsMachine, tmp_path: Path) -> None:
+    """Read for its configuration (no -c: before anything happens) or after planning afresh
+    under the lock (-c): refused either way, and no generation is built."""
+    config = write_config(tmp_path, FIRST)
+    saved = tmp_path / "plan.json"
+    made = kodos("plan", "-c", config, "--root", btrfs_machine.root, "--out", saved)
+    assert made.returncode == 0, made.stderr
+    saved.write_text(json.dumps({**json.loads(saved.read_text()), "format_version": "1"}))
+    before = state(btrfs_machine)
+    refused = (
+        f'error: {saved}: format_version: "1" is the plan format of an older kodos; this '
+        'kodos reads format "2": make the plan again with kodos plan --out\n'
+    )
+
+    done = kodos("apply", saved, "--root", btrfs_machine.root, "--yes")
+    assert (done.returncode, done.stderr) == (1, refused)
+    assert state(btrfs_machine) == before
+
+    done = kodos("apply", saved, "-c", config, "--root", btrfs_machine.root, "--yes")
+    assert (done.returncode, done.stderr.splitlines(keepends=True)[-1]) == (1, refused)
+    assert [g["id"] for g in generations(btrfs_machine)] == [0]  # adopted, nothing built
 
 
 def apply_saved(machine: BtrfsMachine, saved: Path) -> subprocess.CompletedProcess[str]:

@@ -168,7 +168,7 @@ def test_steps_run_in_dependency_order(applied: dict[str, Applied]) -> None:
         "write-files",
         "enable-units",
         "follow-ups",
-        "bootloader",
+        "update-bootloader",
     ]
     assert applied["minimal"].steps == ["install-packages", "update-users", "write-files"]
 
@@ -330,7 +330,7 @@ def test_deletes_undo_what_is_no_longer_configured(
         "delete-users",
         "uninstall-flatpaks",
         "remove-packages",
-        "bootloader",
+        "update-bootloader",
     ]
     installed = {line.split()[0] for line in pacman_on(root).query("-Q")}
     assert not {"dnsmasq", "neofetch", "yay"} & installed

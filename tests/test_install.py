@@ -25,6 +25,24 @@ from tests.support.tools import require_root, require_tools
 from tests.test_apply import kodos, kodos_mounts, write_config
 
 DONE = "Installed generation 1 on {image} (ESP written with mtools: this kernel cannot mount vfat); it boots next."
+# What the progress view says, in order, as an install passes each step (kodos.steps).
+INSTALL_PROGRESS = (
+    "partitioned the disk (GPT)",
+    "made the filesystems (vfat ESP, swap, Btrfs)",
+    "created @home and kodos/generations/1",
+    "installed base",
+    "installed the kernel, btrfs-progs and firmware",
+    "wrote fstab",
+    "installed systemd-boot",
+    "applied the configuration",
+    "verified: generation 1 matches the configuration",
+    "wrote the generation record",
+    "wrote the boot entry",
+    "wrote the index",
+    "made generation 1 systemd-boot's default",
+    "made it the Btrfs default subvolume",
+    "wrote the ESP",
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +83,9 @@ def test_install_plan_apply_rollback(
     assert done.returncode == 0, done.stderr
     assert f"kodos install will ERASE {image} (2 GiB)" in done.stderr
     assert done.stdout.strip() == DONE.format(image=image)
-    assert "✓ wrote the ESP" in done.stderr
+    assert [line for line in done.stderr.splitlines() if "✓" in line] == [
+        f"  ✓ {label}" for label in INSTALL_PROGRESS
+    ]
     nothing_left(image)
     _check_esp(image)
 

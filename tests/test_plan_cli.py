@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -73,7 +74,7 @@ def test_json_output_is_a_valid_plan(example: str, empty_root: Path, sync_dir: P
     document = json.loads(done.stdout)
     validator = Draft202012Validator(json.loads(PLAN_SCHEMA.read_text()))
     assert [e.message for e in validator.iter_errors(document)] == []
-    assert document["format_version"] == "1"
+    assert document["format_version"] == "2"
     assert document["summary"]["add"] == len(document["changes"])
 
 
@@ -341,13 +342,54 @@ def test_show_a_plan_that_is_not_json(plan_file: Path) -> None:
 def test_show_a_plan_with_a_wrong_field(plan_file: Path) -> None:
     saved = json.loads(plan_file.read_text())
     saved["changes"][1]["action"] = "install"
-    saved["format_version"] = "2"
+    saved["format_version"] = "3"
     plan_file.write_text(json.dumps(saved))
 
     assert failure(kodos("show", plan_file, "--json")) == (
-        f"error: {plan_file}: format_version: Input should be '1'\n"
+        f"error: {plan_file}: format_version: Input should be '2'\n"
         f"error: {plan_file}: changes.1.action: Input should be 'create', 'update', 'delete' "
         "or 'replace'\n"
+    )
+
+
+def as_format_1(plan: dict[str, Any]) -> dict[str, Any]:
+    """`plan` as kodos wrote it before format 2: reasons in words."""
+    words = {"no_longer_configured": "no longer in the configuration"}
+    changes = [{**c, "reason": words.get(c["reason"], c["reason"])} for c in plan["changes"]]
+    return {**plan, "format_version": "1", "changes": changes}
+
+
+OLDER_FORMAT = (
+    'format_version: "1" is the plan format of an older kodos; this kodos reads format "2": '
+    "make the plan again with kodos plan --out\n"
+)
+
+
+@pytest.mark.parametrize("flags", [[], ["--json"]])
+def test_show_refuses_a_plan_of_format_1(plan_file: Path, flags: list[str]) -> None:
+    plan_file.write_text(json.dumps(as_format_1(json.loads(plan_file.read_text()))))
+
+    assert failure(kodos("show", plan_file, *flags)) == f"error: {plan_file}: {OLDER_FORMAT}"
+
+
+def test_a_plan_of_format_1_is_refused_by_its_version_alone(plan_file: Path) -> None:
+    """Even with fields today's format does not have, only the version is named."""
+    saved = as_format_1(json.loads(plan_file.read_text()))
+    saved["changes"][0]["reason"] = "no longer in the configuration"
+    plan_file.write_text(json.dumps(saved))
+
+    assert failure(kodos("show", plan_file)) == f"error: {plan_file}: {OLDER_FORMAT}"
+
+
+def test_needed_by_goes_only_with_kept_as_dependency(plan_file: Path) -> None:
+    saved = json.loads(plan_file.read_text())
+    saved["changes"][0]["needed_by"] = "zsh"
+    saved["changes"][1]["reason"] = "kept_as_dependency"
+    plan_file.write_text(json.dumps(saved))
+
+    message = "Value error, needed_by is given when, and only when, reason is kept_as_dependency"
+    assert failure(kodos("show", plan_file)) == (
+        f"error: {plan_file}: changes.0: {message}\nerror: {plan_file}: changes.1: {message}\n"
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kodos.plan.diff import diff
-from kodos.plan.model import Action, summarize
+from kodos.plan.model import Action, Reason, summarize
 from kodos.resources import Resource, ResourceSet
 from kodos.secrets import PlainPassword, hash_password, seal
 
@@ -45,7 +45,7 @@ def test_only_managed_resources_are_deleted() -> None:
         ResourceSet(), actual, frozenset({"pacman.package[old]", "pacman.package[gone]"})
     )
     assert [(c.address, c.action, c.reason) for c in changes] == [
-        ("pacman.package[old]", Action.DELETE, "no longer in the configuration")
+        ("pacman.package[old]", Action.DELETE, Reason.NO_LONGER_CONFIGURED)
     ]
 
 
@@ -60,8 +60,8 @@ def test_drift_in_managed_resources_is_restored() -> None:
     managed = frozenset({"pacman.package[htop]", "services.unit[sshd.service]"})
     changes = diff(desired, actual, managed)
     assert [(c.address, c.action, c.reason) for c in changes] == [
-        ("pacman.package[htop]", Action.CREATE, "removed outside kodos"),
-        ("services.unit[sshd.service]", Action.UPDATE, "changed outside kodos"),
+        ("pacman.package[htop]", Action.CREATE, Reason.REMOVED_OUTSIDE_KODOS),
+        ("services.unit[sshd.service]", Action.UPDATE, Reason.CHANGED_OUTSIDE_KODOS),
     ]
 
 
@@ -172,10 +172,11 @@ def test_a_dropped_package_another_one_needs_is_kept_as_a_dependency() -> None:
 
     changes = diff(ResourceSet(), actual, managed, kept)
 
-    assert [(c.address, c.action, c.changed, c.reason) for c in changes] == [
-        ("pacman.package[neofetch]", Action.DELETE, [], "no longer in the configuration"),
-        ("pacman.package[zsh]", Action.UPDATE, ["reason"], "kept: needed by zsh-autosuggestions"),
-        ("aur.package[yay]", Action.UPDATE, ["reason"], "kept: needed by yay-plugin"),
+    kept_as = Reason.KEPT_AS_DEPENDENCY
+    assert [(c.address, c.action, c.changed, c.reason, c.needed_by) for c in changes] == [
+        ("pacman.package[neofetch]", Action.DELETE, [], Reason.NO_LONGER_CONFIGURED, None),
+        ("pacman.package[zsh]", Action.UPDATE, ["reason"], kept_as, "zsh-autosuggestions"),
+        ("aur.package[yay]", Action.UPDATE, ["reason"], kept_as, "yay-plugin"),
     ]
     zsh = changes[1]
     assert zsh.before == {"reason": "explicit", "version": "5.9-5"}

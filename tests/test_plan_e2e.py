@@ -410,7 +410,7 @@ def test_drift_a_managed_package_removed_by_hand_comes_back(
     plan = plan_json(example.config, root.path, world.sync_dir)
 
     assert [(c["address"], c["action"], c["reason"]) for c in plan["changes"]] == [
-        ("pacman.package[htop]", "create", "removed outside kodos")
+        ("pacman.package[htop]", "create", "removed_outside_kodos")
     ]
     done = plan_text(example.config, root.path, world.sync_dir)
     assert done.returncode == 2
@@ -430,7 +430,7 @@ def test_drift_a_managed_file_changed_by_hand_is_put_back(
     plan = plan_json(example.config, root.path, world.sync_dir)
 
     assert [(c["address"], c["action"], c["changed"], c["reason"]) for c in plan["changes"]] == [
-        ("files.file[/etc/hostname]", "update", ["content"], "changed outside kodos")
+        ("files.file[/etc/hostname]", "update", ["content"], "changed_outside_kodos")
     ]
     apply_by_hand(root, example.config, plan, world)
     assert (root.path / "etc/hostname").read_text() == "arch-box\n"
@@ -447,7 +447,7 @@ def test_only_managed_packages_are_ever_deleted(
     plan = plan_json(example.config, root.path, world.sync_dir)
 
     assert [(c["address"], c["action"], c["reason"]) for c in plan["changes"]] == [
-        ("pacman.package[neofetch]", "delete", "no longer in the configuration")
+        ("pacman.package[neofetch]", "delete", "no_longer_configured")
     ]
     assert plan["changes"][0]["before"] == {"reason": "explicit", "version": "7.1.0-2"}
     apply_by_hand(root, example.config, plan, world)

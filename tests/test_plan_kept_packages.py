@@ -18,6 +18,7 @@ import pytest
 
 from kodos.apply.execute import execute
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
+from kodos.plan.model import Reason
 from kodos.plan.render import render_plan
 from kodos.providers.pacman_db import InstalledPackage, InstallReason
 from kodos.providers.pacman_removal import kept_packages, with_unneeded_dependencies
@@ -122,13 +123,16 @@ def machine_fixture(tmp_path: Path) -> Iterator[Machine]:
 def test_the_plan_keeps_what_is_needed_and_the_apply_converges(machine: Machine) -> None:
     second = machine.plan(SECOND)
 
-    actions = {c.name: (c.action.value, c.changed, c.reason) for c in second.plan.changes}
+    actions = {
+        c.name: (c.action.value, c.changed, c.reason, c.needed_by) for c in second.plan.changes
+    }
+    kept_as, gone = Reason.KEPT_AS_DEPENDENCY, Reason.NO_LONGER_CONFIGURED
     assert actions == {
-        **{name: ("update", ["reason"], f"kept: needed by {by}") for name, by in KEPT.items()},
-        "newcomer": ("create", [], None),
-        "lonely": ("delete", [], "no longer in the configuration"),
-        "pair-a": ("delete", [], "no longer in the configuration"),
-        "pair-b": ("delete", [], "no longer in the configuration"),
+        **{name: ("update", ["reason"], kept_as, by) for name, by in KEPT.items()},
+        "newcomer": ("create", [], None, None),
+        "lonely": ("delete", [], gone, None),
+        "pair-a": ("delete", [], gone, None),
+        "pair-b": ("delete", [], gone, None),
     }
     kept = next(c for c in second.plan.changes if c.name == "shell")
     assert (kept.before or {})["reason"] == "explicit"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kodos.plan.diff import diff
-from kodos.plan.model import Base, ConfigRef, Plan, summarize
-from kodos.plan.render import render_plan
+from kodos.plan.model import Action, Base, Change, ConfigRef, Plan, Reason, summarize
+from kodos.plan.render import REASON_WORDS, render_plan
 from kodos.resources import Resource, ResourceSet
 
 
@@ -86,3 +86,45 @@ def test_new_file_content_is_shown_whole() -> None:
         "  + files.file[/etc/locale.conf]\n      content:\n        + LANG=C\n        + LC_TIME=C\n"
         in text
     )
+
+
+def test_every_reason_is_rendered_in_words() -> None:
+    """The plan holds a reason as a value; only the renderer has the words, for every value."""
+
+    def change(action: Action, reason: Reason, needed_by: str | None = None) -> Change:
+        after = None if action == Action.DELETE else {"reason": "dependency"}
+        before = None if action == Action.CREATE else {"reason": "explicit"}
+        return Change(
+            address=f"pacman.package[{reason.value}]",
+            provider="pacman",
+            kind="package",
+            name=reason.value,
+            action=action,
+            before=before,
+            after=after,
+            changed=["reason"] if action == Action.UPDATE else [],
+            source="packages[1]" if action == Action.CREATE else None,
+            reason=reason,
+            needed_by=needed_by,
+        )
+
+    changes = [
+        change(Action.CREATE, Reason.REMOVED_OUTSIDE_KODOS),
+        change(Action.UPDATE, Reason.CHANGED_OUTSIDE_KODOS),
+        change(Action.DELETE, Reason.NO_LONGER_CONFIGURED),
+        change(Action.UPDATE, Reason.KEPT_AS_DEPENDENCY, needed_by="zsh-autosuggestions"),
+    ]
+    plan = make_plan(ResourceSet(), ResourceSet(), frozenset()).model_copy(
+        update={"changes": changes}
+    )
+
+    heads = [line for line in render_plan(plan).splitlines() if "pacman.package" in line]
+    assert heads == [
+        "  + pacman.package[removed_outside_kodos]  (removed outside kodos; from packages[1])"
+        '  reason="dependency"',
+        "  ~ pacman.package[changed_outside_kodos]  (changed outside kodos)",
+        "  - pacman.package[no_longer_configured]  (no longer in the configuration)"
+        '  reason="explicit"',
+        "  ~ pacman.package[kept_as_dependency]  (kept: needed by zsh-autosuggestions)",
+    ]
+    assert set(REASON_WORDS) == set(Reason)

@@ -55,6 +55,8 @@ def test_schemas_are_valid_and_deterministic(generated: dict[str, str], name: st
     version = schema["properties"]["format_version"]
     if name == "index.schema.json":  # format 2 is written, format 1 still read
         assert (version["enum"], version["default"]) == (["1", "2"], "2")
+    elif name == "plan.schema.json":  # format 2: reasons as values; format 1 is refused
+        assert version["const"] == "2"
     else:
         assert version["const"] == "1"
 

@@ -81,7 +81,8 @@ def test_show_renders_a_hostile_plan_inert(
     first = plan["changes"][0]
     first.update(
         address=f"pacman.package[{raw}]",
-        reason=f"because {raw}",
+        reason="kept_as_dependency",  # the reason is a value; who needs it is text
+        needed_by=f"pkg {raw}",
         source=f"packages[{raw}]",
         after={"reason": "explicit", "text": f"line one\n{raw}\n"},
     )
@@ -94,7 +95,10 @@ def test_show_renders_a_hostile_plan_inert(
     assert_inert(done.stdout)
     lines = done.stdout.splitlines()
     assert lines[0].startswith(f"Plan for /etc/{shown}/configuration.lua against ")
-    assert f"  + pacman.package[{shown}]  (because {shown}; from packages[{shown}])" in lines
+    assert (
+        f"  + pacman.package[{shown}]  (kept: needed by pkg {shown}; from packages[{shown}])"
+        in (lines)
+    )
     if len(raw.splitlines()) == 1:  # (a CR or U+2028 splits a multi-line value's lines)
         assert f"        + {shown}" in lines
     assert f"note: note {shown}" in lines

@@ -46,6 +46,7 @@ from kodos.apply.work import StepFailed, Work, unresolved_secrets
 from kodos.plan.model import Action, Change
 from kodos.providers.rootfs import UnsafePath, is_file_in_root, tool_path
 from kodos.resources import Resource
+from kodos.steps import OnStep, StepId
 
 Kind = tuple[str, str]
 PACKAGES: frozenset[Kind] = frozenset({("pacman", "package"), ("aur", "package")})
@@ -65,11 +66,11 @@ FORBIDDEN_IN_VALUES = {"users": ":\n", "bootloader": "\n"}
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
-    """One step: `on_step` hears `name`; it runs `apply` on the changes of `kinds` whose
-    action is in `actions`."""
+class ChangeStep:
+    """One step of the applier: `on_step` hears `id` as it starts; it runs `apply` on the
+    changes of `kinds` whose action is in `actions`."""
 
-    name: str
+    id: StepId
     kinds: frozenset[Kind]
     actions: frozenset[Action]
     apply: Callable[[Work, list[Change]], None]
@@ -84,38 +85,25 @@ def _follow_ups(work: Work, changes: list[Change]) -> None:
     followups.run_follow_ups(work, followups.pending(changes))
 
 
-INSTALL_FLATPAKS = Step("install-flatpaks", FLATPAKS, frozenset({CREATE, REPLACE}), flatpak.install)
-FOLLOW_UPS = Step("follow-ups", FILES, frozenset(Action), _follow_ups)
-BOOT_LOADER = Step("bootloader", BOOT, CHANGES | DELETES, bootloader.apply)
-STEPS = (
-    Step("install-packages", PACKAGES, CHANGES, packages.install),
+INSTALL_FLATPAKS = ChangeStep(
+    StepId.INSTALL_FLATPAKS, FLATPAKS, frozenset({CREATE, REPLACE}), flatpak.install
+)
+FOLLOW_UPS = ChangeStep(StepId.FOLLOW_UPS, FILES, frozenset(Action), _follow_ups)
+BOOT_LOADER = ChangeStep(StepId.UPDATE_BOOTLOADER, BOOT, CHANGES | DELETES, bootloader.apply)
+CHANGE_STEPS = (
+    ChangeStep(StepId.INSTALL_PACKAGES, PACKAGES, CHANGES, packages.install),
     INSTALL_FLATPAKS,
-    Step("update-users", USERS, CHANGES, users.apply),
-    Step("write-files", FILES, CHANGES, files.write),
-    Step("enable-units", UNITS, CHANGES, services.enable),
-    Step("disable-units", UNITS, DELETES, services.disable),
-    Step("delete-files", FILES, DELETES, files.delete),
-    Step("delete-users", USERS, DELETES, users.delete),
-    Step("uninstall-flatpaks", FLATPAKS, DELETES, flatpak.uninstall),
-    Step("remove-packages", PACKAGES, DELETES, packages.remove),
+    ChangeStep(StepId.UPDATE_USERS, USERS, CHANGES, users.apply),
+    ChangeStep(StepId.WRITE_FILES, FILES, CHANGES, files.write),
+    ChangeStep(StepId.ENABLE_UNITS, UNITS, CHANGES, services.enable),
+    ChangeStep(StepId.DISABLE_UNITS, UNITS, DELETES, services.disable),
+    ChangeStep(StepId.DELETE_FILES, FILES, DELETES, files.delete),
+    ChangeStep(StepId.DELETE_USERS, USERS, DELETES, users.delete),
+    ChangeStep(StepId.UNINSTALL_FLATPAKS, FLATPAKS, DELETES, flatpak.uninstall),
+    ChangeStep(StepId.REMOVE_PACKAGES, PACKAGES, DELETES, packages.remove),
     FOLLOW_UPS,
     BOOT_LOADER,
 )
-# For progress output: `on_step` hears a step's name as the step starts.
-STEP_LABELS = {
-    "install-packages": "installing packages",
-    "install-flatpaks": "installing Flatpak apps",
-    "update-users": "creating and updating users",
-    "write-files": "writing files",
-    "enable-units": "enabling units",
-    "disable-units": "disabling units",
-    "delete-files": "deleting files",
-    "delete-users": "deleting users",
-    "uninstall-flatpaks": "uninstalling Flatpak apps",
-    "remove-packages": "removing packages",
-    "follow-ups": "running follow-up commands",
-    "bootloader": "updating the boot loader",
-}
 
 
 def execute(
@@ -124,18 +112,18 @@ def execute(
     target: Path,
     *,
     esp: Path | None,
-    on_step: Callable[[str], None] = lambda step: None,
+    on_step: OnStep = lambda step: None,
 ) -> list[str]:
     """Apply `changes` to the root at `target` (the ESP at `esp`, or the one found inside the
     target); return notes for the user. Raises `StepFailed` (a KodosError)."""
     work = Work(target=target, desired=desired)
     preflight(work, changes, esp)
-    for step in STEPS:
+    for step in CHANGE_STEPS:
         chosen = step.select(changes)
         if step is FOLLOW_UPS and not followups.pending(chosen):
             continue
         if chosen:
-            on_step(step.name)
+            on_step(step.id)
             step.apply(work, chosen)
     return work.notes
 
@@ -158,7 +146,7 @@ def preflight(work: Work, changes: Sequence[Change], esp: Path | None) -> None:
 
 
 def _change_problems(work: Work, change: Change) -> list[str]:
-    if not any(step.select([change]) for step in STEPS if step is not FOLLOW_UPS):
+    if not any(step.select([change]) for step in CHANGE_STEPS if step is not FOLLOW_UPS):
         return [f"kodos cannot {change.action.value} {change.address}"]
     problems = [_name_problem(change)]
     secrets = unresolved_secrets(work, change)

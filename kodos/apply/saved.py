@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from kodos.errors import KodosError
-from kodos.jsonfile import read_model
 from kodos.plan.model import Change, Plan
+from kodos.plan.planfile import read_plan_file
 
 _SHOWN_CHARACTERS = 60
 
@@ -34,7 +34,7 @@ def refuse_unless_as_saved(plan_file: Path | None, fresh: Plan) -> None:
     """Refuse a saved plan that is stale, or whose changes differ from the fresh plan's."""
     if plan_file is None:
         return
-    saved = read_model(plan_file, Plan)
+    saved = read_plan_file(plan_file)
     _refuse_if_stale(plan_file, saved, fresh)
     difference = first_difference(saved.changes, fresh.changes)
     if difference is not None:

@@ -37,8 +37,7 @@ from kodos.state.index import (
     generation_subvolume,
     write_index,
 )
-
-Step = Callable[[str], None]
+from kodos.steps import OnStep, StepId
 
 
 class ApplyError(KodosError):
@@ -64,7 +63,9 @@ class ApplyResult:
     notes: tuple[str, ...] = ()
 
 
-def apply(options: ApplyOptions, *, confirm: Callable[[Plan], bool], on_step: Step) -> ApplyResult:
+def apply(
+    options: ApplyOptions, *, confirm: Callable[[Plan], bool], on_step: OnStep
+) -> ApplyResult:
     from kodos.generations import locked_top_level, open_machine
     from kodos.mountns import enter_private_mount_namespace
 
@@ -72,11 +73,11 @@ def apply(options: ApplyOptions, *, confirm: Callable[[Plan], bool], on_step: St
     machine = open_machine(options.root)
     command = " ".join(["kodos", *sys.argv[1:]])
     with locked_top_level(machine, timeout=options.lock_timeout, command=command) as top:
-        checkpoint("lock", on_step)
+        checkpoint(StepId.LOCK, on_step)
         return _apply_locked(options, machine, top, confirm, on_step)
 
 
-def checkpoint(step: str, on_step: Step) -> None:
+def checkpoint(step: StepId, on_step: OnStep) -> None:
     """A step is done: report it. The one place every step of apply and install passes, so
     the tests' own entry point (tests/support/faulty_kodos.py) wraps this function to fail or
     pause at a step; kodos itself has no test hook an environment could reach."""
@@ -108,19 +109,19 @@ def _apply_locked(
     machine: Machine,
     top: Path,
     confirm: Callable[[Plan], bool],
-    on_step: Step,
+    on_step: OnStep,
 ) -> ApplyResult:
     from kodos.generations import default_generation
     from kodos.upkeep import adopt_or_read_index, clean_interrupted, start_generation
 
     index = adopt_or_read_index(machine, top)
     index = clean_interrupted(machine, top, index, keep_failed=options.keep_failed)
-    checkpoint("cleanup", on_step)
+    checkpoint(StepId.CLEANUP, on_step)
     base = default_generation(machine, top, index)
     with generation_root(machine, top, base.subvolume) as base_root:
         result = make_plan(_plan_options(options, base_root))
     refuse_unless_as_saved(options.plan_file, result.plan)
-    checkpoint("plan", on_step)
+    checkpoint(StepId.PLAN, on_step)
     if result.plan.is_empty:
         return ApplyResult(result.plan, None)
     if not confirm(result.plan):
@@ -130,22 +131,22 @@ def _apply_locked(
     return _build(build, index, on_step)
 
 
-def _build(build: _Build, index: Index, on_step: Step) -> ApplyResult:
+def _build(build: _Build, index: Index, on_step: OnStep) -> ApplyResult:
     from kodos.apply.execute import execute
     from kodos.btrfs import snapshot
     from kodos.upkeep import discard_generation
 
     try:
         snapshot(build.top, build.base.subvolume, build.subvolume)
-        checkpoint("snapshot", on_step)
+        checkpoint(StepId.SNAPSHOT, on_step)
         system, boot = _split_bootloader(build.result.plan.changes)
         with _shared_directories(build):
             notes = execute(system, build.result.desired, build.target, esp=None, on_step=on_step)
-        checkpoint("execute", on_step)
+        checkpoint(StepId.EXECUTE, on_step)
         os.sync()  # the new generation on disk before anything can make it boot
-        checkpoint("sync", on_step)
+        checkpoint(StepId.SYNC, on_step)
         verified = _verify(build)
-        checkpoint("verify", on_step)
+        checkpoint(StepId.VERIFY, on_step)
         _commit(build, index, verified, boot, on_step)
     except BaseException:
         discard_generation(
@@ -206,7 +207,7 @@ def verify_root(options: PlanOptions, *, pending: tuple[str, ...] = ()) -> PlanR
 
 
 def _commit(
-    build: _Build, index: Index, verified: PlanResult, boot: list[Change], on_step: Step
+    build: _Build, index: Index, verified: PlanResult, boot: list[Change], on_step: OnStep
 ) -> None:
     from kodos.apply.execute import execute
     from kodos.bootentries import find_kernel, kernel_name, set_default_entry
@@ -216,17 +217,17 @@ def _commit(
     kernel = kernel_name(find_kernel(build.target))
     record = _record(build, verified, kernel)
     write_record(build.target, record)
-    checkpoint("record", on_step)
+    checkpoint(StepId.RECORD, on_step)
     write_boot_entry(build.machine, build.new_id, build.target, build.subvolume)
     if boot:
         execute(boot, build.result.desired, build.target, esp=build.machine.esp, on_step=on_step)
-    checkpoint("entry", on_step)
+    checkpoint(StepId.ENTRY, on_step)
     write_index(build.top, index.with_entry(entry_of_record(record, build.subvolume)))
-    checkpoint("index", on_step)
+    checkpoint(StepId.INDEX, on_step)
     set_default_entry(build.machine.esp, build.new_id)
-    checkpoint("loader-default", on_step)
+    checkpoint(StepId.LOADER_DEFAULT, on_step)
     set_default(build.top, build.subvolume)
-    checkpoint("btrfs-default", on_step)
+    checkpoint(StepId.BTRFS_DEFAULT, on_step)
 
 
 def _record(build: _Build, verified: PlanResult, kernel: str | None) -> GenerationRecord:

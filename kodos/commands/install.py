@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import sys
-from functools import cache
 
-from rich.console import Console
-
+from kodos.commands.progress import console, progress_printer
 from kodos.disklayout import Layout
 from kodos.install.disk import InstallRefused, Survey
 from kodos.install.options import InstallOptions
 from kodos.install.run import install
 from kodos.terminal import inert
 
-STEP_LABELS = {
-    "partition": "partitioned the disk (GPT)",
-    "format": "made the filesystems (vfat ESP, swap, Btrfs)",
-    "subvolumes": "created @home and kodos/generations/1",
-    "base": "installed base",
-    "kernel": "installed the kernel, btrfs-progs and firmware",
-    "fstab": "wrote fstab",
-    "bootloader": "installed systemd-boot",
-    "configure": "applied the configuration",
-    "verify": "verified: generation 1 matches the configuration",
-    "record": "wrote the generation record",
-    "entry": "wrote the boot entry",
-    "index": "wrote the index",
-    "loader-default": "made generation 1 systemd-boot's default",
-    "btrfs-default": "made it the Btrfs default subvolume",
-    "esp": "wrote the ESP",
-}
-
 
 def run_install(options: InstallOptions, assume_yes: bool) -> int:
-    result = install(options, confirm=lambda s, lay: _confirm(s, lay, assume_yes), on_step=_step)
+    result = install(
+        options,
+        confirm=lambda s, lay: _confirm(s, lay, assume_yes),
+        on_step=progress_printer("install"),
+    )
     for note in result.notes:
         print(inert(f"note: {note}"), file=sys.stderr)  # notes quote files: kodos.terminal
     how = (
@@ -46,7 +30,7 @@ def run_install(options: InstallOptions, assume_yes: bool) -> int:
 
 
 def _confirm(found: Survey, layout: Layout, assume_yes: bool) -> bool:
-    out = _console()
+    out = console()
     # soft_wrap: a device or image path is never broken across lines (it is copied from here).
     out.print(
         f"kodos install will ERASE {found.device} ({_size(found)}). On it now:",
@@ -73,15 +57,3 @@ def _size(found: Survey) -> str:
     from kodos.disklayout import human
 
     return human(found.size)
-
-
-def _step(step: str) -> None:
-    label = STEP_LABELS.get(step)
-    if label is not None:
-        _console().print(f"  [green]✓[/green] {label}", highlight=False)
-
-
-@cache
-def _console() -> Console:
-    # stderr, as apply: stdout keeps only the result.
-    return Console(stderr=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from kodos.jsonfile import json_text, read_model
+from kodos.jsonfile import json_text
 from kodos.outfile import check_out, is_standard_output, write_out
 from kodos.plan.build import PlanOptions, build_plan
 from kodos.plan.model import Plan
@@ -40,7 +40,9 @@ def _plan_against_the_default_generation(options: PlanOptions) -> Plan:
 
 
 def run_show(plan_file: Path, json_output: bool) -> int:
-    _print(read_model(plan_file, Plan), json_output)
+    from kodos.plan.planfile import read_plan_file
+
+    _print(read_plan_file(plan_file), json_output)
     return 0
 
 

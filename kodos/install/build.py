@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kodos.apply import transaction
-from kodos.apply.transaction import Step
 from kodos.btrfs import set_default, top_level
 from kodos.install.esp import Esp, install_systemd_boot, mounted_esp, write_with_mtools
 from kodos.install.options import Prepared
@@ -30,6 +29,7 @@ from kodos.install.storage import (
 from kodos.plan.build import PlanOptions, PlanResult
 from kodos.runner import run
 from kodos.state.index import generation_subvolume
+from kodos.steps import OnStep, StepId
 
 SUBVOLUME = generation_subvolume(FIRST_GENERATION)
 
@@ -38,13 +38,13 @@ SUBVOLUME = generation_subvolume(FIRST_GENERATION)
 class Progress:
     """The step running now, for the error message; `on_step` hears each one completed."""
 
-    on_step: Step
-    current: str = "check"
+    on_step: OnStep
+    current: StepId = StepId.CHECK
     notes: list[str] = field(default_factory=list)
     planned: PlanResult | None = None  # the configuration's plan, for the record
 
     @contextmanager
-    def step(self, name: str) -> Iterator[None]:
+    def step(self, name: StepId) -> Iterator[None]:
         self.current = name
         yield
         transaction.checkpoint(name, self.on_step)  # looked up here: one seam for tests
@@ -52,12 +52,12 @@ class Progress:
 
 def build(prepared: Prepared, device: str, progress: Progress) -> bool:
     """Build generation 1 on `device`; True when the ESP was written with mtools."""
-    with progress.step("partition"):
+    with progress.step(StepId.PARTITION):
         partition(device, prepared.layout)
-    with progress.step("format"):
+    with progress.step(StepId.FORMAT):
         formatted = format_partitions(device, prepared.layout)
     with top_level(formatted.root) as top:
-        with progress.step("subvolumes"):
+        with progress.step(StepId.SUBVOLUMES):
             target = create_subvolumes(top)
         with (
             _bound(top / HOME_SUBVOLUME, target / "home"),
@@ -66,7 +66,7 @@ def build(prepared: Prepared, device: str, progress: Progress) -> bool:
             _system(prepared, target, formatted, esp, progress)
             verified = _configure(prepared, target, device, esp, progress)
             _commit(prepared, top, target, formatted, esp, verified, progress)
-            with progress.step("esp"):
+            with progress.step(StepId.ESP):
                 write_with_mtools(esp)
     return esp.staging is not None
 
@@ -92,19 +92,19 @@ def _system(
     from kodos.resources import address_of
 
     base, *rest = prepared.packages
-    with progress.step("base"):
+    with progress.step(StepId.BASE):
         system.prepare_root(target, prepared.mirror, prepared.options.sig_level)
         progress.notes += system.install_packages(target, [base])
         system.prepare_root(target, prepared.mirror, prepared.options.sig_level)
-    with progress.step("kernel"):
+    with progress.step(StepId.KERNEL):
         loaded = prepared.loaded
         desired = build_desired(loaded.config, loaded.file.parent).resources
         drop_in = address_of("files", "file", MKINITCPIO_DROP_IN)
         system.write_files(target, desired, [drop_in])
         progress.notes += system.install_packages(target, rest)
-    with progress.step("fstab"):
+    with progress.step(StepId.FSTAB):
         system.write_fstab(target, formatted)
-    with progress.step("bootloader"):
+    with progress.step(StepId.BOOTLOADER):
         install_systemd_boot(esp.path)
 
 
@@ -127,12 +127,12 @@ def _configure(
     from kodos.apply.transaction import verify_root
     from kodos.plan.build import make_plan
 
-    with progress.step("configure"):
+    with progress.step(StepId.CONFIGURE):
         planned = make_plan(_plan_options(prepared, target, device))
         changes = planned.plan.changes
         progress.notes += execute(changes, planned.desired, target, esp=esp.path)
         os.sync()
-    with progress.step("verify"):
+    with progress.step(StepId.VERIFY):
         verified = verify_root(_plan_options(prepared, target, device))
     progress.planned = planned
     return verified
@@ -156,15 +156,15 @@ def _commit(
     assert progress.planned is not None
     kernel = kernel_name(find_kernel(target))
     record = new_record(FIRST_GENERATION, None, progress.planned, verified, kernel)
-    with progress.step("record"):
+    with progress.step(StepId.RECORD):
         write_record(target, record)
-    with progress.step("entry"):
+    with progress.step(StepId.ENTRY):
         machine = Machine(target, formatted.root, SUBVOLUME, esp.path)
         write_boot_entry(machine, FIRST_GENERATION, target, SUBVOLUME)
-    with progress.step("index"):
+    with progress.step(StepId.INDEX):
         entry = entry_of_record(record, SUBVOLUME)
         write_index(top, Index(filesystem_uuid=formatted.root.uuid, generations=[entry]))
-    with progress.step("loader-default"):
+    with progress.step(StepId.LOADER_DEFAULT):
         set_default_entry(esp.path, FIRST_GENERATION)
-    with progress.step("btrfs-default"):
+    with progress.step(StepId.BTRFS_DEFAULT):
         set_default(top, SUBVOLUME)

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kodos.apply.transaction import Step
 from kodos.config.load import load_config
 from kodos.disklayout import Layout, disk_layout
 from kodos.errors import KodosError
 from kodos.install import checks
 from kodos.install.disk import InstallRefused, Survey, survey
 from kodos.install.options import InstallOptions, Prepared
+from kodos.steps import OnStep
 
 
 class InstallFailed(KodosError):
@@ -35,7 +35,7 @@ class InstallResult:
 Confirm = Callable[[Survey, Layout], bool]
 
 
-def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> InstallResult:
+def install(options: InstallOptions, *, confirm: Confirm, on_step: OnStep) -> InstallResult:
     from kodos.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()  # first, before anything could start a thread
@@ -50,7 +50,7 @@ def install(options: InstallOptions, *, confirm: Confirm, on_step: Step) -> Inst
 
 
 def _install_on_image(
-    prepared: Prepared, image: Path, confirm: Confirm, on_step: Step
+    prepared: Prepared, image: Path, confirm: Confirm, on_step: OnStep
 ) -> InstallResult:
     """The image is checked and surveyed as a file; only once the user confirmed is it created
     or grown and attached to a loop device."""
@@ -93,7 +93,7 @@ def prepare(options: InstallOptions) -> Prepared:
     return Prepared(options, loaded, layout, mirror, packages)
 
 
-def _build(prepared: Prepared, device: str, on_step: Step) -> InstallResult:
+def _build(prepared: Prepared, device: str, on_step: OnStep) -> InstallResult:
     from kodos.install.build import Progress, build
 
     progress = Progress(on_step)
@@ -102,7 +102,7 @@ def _build(prepared: Prepared, device: str, on_step: Step) -> InstallResult:
     except (KodosError, OSError, KeyboardInterrupt) as err:
         reason = str(err) if not isinstance(err, KeyboardInterrupt) else "interrupted"
         raise InstallFailed(
-            f"install failed at step {progress.current!r}: {reason}. Nothing is left mounted; "
-            "run kodos install again to start over (the disk is repartitioned)"
+            f"install failed at step {progress.current.value!r}: {reason}. Nothing is left "
+            "mounted; run kodos install again to start over (the disk is repartitioned)"
         ) from err
     return InstallResult(device, 1, staged, tuple(progress.notes))

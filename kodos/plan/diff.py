@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kodos.plan.model import Action, Change
+from kodos.plan.model import Action, Change, Reason
 from kodos.resources import SENSITIVE_PLACEHOLDER, Resource, sort_key
 from kodos.secrets import PlainPassword, SealedSecret
 
@@ -44,7 +44,7 @@ def diff(
     for address, want in desired.items():
         have = actual.get(address)
         if have is None:
-            reason = "removed outside kodos" if address in managed else None
+            reason = Reason.REMOVED_OUTSIDE_KODOS if address in managed else None
             changes.append(_change(Action.CREATE, want, None, want.attributes, [], reason))
             continue
         changed = _changed_attributes(want, have)
@@ -59,7 +59,7 @@ def diff(
         if (have.provider, have.kind) in _PACKAGE_KINDS and have.name in kept:
             changes += _kept_as_dependency(have, kept[have.name])
             continue
-        reason = "no longer in the configuration"
+        reason = Reason.NO_LONGER_CONFIGURED
         changes.append(_change(Action.DELETE, have, have.attributes, None, [], reason))
     return sorted(changes, key=lambda change: sort_key(change.address))
 
@@ -84,8 +84,8 @@ def _kept_as_dependency(have: Resource, needed_by: str) -> list[Change]:
     if have.attributes.get("reason") == _DEPENDENCY:
         return []
     after = {**have.attributes, "reason": _DEPENDENCY}
-    reason = f"kept: needed by {needed_by}"
-    return [_change(Action.UPDATE, have, have.attributes, after, ["reason"], reason)]
+    reason = Reason.KEPT_AS_DEPENDENCY
+    return [_change(Action.UPDATE, have, have.attributes, after, ["reason"], reason, needed_by)]
 
 
 _DEPENDENCY = "dependency"  # pacman's install reason, as `providers.pacman` reads it
@@ -119,7 +119,7 @@ def _update(want: Resource, have: Resource, changed: list[str], managed: bool) -
     after = {**have.attributes, **{key: want.attributes[key] for key in changed}}
     replace_on = REPLACE_ON.get((want.provider, want.kind), frozenset())
     action = Action.REPLACE if replace_on.intersection(changed) else Action.UPDATE
-    reason = "changed outside kodos" if managed else None
+    reason = Reason.CHANGED_OUTSIDE_KODOS if managed else None
     return _change(action, want, have.attributes, after, changed, reason)
 
 
@@ -129,7 +129,8 @@ def _change(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
     changed: list[str],
-    reason: str | None,
+    reason: Reason | None,
+    needed_by: str | None = None,
 ) -> Change:
     sensitive = resource.sensitive
     return Change(
@@ -144,6 +145,7 @@ def _change(
         sensitive=sorted(sensitive),
         source=resource.source,
         reason=reason,
+        needed_by=needed_by,
     )
 
 

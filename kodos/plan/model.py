@@ -11,9 +11,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
-FORMAT_VERSION: Literal["1"] = "1"
+FORMAT_VERSION: Literal["2"] = "2"
+"""Version 2 made `Change.reason` a `Reason` instead of words; version 1 plans are refused."""
 
 
 class Action(StrEnum):
@@ -21,6 +29,26 @@ class Action(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     REPLACE = "replace"
+
+
+class Reason(StrEnum):
+    """Why a change is in the plan when its action alone does not say (Terraform's
+    `ActionReason`). For people only: apply never decides anything by it. The words a person
+    reads are the renderer's (`kodos.plan.render`); the plan keeps only the value.
+
+    | reason                | action          | means                                          |
+    | --------------------- | --------------- | ---------------------------------------------- |
+    | removed_outside_kodos | create          | kodos manages it; something else removed it    |
+    | changed_outside_kodos | update, replace | kodos manages it; something else changed it    |
+    | no_longer_configured  | delete          | kodos manages it; the configuration dropped it |
+    | kept_as_dependency    | update          | dropped, but `needed_by` still needs it: it    |
+    |                       |                 | stays, installed as a dependency               |
+    """
+
+    REMOVED_OUTSIDE_KODOS = "removed_outside_kodos"
+    CHANGED_OUTSIDE_KODOS = "changed_outside_kodos"
+    NO_LONGER_CONFIGURED = "no_longer_configured"
+    KEPT_AS_DEPENDENCY = "kept_as_dependency"
 
 
 class _Record(BaseModel):
@@ -54,9 +82,29 @@ class Change(_Record):
     source: str | None = Field(
         None, description="The configuration path that asked for it. For people, not for apply."
     )
-    reason: str | None = Field(
-        None, description="Why, in words (drift, no longer configured). For people only."
+    reason: Reason | None = Field(
+        None,
+        description="Why, when the action does not say (drift, no longer configured). "
+        "For people only, never for apply decisions.",
     )
+    needed_by: str | None = Field(
+        None, description="With reason kept_as_dependency: the installed package that needs it."
+    )
+
+    @model_validator(mode="after")
+    def _needed_by_only_when_kept(self) -> Change:
+        if (self.reason == Reason.KEPT_AS_DEPENDENCY) != (self.needed_by is not None):
+            raise ValueError("needed_by is given when, and only when, reason is kept_as_dependency")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _needed_by_only_when_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # As Terraform's JSON leaves out an empty action_reason: the one reason with a detail
+        # does not put a null into every other change.
+        data: dict[str, Any] = handler(self)
+        if self.needed_by is None:
+            data.pop("needed_by", None)
+        return data
 
 
 class Base(_Record):
@@ -85,7 +133,7 @@ class Summary(_Record):
 
 
 class Plan(_Record):
-    format_version: Literal["1"] = FORMAT_VERSION
+    format_version: Literal["2"] = FORMAT_VERSION
     kodos_version: str
     base: Base
     config: ConfigRef

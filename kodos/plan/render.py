@@ -11,13 +11,20 @@ import difflib
 import json
 from typing import Any
 
-from kodos.plan.model import Action, Change, Plan
+from kodos.plan.model import Action, Change, Plan, Reason
 from kodos.resources import SENSITIVE_PLACEHOLDER
 from kodos.terminal import inert
 
 LEGEND = "Legend: + create, ~ update in place, - delete, -/+ replace"
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REPLACE: "-/+"}
 _INLINE_WIDTH = 60
+# A change's reason in words; `{needed_by}` is the change's field of that name.
+REASON_WORDS = {
+    Reason.REMOVED_OUTSIDE_KODOS: "removed outside kodos",
+    Reason.CHANGED_OUTSIDE_KODOS: "changed outside kodos",
+    Reason.NO_LONGER_CONFIGURED: "no longer in the configuration",
+    Reason.KEPT_AS_DEPENDENCY: "kept: needed by {needed_by}",
+}
 
 
 def render_plan(plan: Plan) -> str:
@@ -49,7 +56,7 @@ def _closing(plan: Plan) -> str:
 
 def _change_lines(change: Change) -> list[str]:
     head = f"{_SYMBOL[change.action]} {change.address}"
-    notes = [text for text in (change.reason, _from(change.source)) if text]
+    notes = [text for text in (_why(change), _from(change.source)) if text]
     if notes:
         head = f"{head}  ({'; '.join(notes)})"
     body = _body(change)
@@ -57,6 +64,12 @@ def _change_lines(change: Change) -> list[str]:
     if inline is not None:
         return [f"  {head}  {inline}".rstrip()]
     return [f"  {head}", *(f"      {line}" for line in _block(body))]
+
+
+def _why(change: Change) -> str | None:
+    if change.reason is None:
+        return None
+    return REASON_WORDS[change.reason].format(needed_by=change.needed_by)
 
 
 def _from(source: str | None) -> str | None:

@@ -17,6 +17,7 @@ import sys
 import time
 
 from kodos.apply import transaction
+from kodos.steps import OnStep, StepId
 
 FAIL_AT = "KODOS_TEST_FAIL_AT"
 PAUSE_AT = "KODOS_TEST_PAUSE_AT"
@@ -26,10 +27,10 @@ PAUSE_SECONDS = 3600
 def main() -> None:
     reached = transaction.checkpoint
 
-    def checkpoint(step: str, on_step: transaction.Step) -> None:
+    def checkpoint(step: StepId, on_step: OnStep) -> None:
         reached(step, on_step)
         if os.environ.get(FAIL_AT) == step:
-            raise transaction.ApplyError(f"injected failure at step {step!r}")
+            raise transaction.ApplyError(f"injected failure at step {step.value!r}")
         if os.environ.get(PAUSE_AT) == step:
             print(f"kodos: paused at {step}", file=sys.stderr, flush=True)
             time.sleep(PAUSE_SECONDS)
