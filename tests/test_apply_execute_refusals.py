@@ -77,6 +77,7 @@ def installed(root: TargetRoot) -> list[str]:
 # ---- a failing package transaction ----------------------------------------------------------
 
 
+@pytest.mark.system
 def test_a_missing_package_fails_naming_pacman_and_it_and_changes_nothing(
     root: TargetRoot,
 ) -> None:
@@ -109,6 +110,7 @@ def test_a_missing_package_fails_naming_pacman_and_it_and_changes_nothing(
 # ---- refused before anything changes --------------------------------------------------------
 
 
+@pytest.mark.system
 def test_aur_packages_that_need_building_are_refused_first(root: TargetRoot) -> None:
     before = tree(root.path)
     changes = [
@@ -127,6 +129,7 @@ def test_aur_packages_that_need_building_are_refused_first(root: TargetRoot) -> 
     assert tree(root.path) == before
 
 
+@pytest.mark.system
 def test_paths_leaving_the_target_are_refused(root: TargetRoot) -> None:
     escape = change(
         "files", "file", "/etc/../../escaped", Action.CREATE, after={"content": "x", "mode": "0644"}
@@ -136,6 +139,7 @@ def test_paths_leaving_the_target_are_refused(root: TargetRoot) -> None:
         execute([escape], {}, root.path, esp=None)
 
 
+@pytest.mark.system
 def test_a_symlink_out_of_the_target_is_followed_inside_it(
     root: TargetRoot, tmp_path: Path
 ) -> None:
@@ -159,6 +163,7 @@ def test_a_symlink_out_of_the_target_is_followed_inside_it(
     assert inside.parent.stat().st_mode & 0o777 == 0o755
 
 
+@pytest.mark.system
 def test_a_redacted_secret_the_caller_did_not_pass_is_refused(root: TargetRoot) -> None:
     user = change(
         "users", "user", "carol", Action.CREATE,
@@ -170,6 +175,7 @@ def test_a_redacted_secret_the_caller_did_not_pass_is_refused(root: TargetRoot) 
     assert "carol" not in (root.path / "etc/passwd").read_text()
 
 
+@pytest.mark.system
 def test_bootloader_changes_without_an_esp_are_refused(root: TargetRoot) -> None:
     loader = change("bootloader", "loader", "systemd-boot", Action.CREATE, after={"timeout": 3})
 
@@ -177,6 +183,7 @@ def test_bootloader_changes_without_an_esp_are_refused(root: TargetRoot) -> None
         execute([loader], {}, root.path, esp=None)
 
 
+@pytest.mark.system
 def test_a_value_that_would_start_another_line_is_refused(root: TargetRoot) -> None:
     loader = change(
         "bootloader", "loader", "systemd-boot", Action.CREATE, after={"timeout": "3\ndefault x"}
@@ -190,6 +197,7 @@ def test_a_value_that_would_start_another_line_is_refused(root: TargetRoot) -> N
 # ---- secrets --------------------------------------------------------------------------------
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("secret", [HASH, PlainPassword(PLAIN)], ids=["hash", "plain"])
 def test_secrets_never_reach_an_error(root: TargetRoot, secret: object) -> None:
     """useradd failing (a group that does not exist), then chpasswd failing (no such user)."""
@@ -222,6 +230,7 @@ def test_secrets_never_reach_an_error(root: TargetRoot, secret: object) -> None:
 # ---- what runs inside the target ------------------------------------------------------------
 
 
+@pytest.mark.system
 def test_scriptlets_see_dev_and_proc_which_are_gone_afterwards(root: TargetRoot) -> None:
     for directory in ("dev", "proc", "sys", "run"):
         (root.path / directory).mkdir()
@@ -234,6 +243,7 @@ def test_scriptlets_see_dev_and_proc_which_are_gone_afterwards(root: TargetRoot)
     assert notes == []
 
 
+@pytest.mark.system
 def test_a_failed_scriptlet_is_a_note(root: TargetRoot) -> None:
     notes = execute(install("failing-scriptlet"), {}, root.path, esp=None)
 
@@ -243,6 +253,7 @@ def test_a_failed_scriptlet_is_a_note(root: TargetRoot) -> None:
     ]
 
 
+@pytest.mark.system
 def test_follow_ups_run_inside_the_target_when_it_has_the_program(root: TargetRoot) -> None:
     (root.path / "dev").mkdir()
     locale_gen = root.path / "usr/bin/locale-gen"

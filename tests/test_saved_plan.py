@@ -19,6 +19,8 @@ from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import FIRST, REPO, SECOND, apply_saved, generations, kodos, state
 from tests.test_index_damage import write_config
 
+pytestmark = pytest.mark.system
+
 Plan = dict[str, Any]
 
 
