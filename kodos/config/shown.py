@@ -9,10 +9,10 @@ echoes a value, so the rule holds for every message at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from kodos.errors import Problem
+from kodos.lazyregex import lazy
 
 MAX_SHOWN_CHARS = 80
 """Characters of a value shown before it is cut."""
@@ -23,7 +23,7 @@ MAX_MESSAGE_CHARS = 1000
 MAX_PROBLEMS = 20
 """Problems listed; the rest are counted."""
 
-_MORE = re.compile(r"… and (?P<rest>\d+) more problems?")
+_MORE = lazy(r"… and (?P<rest>\d+) more problems?")
 
 
 def quoted(value: object) -> str:

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr,
 from pydantic_core import PydanticCustomError
 
 from kodos.config.shown import quoted
+from kodos.lazyregex import lazy
 
 T = TypeVar("T")
 
@@ -170,7 +171,7 @@ SwapSize = Annotated[
 ConfigName = Annotated[
     str, _pattern("name", r"[A-Za-z0-9_.@+-]+", "letters, digits and _.@+- only")
 ]
-_CRYPT_HASH = re.compile(r"\$(1|5|6|y|gy|7|2[abxy])\$[^\s:]+")
+_CRYPT_HASH = lazy(r"\$(1|5|6|y|gy|7|2[abxy])\$[^\s:]+")
 
 
 def _check_crypt_hash(secret: SecretStr) -> SecretStr:
