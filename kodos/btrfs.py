@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kodos.errors import KodosError
+from kodos.lazyregex import lazy
 from kodos.runner import CommandFailed, run
 
 TOP_LEVEL_ID = 5
@@ -30,10 +31,10 @@ DELETED_SUFFIX = "//deleted"
 """What the kernel appends to the FSROOT of a mount whose subvolume was deleted under it."""
 
 _FINDMNT_COLUMNS = "SOURCE,FSTYPE,FSROOT,TARGET,MAJ:MIN"
-_SUBVOLUME_ID = re.compile(r"^\s*Subvolume ID:\s*(\d+)\s*$", re.MULTILINE)
-_SUBVOLUME_UUID = re.compile(r"^\s*UUID:\s*([0-9a-f-]{36})\s*$", re.MULTILINE)
-_PARENT_UUID = re.compile(r"^\s*Parent UUID:\s*([0-9a-f-]{36})\s*$", re.MULTILINE)
-_LISTED = re.compile(r"^ID (\d+) gen \d+ top level \d+ path (.*)$")
+_SUBVOLUME_ID = lazy(r"^\s*Subvolume ID:\s*(\d+)\s*$", re.MULTILINE)
+_SUBVOLUME_UUID = lazy(r"^\s*UUID:\s*([0-9a-f-]{36})\s*$", re.MULTILINE)
+_PARENT_UUID = lazy(r"^\s*Parent UUID:\s*([0-9a-f-]{36})\s*$", re.MULTILINE)
+_LISTED = lazy(r"^ID (\d+) gen \d+ top level \d+ path (.*)$")
 
 
 class BtrfsError(KodosError):

@@ -32,7 +32,7 @@ class PackageChangeKind(StrEnum):
 
 
 class PackageChange(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     change: PackageChangeKind
@@ -43,7 +43,7 @@ class PackageChange(BaseModel):
 class ManagedChanges(BaseModel):
     """Resource addresses (`services.unit[sshd.service]`), sorted."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     added: list[str] = Field(description="Managed in B, not in A.")
     removed: list[str] = Field(description="Managed in A, not in B.")
@@ -51,7 +51,7 @@ class ManagedChanges(BaseModel):
 
 
 class GenerationDiff(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     a: int
     b: int

@@ -141,7 +141,7 @@ class History:
 class GenerationView(BaseModel):
     """One row of `kodos generations list` (and one item of its `--json`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: int
     created: datetime

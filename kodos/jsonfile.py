@@ -31,6 +31,7 @@ from pydantic_core import ErrorDetails
 
 from kodos.atomic import write_text_atomic
 from kodos.errors import Problem, ProblemsError
+from kodos.lazyregex import lazy
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -44,10 +45,10 @@ MAX_PROBLEMS = 20
 """Problems listed for one document; the rest are counted."""
 _MAX_FIELD_CHARS = 80
 
-_ESCAPE = re.compile(r"\\.", re.DOTALL)
-_STRING = re.compile(r'"[^"]*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_INNERMOST = re.compile(r"\[\]|\{\}")
+_ESCAPE = lazy(r"\\.", re.DOTALL)
+_STRING = lazy(r'"[^"]*"')
+_NOT_BRACKET = lazy(r"[^\[\]{}]+")
+_INNERMOST = lazy(r"\[\]|\{\}")
 
 
 class FileFormatError(ProblemsError):

@@ -7,10 +7,11 @@ Lua counts them (1-based), because the user wrote Lua.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from kodos.lazyregex import lazy
+
+_IDENTIFIER = lazy(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def config_path(parts: Iterable[str | int]) -> str:

@@ -28,7 +28,6 @@ files); the holder empties it on release.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import stat
 import time
@@ -118,6 +117,8 @@ def read_holder(descriptor: int) -> Holder:
     pid = _flock_holder_pid(info.st_dev, info.st_ino)
     if pid is None:
         return Holder()
+    import json  # here, not at the top: the CLI imports this module to build its parser
+
     try:
         data = json.loads(os.pread(descriptor, 4096, 0).decode("utf-8"))
         if data["pid"] != pid or data["started"] != process_start(pid):
@@ -194,6 +195,8 @@ def _acquire(descriptor: int, *, timeout: float) -> None:
 
 
 def _write_holder(descriptor: int, command: str) -> None:
+    import json
+
     since = datetime.now().astimezone().isoformat(timespec="seconds")
     pid = os.getpid()
     details = {"pid": pid, "started": process_start(pid), "command": command, "since": since}

@@ -14,10 +14,11 @@ version) that are shown but never cause a change by themselves.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from kodos.lazyregex import lazy
 
 JsonValue = Any  # str | int | float | bool | None | list[JsonValue] | dict[str, JsonValue]
 
@@ -27,7 +28,7 @@ PROVIDER_ORDER = ("pacman", "aur", "flatpak", "users", "files", "services", "boo
 
 SENSITIVE_PLACEHOLDER = "(sensitive)"
 
-_ADDRESS = re.compile(r"^(?P<provider>[a-z_]+)\.(?P<kind>[a-z_]+)\[(?P<name>.+)\]$")
+_ADDRESS = lazy(r"^(?P<provider>[a-z_]+)\.(?P<kind>[a-z_]+)\[(?P<name>.+)\]$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kodos.errors import KodosError
+from kodos.lazyregex import lazy
 
 DEBUG_VARIABLE = "KODOS_DEBUG_COMMANDS"
 OUTPUT_LINES = 20
@@ -32,7 +33,7 @@ NOT_INSTALLED_EXIT_CODE = 127  # what a shell reports for a program it cannot fi
 WITHHELD = "[line withheld: it repeated secret input]"
 # Input fields shorter than this (user names, "x") are ordinary words in messages, not secrets.
 _SECRET_FIELD_MIN = 8
-_ERROR_PREFIX = re.compile(r"^(error|fatal):\s*", re.IGNORECASE)
+_ERROR_PREFIX = lazy(r"^(error|fatal):\s*", re.IGNORECASE)
 
 
 class CommandFailed(KodosError):

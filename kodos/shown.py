@@ -10,10 +10,10 @@ imports only `kodos.errors`): the Lua evaluator and the configuration model shar
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from kodos.errors import Problem
+from kodos.lazyregex import lazy
 
 MAX_SHOWN_CHARS = 80
 """Characters of a value shown before it is cut."""
@@ -24,7 +24,7 @@ MAX_MESSAGE_CHARS = 1000
 MAX_PROBLEMS = 20
 """Problems listed; the rest are counted."""
 
-_MORE = re.compile(r"… and (?P<rest>\d+) more problems?")
+_MORE = lazy(r"… and (?P<rest>\d+) more problems?")
 
 
 def quoted(value: object) -> str:

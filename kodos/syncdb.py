@@ -53,6 +53,7 @@ from pathlib import Path
 
 from kodos.atomic import write_text_atomic
 from kodos.errors import KodosError
+from kodos.lazyregex import lazy
 from kodos.ownership import foreign_reason
 from kodos.providers.pacman_db import SyncIndex, read_sync_directory
 from kodos.providers.pacman_files import UnitIndex, read_unit_index
@@ -67,8 +68,8 @@ ROOT_CACHE_DIR = Path("/var/cache/kodos")
 """root's kodos cache, whatever its environment says."""
 ROOT_PACMAN_CONF = Path("etc/pacman.conf")
 
-_SIG_LEVEL = re.compile(r"[A-Za-z]+( [A-Za-z]+)*")
-_SECTION = re.compile(r"^\s*\[([^\]\s]+)\]\s*(?:#.*)?$", re.MULTILINE)
+_SIG_LEVEL = lazy(r"[A-Za-z]+( [A-Za-z]+)*")
+_SECTION = lazy(r"^\s*\[([^\]\s]+)\]\s*(?:#.*)?$", re.MULTILINE)
 
 
 class SyncOrigin(StrEnum):

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kodos.lazyregex import lazy
 from kodos.providers.pacman_archive import (
     NotPlainUstar,
     PacmanDbError,
@@ -27,7 +28,7 @@ from kodos.providers.pacman_archive import (
 
 # A unit file directly in one of the two directories: `.wants/` links and drop-in directories
 # below them are not units a package ships, and directory lines end in `/`.
-_UNIT_LINE = re.compile(rb"^usr/lib/systemd/(system|user)/([^/\n]+)$", re.MULTILINE)
+_UNIT_LINE = lazy(rb"^usr/lib/systemd/(system|user)/([^/\n]+)$", re.MULTILINE)
 _UNIT_DIRS = b"usr/lib/systemd/"  # a fast substring test skips the lists without any unit
 
 

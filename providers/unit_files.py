@@ -36,6 +36,7 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
+from kodos.lazyregex import lazy
 from kodos.providers.rootfs import resolve_in_root
 
 UNIT_TYPES = (
@@ -44,11 +45,11 @@ UNIT_TYPES = (
 )
 TEMPLATABLE_TYPES = frozenset(("service", "socket", "target", "timer", "path"))
 ALIASABLE_TYPES = frozenset(("service", "socket", "target", "device", "timer", "path"))
-_UNIT_NAME = re.compile(
+_UNIT_NAME = lazy(
     r"(?P<prefix>[A-Za-z0-9:_.\\-]+?)(?:@(?P<instance>[A-Za-z0-9:_.\\@-]*))?"
     rf"\.(?P<type>{'|'.join(UNIT_TYPES)})"
 )
-_INSTALL_HEADER = re.compile(r"^[ \t]*\[Install\]", re.MULTILINE)
+_INSTALL_HEADER = lazy(r"^[ \t]*\[Install\]", re.MULTILINE)
 ENABLEMENT_DIRS = (".wants", ".requires", ".upholds")
 FOLLOW_MAX = 64  # systemd's UNIT_FILE_FOLLOW_SYMLINK_MAX
 

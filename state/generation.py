@@ -30,7 +30,7 @@ class Status(StrEnum):
 
 
 class GenerationRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     format_version: Literal["1"] = "1"
     id: int = Field(ge=0)

@@ -68,7 +68,7 @@ class UnknownGeneration(KodosError):
 class GenerationEntry(BaseModel):
     """One generation as the index lists it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: int = Field(ge=0)
     parent: int | None = Field(
@@ -111,7 +111,7 @@ def entry_of_record(record: GenerationRecord, subvolume: str) -> GenerationEntry
 class Index(BaseModel):
     """Every generation of one machine, by increasing id."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     format_version: Literal["1", "2"] = FORMAT_VERSION
     filesystem_uuid: str = Field(min_length=1, description="The Btrfs filesystem it describes.")

@@ -17,6 +17,8 @@ import pytest
 from kodos.btrfs import get_default, list_subvolumes, top_level
 from tests.support.btrfs import BtrfsMachine, mounts_under
 
+pytestmark = pytest.mark.system
+
 REPO = Path(__file__).resolve().parents[1]
 
 FIRST = """

@@ -44,6 +44,8 @@ from tests.support.target import TargetRoot
 from tests.support.tools import require_root, require_tools
 from tests.support.units import is_enabled, systemctl
 
+pytestmark = pytest.mark.system
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = ("testvm", "desktop", "minimal")
 ACCOUNT_TOOLS = ("useradd", "usermod", "userdel", "chpasswd", "systemctl", "bsdtar", "mount")

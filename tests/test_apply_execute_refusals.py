@@ -76,6 +76,7 @@ def installed(root: TargetRoot) -> list[str]:
 # ---- a failing package transaction ----------------------------------------------------------
 
 
+@pytest.mark.system
 def test_a_missing_package_fails_naming_pacman_and_it_and_changes_nothing(
     root: TargetRoot,
 ) -> None:
@@ -108,6 +109,7 @@ def test_a_missing_package_fails_naming_pacman_and_it_and_changes_nothing(
 # ---- refused before anything changes --------------------------------------------------------
 
 
+@pytest.mark.system
 def test_aur_packages_that_need_building_are_refused_first(root: TargetRoot) -> None:
     before = tree(root.path)
     changes = [
@@ -126,6 +128,7 @@ def test_aur_packages_that_need_building_are_refused_first(root: TargetRoot) -> 
     assert tree(root.path) == before
 
 
+@pytest.mark.system
 def test_paths_leaving_the_target_are_refused(root: TargetRoot) -> None:
     escape = change(
         "files", "file", "/etc/../../escaped", Action.CREATE, after={"content": "x", "mode": "0644"}
@@ -135,6 +138,7 @@ def test_paths_leaving_the_target_are_refused(root: TargetRoot) -> None:
         execute([escape], {}, root.path, esp=None)
 
 
+@pytest.mark.system
 def test_a_symlink_out_of_the_target_is_followed_inside_it(
     root: TargetRoot, tmp_path: Path
 ) -> None:
@@ -158,6 +162,7 @@ def test_a_symlink_out_of_the_target_is_followed_inside_it(
     assert inside.parent.stat().st_mode & 0o777 == 0o755
 
 
+@pytest.mark.system
 def test_a_redacted_secret_the_caller_did_not_pass_is_refused(root: TargetRoot) -> None:
     user = change(
         "users", "user", "carol", Action.CREATE,
@@ -169,6 +174,7 @@ def test_a_redacted_secret_the_caller_did_not_pass_is_refused(root: TargetRoot) 
     assert "carol" not in (root.path / "etc/passwd").read_text()
 
 
+@pytest.mark.system
 def test_bootloader_changes_without_an_esp_are_refused(root: TargetRoot) -> None:
     loader = change("bootloader", "loader", "systemd-boot", Action.CREATE, after={"timeout": 3})
 
@@ -176,6 +182,7 @@ def test_bootloader_changes_without_an_esp_are_refused(root: TargetRoot) -> None
         execute([loader], {}, root.path, esp=None)
 
 
+@pytest.mark.system
 def test_a_value_that_would_start_another_line_is_refused(root: TargetRoot) -> None:
     loader = change(
         "bootloader", "loader", "systemd-boot", Action.CREATE, after={"timeout": "3\ndefault x"}
@@ -189,6 +196,7 @@ def test_a_value_that_would_start_another_line_is_refused(root: TargetRoot) -> N
 # ---- secrets --------------------------------------------------------------------------------
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("secret", [HASH, PlainPassword(PLAIN)], ids=["hash", "plain"])
 def test_secrets_never_reach_an_error(root: TargetRoot, secret: object) -> None:
     """useradd failing (a group that does not exist), then chpasswd failing (no such user)."""
@@ -221,6 +229,7 @@ def test_secrets_never_reach_an_error(root: TargetRoot, secret: object) -> None:
 # ---- what runs inside the target ------------------------------------------------------------
 
 
+@pytest.mark.system
 def test_scriptlets_see_dev_and_proc_which_are_gone_afterwards(root: TargetRoot) -> None:
     for directory in ("dev", "proc", "sys", "run"):
         (root.path / directory).mkdir()
@@ -233,6 +242,7 @@ def test_scriptlets_see_dev_and_proc_which_are_gone_afterwards(root: TargetRoot)
     assert notes == []
 
 
+@pytest.mark.system
 def test_a_failed_scriptlet_is_a_note(root: TargetRoot) -> None:
     notes = execute(install("failing-scriptlet"), {}, root.path, esp=None)
 
@@ -242,6 +252,7 @@ def test_a_failed_scriptlet_is_a_note(root: TargetRoot) -> None:
     ]
 
 
+@pytest.mark.system
 def test_follow_ups_run_inside_the_target_when_it_has_the_program(root: TargetRoot) -> None:
     (root.path / "dev").mkdir()
     locale_gen = root.path / "usr/bin/locale-gen"

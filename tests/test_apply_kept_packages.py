@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from kodos.btrfs import top_level
 from tests.support.btrfs import BtrfsMachine
 from tests.support.target import TargetRoot
 from tests.test_apply import FIRST, apply, generations, kodos, write_config
+
+pytestmark = pytest.mark.system
 
 WITH_ZSH = FIRST.replace('"htop"', '"htop", "zsh", "zsh-autosuggestions", "zsh-completions"')
 WITHOUT_ZSH = FIRST.replace('"htop"', '"htop", "zsh-autosuggestions", "zsh-completions"')

@@ -19,6 +19,8 @@ from tests.support.applying import tree
 from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import FIRST, SECOND, apply, generations, kodos, write_config
 
+pytestmark = pytest.mark.system
+
 THIRD = SECOND.replace('"second"', '"third"')
 
 

@@ -106,6 +106,7 @@ def machine(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     assert kodos_mounts() == []
 
 
+@pytest.mark.system
 def test_generations_boot_and_rollback_changes_what_boots(
     mirror: Mirror, sync_dir: Path, machine: tuple[Path, Path]
 ) -> None:
@@ -204,6 +205,7 @@ def test_kodos_vm_says_when_qemu_is_missing(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.system
 def test_kodos_vm_says_when_ovmf_is_missing(tmp_path: Path) -> None:
     require_tools("qemu-system-x86_64")
     image = tmp_path / "disk.img"
@@ -217,6 +219,7 @@ def test_kodos_vm_says_when_ovmf_is_missing(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.system
 def test_kodos_vm_says_when_the_image_is_missing(tmp_path: Path) -> None:
     require_tools("qemu-system-x86_64")
     require_firmware()

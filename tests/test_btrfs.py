@@ -45,6 +45,7 @@ def tmpfs(where: Path) -> Iterator[Path]:
 # ---- which filesystem, which subvolume ------------------------------------------------------
 
 
+@pytest.mark.system
 def test_filesystem_and_subvolume_of_the_machines_mounts(btrfs_machine: BtrfsMachine) -> None:
     machine = btrfs_machine
     uuid = run(["blkid", "-p", "-s", "UUID", "-o", "value", machine.fs.device]).stdout.strip()
@@ -59,6 +60,7 @@ def test_filesystem_and_subvolume_of_the_machines_mounts(btrfs_machine: BtrfsMac
         assert btrfs.filesystem_of(top / "@") == machine.fs
 
 
+@pytest.mark.system
 def test_a_path_not_on_btrfs_is_refused(tmp_path: Path) -> None:
     require_tools("findmnt", "mount")
     require_root()
@@ -80,6 +82,7 @@ def test_a_path_not_on_btrfs_is_refused(tmp_path: Path) -> None:
 # ---- mounting -------------------------------------------------------------------------------
 
 
+@pytest.mark.system
 def test_top_level_is_mounted_for_the_body_only(btrfs_machine: BtrfsMachine) -> None:
     with btrfs.top_level(btrfs_machine.fs) as top:
         assert sorted(os.listdir(top)) == ["@", "@home"]
@@ -93,6 +96,7 @@ def test_top_level_is_mounted_for_the_body_only(btrfs_machine: BtrfsMachine) -> 
     assert mounts_under(failing) == []
 
 
+@pytest.mark.system
 def test_mount_subvolume(btrfs_machine: BtrfsMachine) -> None:
     with btrfs.mount_subvolume(btrfs_machine.fs, "@") as root:
         assert (root / "etc/pacman.conf").read_text() == (
@@ -108,6 +112,7 @@ def test_mount_subvolume(btrfs_machine: BtrfsMachine) -> None:
 # ---- subvolumes -----------------------------------------------------------------------------
 
 
+@pytest.mark.system
 def test_snapshot_list_ids_and_defaults(btrfs_machine: BtrfsMachine) -> None:
     (btrfs_machine.root / "etc/marker").write_text("before\n")
     with btrfs.top_level(btrfs_machine.fs) as top:
@@ -129,6 +134,7 @@ def test_snapshot_list_ids_and_defaults(btrfs_machine: BtrfsMachine) -> None:
         assert btrfs.get_default(top) == "@"
 
 
+@pytest.mark.system
 def test_snapshot_refuses_an_existing_destination(btrfs_machine: BtrfsMachine) -> None:
     with btrfs.top_level(btrfs_machine.fs) as top:
         btrfs.snapshot(top, "@", GENERATION)
@@ -140,6 +146,7 @@ def test_snapshot_refuses_an_existing_destination(btrfs_machine: BtrfsMachine) -
             btrfs.snapshot(top, "nope", "x")
 
 
+@pytest.mark.system
 def test_delete_subvolume(btrfs_machine: BtrfsMachine) -> None:
     with btrfs.top_level(btrfs_machine.fs) as top:
         btrfs.snapshot(top, "@", GENERATION)
@@ -156,6 +163,7 @@ def test_delete_subvolume(btrfs_machine: BtrfsMachine) -> None:
         )
 
 
+@pytest.mark.system
 def test_deleting_a_mounted_subvolume_is_refused(btrfs_machine: BtrfsMachine) -> None:
     with btrfs.top_level(btrfs_machine.fs) as top:
         btrfs.snapshot(top, "@", GENERATION)
@@ -181,6 +189,7 @@ def test_deleting_a_mounted_subvolume_is_refused(btrfs_machine: BtrfsMachine) ->
             assert btrfs.mounted_at(top, GENERATION) == []
 
 
+@pytest.mark.system
 def test_plain_directories_and_bad_paths_are_not_subvolumes(btrfs_machine: BtrfsMachine) -> None:
     with btrfs.top_level(btrfs_machine.fs) as top:
         btrfs.snapshot(top, "@", GENERATION)
@@ -195,6 +204,7 @@ def test_plain_directories_and_bad_paths_are_not_subvolumes(btrfs_machine: Btrfs
 # ---- the fixture leaves nothing behind ------------------------------------------------------
 
 
+@pytest.mark.system
 def test_the_machine_is_taken_down_even_when_the_test_fails(
     tmp_path: Path, standard_mirror: Mirror
 ) -> None:
@@ -218,6 +228,7 @@ def test_the_machine_is_taken_down_even_when_the_test_fails(
     leaked.rmdir()
 
 
+@pytest.mark.system
 def test_a_machine_without_esp(tmp_path: Path, standard_mirror: Mirror) -> None:
     require_tools(*BTRFS_TOOLS)
     require_root()
@@ -259,6 +270,7 @@ def processes_in(namespace: str) -> list[str]:
     return found
 
 
+@pytest.mark.system
 def test_mounts_in_the_private_namespace_never_reach_the_host(tmp_path: Path) -> None:
     require_tools("findmnt", "mount")
     require_root()

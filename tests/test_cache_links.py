@@ -24,6 +24,8 @@ from tests.support.mirror import Mirror
 from tests.support.privilege import require_root_for
 from tests.support.tools import require_tools
 
+pytestmark = pytest.mark.system
+
 MIRROR = "file:///nonexistent/mirror"  # refusals come before any download
 
 

@@ -18,6 +18,8 @@ from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import kodos, state
 from tests.test_index_damage import HINT, THIRD, built, top_name, works_again, write_config
 
+pytestmark = pytest.mark.system
+
 Edit = Callable[[dict[str, Any], Path], None]
 
 

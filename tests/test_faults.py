@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import FIRST, REPO, apply, generations, write_config
 
@@ -16,6 +18,7 @@ INSTALLED = Path(sys.executable).with_name("kodos")
 """The console script pip installed, as a user runs it."""
 
 
+@pytest.mark.system
 def test_the_installed_cli_ignores_the_test_variables(
     btrfs_machine: BtrfsMachine, tmp_path: Path
 ) -> None:
@@ -40,6 +43,7 @@ def test_the_installed_cli_ignores_the_test_variables(
     assert [g["id"] for g in generations(btrfs_machine)] == [0, 1]
 
 
+@pytest.mark.system
 def test_the_tests_entry_point_does_inject(btrfs_machine: BtrfsMachine, tmp_path: Path) -> None:
     """The negative control: the same variables through tests/support/faulty_kodos.py."""
     config = write_config(tmp_path, FIRST)

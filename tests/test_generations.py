@@ -47,6 +47,8 @@ from kodos.vercmp import vercmp
 from tests.support.boot import bootctl, listed_entries
 from tests.support.btrfs import BtrfsMachine
 
+pytestmark = pytest.mark.system
+
 REPO = Path(__file__).resolve().parents[1]
 CREATED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 # What each hand-built generation's record says (the base install's real packages are the

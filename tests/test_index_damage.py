@@ -20,6 +20,8 @@ from kodos.runner import run
 from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import FIRST, SECOND, apply, generations, kodos, state, write_config
 
+pytestmark = pytest.mark.system
+
 THIRD = SECOND.replace('"second"', '"third"')
 HINT = "run kodos generations repair"
 

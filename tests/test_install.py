@@ -24,6 +24,8 @@ from tests.support.sync import mirror_sync_dir
 from tests.support.tools import require_root, require_tools
 from tests.test_apply import kodos, kodos_mounts, write_config
 
+pytestmark = pytest.mark.system
+
 DONE = "Installed generation 1 on {image} (ESP written with mtools: this kernel cannot mount vfat); it boots next."
 # What the progress view says, in order, as an install passes each step (kodos.steps).
 INSTALL_PROGRESS = (

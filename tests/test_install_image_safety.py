@@ -27,6 +27,8 @@ from tests.test_apply import REPO, write_config
 from tests.test_install import install, install_mirror, sync_dir
 from tests.test_install_refusals import last_line
 
+pytestmark = pytest.mark.system
+
 __all__ = ["install_mirror", "sync_dir"]  # module fixtures shared with test_install
 
 GIB = 1024**3

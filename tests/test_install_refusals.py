@@ -14,6 +14,8 @@ from tests.test_apply import kodos, kodos_mounts, write_config
 from tests.test_disklayout import NOT_A_SIZE, TOO_LARGE, ZERO
 from tests.test_install import install, install_mirror, sync_dir
 
+pytestmark = pytest.mark.system
+
 __all__ = ["install_mirror", "sync_dir"]  # module fixtures shared with test_install
 
 

@@ -158,6 +158,7 @@ def pacman_expected(path: str, variant: str) -> str | None:
     return None
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize(
     "path",
@@ -192,6 +193,7 @@ def test_pacman_never_reads_or_writes_through_a_link_out_of_the_target(
     assert host.snapshot() == before
 
 
+@pytest.mark.system
 def test_a_link_inside_the_target_is_followed_there(root: TargetRoot, host: Host) -> None:
     """The positive side: /var/log/pacman.log -> /var/log/elsewhere.log logs there."""
     log = root.path / "var/log/pacman.log"
@@ -242,6 +244,7 @@ def write_entry(esp: Path, root: Path, gen_id: int = 3) -> Path:
     )
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_a_kernel_linked_out_of_the_generation_is_not_a_kernel(
     tmp_path: Path, host: Host, variant: str
@@ -261,6 +264,7 @@ def test_a_kernel_linked_out_of_the_generation_is_not_a_kernel(
     assert (esp / "kodos/3/vmlinuz-linux").read_bytes() == b"kernel linux"
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_files_a_generation_links_out_of_it_are_never_read(
     tmp_path: Path, host: Host, variant: str
@@ -291,6 +295,7 @@ def test_files_a_generation_links_out_of_it_are_never_read(
     assert host.snapshot() == before
 
 
+@pytest.mark.system
 def test_a_kernel_linked_inside_the_generation_is_copied_from_there(tmp_path: Path) -> None:
     root, esp = generation(tmp_path), esp_of(tmp_path)
     (root / "boot/vmlinuz-linux").unlink()
@@ -336,6 +341,7 @@ ESP_WRITES: dict[str, tuple[str, Write]] = {
 }
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("variant", ESP_VARIANTS)
 @pytest.mark.parametrize("where", ESP_WRITES)
 def test_writing_through_a_link_out_of_the_esp_is_refused(
@@ -353,6 +359,7 @@ def test_writing_through_a_link_out_of_the_esp_is_refused(
     assert host.snapshot() == before
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("variant", ESP_VARIANTS)
 @pytest.mark.parametrize("path", ["kodos", "loader/entries"])
 def test_listing_and_removing_never_reach_out_of_the_esp(
@@ -374,6 +381,7 @@ def test_listing_and_removing_never_reach_out_of_the_esp(
     assert host.snapshot() == before
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("variant", [*ESP_VARIANTS, "inside"])
 def test_a_link_at_esp_kodos_n_is_removed_itself_and_never_followed(
     tmp_path: Path, host: Host, variant: str
@@ -401,6 +409,7 @@ def test_a_link_at_esp_kodos_n_is_removed_itself_and_never_followed(
     assert sorted(os.listdir(esp / "loader/entries")) == ["arch.conf", "kodos-5.conf"]
 
 
+@pytest.mark.system
 def test_links_inside_the_esp_are_followed(tmp_path: Path) -> None:
     root, esp = generation(tmp_path), esp_of(tmp_path)
     (esp / "kodos-real").mkdir()
@@ -416,6 +425,7 @@ def test_links_inside_the_esp_are_followed(tmp_path: Path) -> None:
 # ---- the boot loader step of execute ---------------------------------------------------------
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_an_efi_program_linked_out_of_the_target_is_not_copied(
     root: TargetRoot, tmp_path: Path, host: Host, variant: str
@@ -439,6 +449,7 @@ def test_an_efi_program_linked_out_of_the_target_is_not_copied(
     assert not (esp / "memtest86+").exists() and host.snapshot() == before
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("variant", ESP_VARIANTS)
 def test_loader_settings_are_not_written_through_a_link_out_of_the_esp(
     root: TargetRoot, tmp_path: Path, host: Host, variant: str

@@ -181,6 +181,7 @@ def test_the_lock_is_private_to_its_owner(tmp_path: Path) -> None:
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+@pytest.mark.system
 def test_the_default_directory_is_root_owned_and_private() -> None:
     require_root_for("the default lock directory is under /run")
     with machine_lock(UUID, timeout=5, command="kodos rollback", directory=None) as path:
@@ -230,6 +231,7 @@ def contents(paths: dict[str, Path]) -> dict[str, object]:
     }
 
 
+@pytest.mark.system
 def test_another_user_cannot_hold_the_lock(shared_tmp: Path) -> None:
     locks = shared_tmp / "locks"
     with machine_lock(UUID, timeout=0, command="first", directory=locks) as path:
@@ -245,6 +247,7 @@ def test_another_user_cannot_hold_the_lock(shared_tmp: Path) -> None:
         pass
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("target", ["file", "key", "directory"])
 def test_a_link_planted_in_a_shared_directory_is_refused(shared_tmp: Path, target: str) -> None:
     # KODOS_LOCK_DIR pointing at a world-writable directory (as /run/lock and /tmp are): an
@@ -271,6 +274,7 @@ def test_a_link_planted_in_a_shared_directory_is_refused(shared_tmp: Path, targe
     assert contents(paths) == before
 
 
+@pytest.mark.system
 def test_a_directory_of_another_user_is_refused(shared_tmp: Path) -> None:
     paths = victims(shared_tmp)
     theirs = shared_tmp / "theirs"
@@ -293,6 +297,7 @@ def test_a_directory_of_another_user_is_refused(shared_tmp: Path) -> None:
     assert os.listdir(theirs) == []
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("target", ["file", "key", "directory"])
 def test_links_as_the_directory_or_the_file_are_refused(shared_tmp: Path, target: str) -> None:
     paths = victims(shared_tmp)

@@ -115,8 +115,14 @@ VICTIMS: dict[str, tuple[Callable[[Path], Path], str]] = {
 }
 
 
+def system_if_device(victim: str) -> object:
+    """The victims that are device nodes need root (mknod): those cases are `system` tests."""
+    marks = pytest.mark.system if "device" in victim else ()
+    return pytest.param(victim, id=victim, marks=marks)
+
+
 @pytest.mark.parametrize("name", ["plan", "facts"])
-@pytest.mark.parametrize("victim", VICTIMS, ids=VICTIMS)
+@pytest.mark.parametrize("victim", [system_if_device(victim) for victim in VICTIMS])
 def test_what_is_not_a_regular_file_is_refused(
     victim: str, name: str, facts: Path, tmp_path: Path
 ) -> None:
@@ -185,6 +191,7 @@ print(done.stderr, end="")
 """
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("name", ["plan", "facts"])
 def test_the_real_dev_null_is_refused(name: str, facts: Path, private_dev: None) -> None:
     if name == "plan":

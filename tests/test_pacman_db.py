@@ -55,6 +55,7 @@ def installed(new_root: NewRoot) -> TargetRoot:
     return root
 
 
+@pytest.mark.system
 def test_local_packages_match_pacman_query(installed: TargetRoot) -> None:
     local = read_local_packages(installed.path)
 
@@ -67,6 +68,7 @@ def test_local_packages_match_pacman_query(installed: TargetRoot) -> None:
     assert groups == {tuple(line.split(" ")) for line in installed.query("-Qg")}
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("name", ["htop", "pipewire-pulse", "busybox", "gnome-shell"])
 def test_provides_and_depends_match_pacman_info(installed: TargetRoot, name: str) -> None:
     package = read_local_packages(installed.path)[name]
@@ -77,6 +79,7 @@ def test_provides_and_depends_match_pacman_info(installed: TargetRoot, name: str
     assert list(package.groups) == info["Groups"]
 
 
+@pytest.mark.system
 def test_names_and_versions_are_kept_exactly(installed: TargetRoot) -> None:
     local = read_local_packages(installed.path)
 
@@ -90,6 +93,7 @@ def test_names_and_versions_are_kept_exactly(installed: TargetRoot) -> None:
     assert local["gdm"].reason is InstallReason.EXPLICIT  # a group's members are explicit
 
 
+@pytest.mark.system
 def test_fresh_and_missing_roots_have_no_packages(new_root: NewRoot, tmp_path: Path) -> None:
     assert read_local_packages(new_root(base=False).path) == {}
     assert read_local_packages(tmp_path / "no-such-root") == {}
@@ -104,6 +108,7 @@ CORRUPTIONS = {
 }
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("content, reason", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
 def test_corrupt_desc_names_file_and_problem(
     new_root: NewRoot, content: bytes, reason: str
@@ -119,6 +124,7 @@ def test_corrupt_desc_names_file_and_problem(
     assert reason in raised.value.reason
 
 
+@pytest.mark.system
 def test_unreadable_desc_is_an_error(new_root: NewRoot) -> None:
     root = new_root()
     root.install("htop")
@@ -130,6 +136,7 @@ def test_unreadable_desc_is_an_error(new_root: NewRoot) -> None:
     assert raised.value.path == desc
 
 
+@pytest.mark.system
 def test_sync_databases_match_pacman_lists(installed: TargetRoot) -> None:
     index = read_sync_databases(dbpath(installed), ["core", "extra"])
 
@@ -141,6 +148,7 @@ def test_sync_databases_match_pacman_lists(installed: TargetRoot) -> None:
         assert [p.name for p in index.group(group)] == members
 
 
+@pytest.mark.system
 @pytest.mark.parametrize(
     "target", ["htop", "libsigc++", "memtest86+", "ttf-font", "sh", "pulseaudio", "kate"]
 )
@@ -153,6 +161,7 @@ def test_satisfier_is_what_pacman_would_install(installed: TargetRoot, target: s
     assert f"{found.name} {found.version} {found.repo}" in printed
 
 
+@pytest.mark.system
 def test_unknown_names_and_groups(installed: TargetRoot) -> None:
     index = read_sync_databases(dbpath(installed), ["core", "extra"])
 
@@ -164,6 +173,7 @@ def test_unknown_names_and_groups(installed: TargetRoot) -> None:
     assert [p.name for p in index.group("kde-applications")] == ["dolphin", "kate", "konsole"]
 
 
+@pytest.mark.system
 def test_first_repository_wins(new_root: NewRoot, tmp_path: Path) -> None:
     mirror = build_mirror(
         tmp_path / "mirror",
@@ -191,6 +201,7 @@ def test_first_repository_wins(new_root: NewRoot, tmp_path: Path) -> None:
 COMPRESSORS = {"gz": "gzip", "xz": "xz", "zst": "zstd", "bz2": "bzip2"}  # what repo-add runs
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("compression", COMPRESSORS)
 def test_sync_database_compressions(tmp_path: Path, compression: str) -> None:
     require_tools(*PACMAN_TOOLS, COMPRESSORS[compression])
@@ -250,6 +261,7 @@ def test_damaged_or_missing_sync_database(tmp_path: Path) -> None:
     assert read_sync_database(broken) == {}
 
 
+@pytest.mark.system
 def test_fake_local_db_is_read_by_pacman(new_root: NewRoot) -> None:
     root = new_root(base=False)
     entries = fake_local_db(root.path, 300)
@@ -266,6 +278,7 @@ def test_fake_local_db_is_read_by_pacman(new_root: NewRoot) -> None:
     }
 
 
+@pytest.mark.system
 def test_scriptlets_need_the_base_shell(new_root: NewRoot) -> None:
     with_base = new_root()
     with_base.install("zsh")
@@ -276,6 +289,7 @@ def test_scriptlets_need_the_base_shell(new_root: NewRoot) -> None:
         new_root(base=False).install("zsh")
 
 
+@pytest.mark.system
 def test_fixture_root_supports_useradd(new_root: NewRoot) -> None:
     require_tools("useradd")
     root = new_root()

@@ -66,6 +66,7 @@ def plan(
 # ---- output formats and saved plans --------------------------------------------------------
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("example", ["testvm", "desktop", "minimal"])
 def test_json_output_is_a_valid_plan(example: str, empty_root: Path, sync_dir: Path) -> None:
     done = plan(f"examples/{example}", empty_root, sync_dir, "--json")
@@ -78,6 +79,7 @@ def test_json_output_is_a_valid_plan(example: str, empty_root: Path, sync_dir: P
     assert document["summary"]["add"] == len(document["changes"])
 
 
+@pytest.mark.system
 def test_a_saved_plan_shows_as_it_was_printed(
     empty_root: Path, sync_dir: Path, tmp_path: Path
 ) -> None:
@@ -95,6 +97,7 @@ def test_a_saved_plan_shows_as_it_was_printed(
     assert json.loads(saved.read_text()) == json.loads(printed_json.stdout)
 
 
+@pytest.mark.system
 def test_detailed_exitcode(empty_root: Path, sync_dir: Path, tmp_path: Path) -> None:
     nothing = config(tmp_path, "")
 
@@ -135,6 +138,7 @@ def everything(display_manager: str) -> str:
     )
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("display_manager", descriptors("display_manager"))
 def test_every_descriptor_plans_against_the_catalog(
     display_manager: str, empty_root: Path, sync_dir: Path, tmp_path: Path
@@ -181,6 +185,7 @@ PROBLEMS = {
 }
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("lua, expected", PROBLEMS.values(), ids=PROBLEMS.keys())
 def test_configuration_problems_found_by_planning(
     lua: str, expected: str, empty_root: Path, sync_dir: Path, tmp_path: Path
@@ -190,6 +195,7 @@ def test_configuration_problems_found_by_planning(
     assert failure(done) == expected
 
 
+@pytest.mark.system
 def test_a_group_an_enabled_service_creates_is_fine(
     empty_root: Path, sync_dir: Path, tmp_path: Path
 ) -> None:
@@ -205,6 +211,7 @@ def test_a_group_an_enabled_service_creates_is_fine(
     }
 
 
+@pytest.mark.system
 def test_a_mount_unit_the_configuration_writes_needs_no_package(
     empty_root: Path, sync_dir: Path, tmp_path: Path
 ) -> None:
@@ -223,6 +230,7 @@ def test_a_mount_unit_the_configuration_writes_needs_no_package(
 # ---- problems with the machine, the databases and kodos's own files ------------------------
 
 
+@pytest.mark.system
 def test_a_root_that_does_not_exist(sync_dir: Path, tmp_path: Path) -> None:
     missing = tmp_path / "nope"
 
@@ -231,6 +239,7 @@ def test_a_root_that_does_not_exist(sync_dir: Path, tmp_path: Path) -> None:
     assert failure(done) == f"error: --root {missing}: no such directory\n"
 
 
+@pytest.mark.system
 @pytest.mark.parametrize(
     "desc, message",
     [
@@ -331,6 +340,7 @@ def plan_file(empty_root: Path, sync_dir: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.system
 def test_show_a_plan_that_is_not_json(plan_file: Path) -> None:
     break_json(plan_file)
 
@@ -339,6 +349,7 @@ def test_show_a_plan_that_is_not_json(plan_file: Path) -> None:
     )
 
 
+@pytest.mark.system
 def test_show_a_plan_with_a_wrong_field(plan_file: Path) -> None:
     saved = json.loads(plan_file.read_text())
     saved["changes"][1]["action"] = "install"
@@ -393,6 +404,7 @@ def test_needed_by_goes_only_with_kept_as_dependency(plan_file: Path) -> None:
     )
 
 
+@pytest.mark.system
 def test_without_databases_a_group_known_from_installed_packages_is_not_a_package(
     new_root: NewRoot, tmp_path: Path
 ) -> None:

@@ -37,6 +37,8 @@ from tests.support.target import TargetRoot, make_root
 from tests.support.tools import require_root, require_tools
 from tests.support.units import systemctl
 
+pytestmark = pytest.mark.system
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = ("testvm", "desktop", "minimal")
 ACCOUNT_TOOLS = ("useradd", "usermod", "userdel", "chpasswd", "systemctl")

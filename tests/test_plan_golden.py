@@ -168,6 +168,7 @@ PARAMS = [
 ]
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("example, case, fmt", PARAMS)
 def test_plan_matches_golden(
     rendered: dict[tuple[str, str, str], Rendered], example: str, case: str, fmt: str

@@ -120,6 +120,7 @@ def machine_fixture(tmp_path: Path) -> Iterator[Machine]:
     yield machine
 
 
+@pytest.mark.system
 def test_the_plan_keeps_what_is_needed_and_the_apply_converges(machine: Machine) -> None:
     second = machine.plan(SECOND)
 
@@ -152,6 +153,7 @@ def test_the_plan_keeps_what_is_needed_and_the_apply_converges(machine: Machine)
     assert machine.plan(SECOND).plan.changes == []
 
 
+@pytest.mark.system
 def test_a_plan_before_the_record_is_written_agrees_with_the_applier(machine: Machine) -> None:
     """The apply's verification plans the new generation while it still carries the old
     record (the old managed set): it must find nothing left to do."""
@@ -161,6 +163,7 @@ def test_a_plan_before_the_record_is_written_agrees_with_the_applier(machine: Ma
     assert machine.plan(SECOND).plan.changes == []
 
 
+@pytest.mark.system
 def test_dropping_what_was_kept_later_removes_it_once_nothing_needs_it(machine: Machine) -> None:
     machine.apply(machine.plan(SECOND))
     # The configuration now drops the dependents too: shell goes with shell-plugin.

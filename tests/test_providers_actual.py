@@ -41,6 +41,7 @@ def test_an_empty_root_is_a_fresh_install(tmp_path: Path) -> None:
     assert actual.notes == []
 
 
+@pytest.mark.system
 def test_a_whole_root_reads_through_every_provider(new_root: NewRoot) -> None:
     require_tools("systemctl", "useradd")
     root = new_root()

@@ -42,6 +42,7 @@ def read_boot(root: Path) -> dict[str, dict[str, object]]:
     return {r.address: dict(r.attributes) for r in bootloader.read(root, NO_SCOPE).resources}
 
 
+@pytest.mark.system
 def test_entries_read_as_bootctl_lists_them(installed: Path) -> None:
     found = read_boot(installed)
     listed = listed_entries(installed / "efi")
@@ -53,6 +54,7 @@ def test_entries_read_as_bootctl_lists_them(installed: Path) -> None:
             assert mine.get(key) == entry.get(key), key
 
 
+@pytest.mark.system
 def test_loader_settings_and_entry_attributes(installed: Path) -> None:
     found = read_boot(installed)
 

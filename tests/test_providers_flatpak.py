@@ -45,6 +45,7 @@ def read_apps(root: Path) -> dict[str, dict[str, object]]:
     return {r.name: dict(r.attributes) for r in flatpak.read(root, NO_SCOPE).resources}
 
 
+@pytest.mark.system
 def test_installed_apps_read_as_flatpak_lists_them(installed: Path) -> None:
     found = read_apps(installed)
     listed = listed_apps(installed)
@@ -61,11 +62,13 @@ def test_installed_apps_read_as_flatpak_lists_them(installed: Path) -> None:
     assert found["org.kodos.NoVersion"] == {"remote": REMOTE}  # no AppStream data: no version
 
 
+@pytest.mark.system
 def test_runtimes_are_not_apps(installed: Path) -> None:
     assert (installed / "var/lib/flatpak/runtime/org.kodos.Platform").is_dir()
     assert "org.kodos.Platform" not in read_apps(installed)
 
 
+@pytest.mark.system
 def test_an_uninstalled_app_is_absent(repo: FlatpakRepo, tmp_path: Path) -> None:
     install_apps(tmp_path, repo, "org.kodos.Hello", "org.kodos.NoVersion")
     run_flatpak(tmp_path, "uninstall", "-y", "--noninteractive", "org.kodos.Hello")
@@ -77,6 +80,7 @@ def test_a_root_without_flatpak_has_no_apps(tmp_path: Path) -> None:
     assert flatpak.read(tmp_path, NO_SCOPE) == Reading()
 
 
+@pytest.mark.system
 def test_damaged_deploy_data_is_a_note(installed: Path, tmp_path: Path) -> None:
     shutil.copytree(
         installed / "var/lib/flatpak/app", tmp_path / "var/lib/flatpak/app", symlinks=True

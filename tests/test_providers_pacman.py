@@ -46,6 +46,7 @@ def versions_and_reasons(root: TargetRoot) -> dict[str, tuple[str, str]]:
     }
 
 
+@pytest.mark.system
 def test_every_installed_package_is_read_as_pacman_reports_it(installed: TargetRoot) -> None:
     reading = pacman.read(installed.path, NO_SCOPE)
 
@@ -60,6 +61,7 @@ def test_every_installed_package_is_read_as_pacman_reports_it(installed: TargetR
     assert reading.notes == []
 
 
+@pytest.mark.system
 def test_aur_packages_are_read_only_when_in_scope(installed: TargetRoot) -> None:
     foreign = {line.split()[0] for line in installed.query("-Qm")}  # not in any repository
     scope = Scope(
@@ -80,6 +82,7 @@ def test_a_root_without_a_database_has_no_packages(tmp_path: Path) -> None:
     assert aur.read(tmp_path, Scope(frozenset({"aur.package[yay]"}))).resources == []
 
 
+@pytest.mark.system
 def test_a_damaged_entry_stops_the_reading_with_its_file(
     installed: TargetRoot, tmp_path: Path
 ) -> None:

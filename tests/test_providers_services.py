@@ -53,6 +53,7 @@ def state_or_none(table: UnitTable, name: str) -> str | None:
         return None
 
 
+@pytest.mark.system
 def test_every_system_unit_state_matches_systemctl(unit_root: Path) -> None:
     table = UnitTable(unit_root, SYSTEM_SEARCH_PATH)
     names = sorted(table.names() | set(EXTRA_SYSTEM_NAMES))
@@ -67,6 +68,7 @@ def test_every_system_unit_state_matches_systemctl(unit_root: Path) -> None:
     )
 
 
+@pytest.mark.system
 def test_every_global_user_unit_state_matches_systemctl(unit_root: Path) -> None:
     table = UnitTable(unit_root, GLOBAL_SEARCH_PATH)
     names = sorted(table.names())
@@ -75,6 +77,7 @@ def test_every_global_user_unit_state_matches_systemctl(unit_root: Path) -> None
     assert {name: state_or_none(table, name) for name in names} == theirs
 
 
+@pytest.mark.system
 def test_the_provider_reads_system_and_user_units(unit_root: Path) -> None:
     found = states(unit_root)
 
@@ -87,6 +90,7 @@ def test_the_provider_reads_system_and_user_units(unit_root: Path) -> None:
     assert "services.unit[getty@tty2.service]" not in found  # nobody asked about it
 
 
+@pytest.mark.system
 def test_instances_in_scope_have_a_state_once_their_template_exists(unit_root: Path) -> None:
     scope = Scope(
         frozenset(
@@ -105,6 +109,7 @@ def test_instances_in_scope_have_a_state_once_their_template_exists(unit_root: P
     assert "services.unit[nosuch@x.service]" not in found  # no template: no such unit
 
 
+@pytest.mark.system
 def test_a_dangling_alias_is_a_note_not_a_state(unit_root: Path) -> None:
     reading = services.read(unit_root, Scope())
 
@@ -117,6 +122,7 @@ def test_a_dangling_alias_is_a_note_not_a_state(unit_root: Path) -> None:
     assert is_enabled(unit_root, "old-display-manager.service") is None  # systemctl fails too
 
 
+@pytest.mark.system
 def test_runtime_directories_give_runtime_states(tmp_path: Path) -> None:
     require_tools("systemctl")
     units = {
@@ -146,6 +152,7 @@ def test_an_empty_root_has_no_units(tmp_path: Path) -> None:
     assert services.read(tmp_path, Scope()).resources == []
 
 
+@pytest.mark.system
 def test_a_unit_file_in_etc_hides_the_packaged_one(tmp_path: Path) -> None:
     require_tools("systemctl")
     for directory, install in (("usr/lib", {"WantedBy": "a.target"}), ("etc", None)):
@@ -210,6 +217,7 @@ def test_alias_is_ignored_where_systemd_ignores_it() -> None:
     assert not unit.has_rules()
 
 
+@pytest.mark.system
 def test_the_benchmark_root_is_what_systemctl_sees(tmp_path: Path) -> None:
     """benchmarks/actual.py writes its links by hand: a sample must agree with systemctl."""
     require_tools("systemctl")

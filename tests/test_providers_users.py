@@ -54,6 +54,7 @@ def by_name(root: Path) -> dict[str, dict[str, object]]:
     return {r.name: dict(r.attributes) for r in users.read(root, NO_SCOPE).resources}
 
 
+@pytest.mark.system
 def test_accounts_read_as_the_tools_wrote_them(accounts: tuple[Path, str]) -> None:
     root, demo_hash = accounts
     found = by_name(root)
@@ -74,12 +75,14 @@ def test_accounts_read_as_the_tools_wrote_them(accounts: tuple[Path, str]) -> No
     assert found["open"]["password"] == ""
 
 
+@pytest.mark.system
 def test_passwords_are_sensitive(accounts: tuple[Path, str]) -> None:
     for resource in users.read(accounts[0], NO_SCOPE).resources:
         assert resource.sensitive == frozenset({"password"})
         assert resource.address == f"users.user[{resource.name}]"
 
 
+@pytest.mark.system
 def test_groups_are_listed_for_extra_groups_checks(accounts: tuple[Path, str]) -> None:
     # useradd's user private groups (USERGROUPS_ENAB yes) are groups too.
     expected = {"root", "wheel", "audio", "video", "demo", "svc", "locked", "open"}
@@ -130,6 +133,7 @@ def world_readable_copy(accounts: tuple[Path, str]) -> Iterator[Path]:
         shutil.rmtree(base)
 
 
+@pytest.mark.system
 def test_without_root_passwords_are_unknown_and_a_note_says_so(world_readable_copy: Path) -> None:
     require_tools("setpriv")
     probe = (

@@ -78,6 +78,7 @@ def printed(root: TargetRoot, *targets: str) -> set[str]:
 # ---- the seed configuration ----------------------------------------------------------------
 
 
+@pytest.mark.system
 def test_seed_configuration_resolves(index: SyncIndex, corrected_seed: Path) -> None:
     requests = list(package_requests(load_config(str(corrected_seed)).config))
     resolution = resolve(requests, index, flatpak_remote="flathub")
@@ -98,6 +99,7 @@ def test_seed_configuration_resolves(index: SyncIndex, corrected_seed: Path) -> 
     assert len(by_address) == len(resolution.resources)
 
 
+@pytest.mark.system
 def test_seed_packages_are_what_pacman_would_install(
     index: SyncIndex, synced: TargetRoot, corrected_seed: Path
 ) -> None:
@@ -114,6 +116,7 @@ def test_seed_packages_are_what_pacman_would_install(
 # ---- names that are not packages -----------------------------------------------------------
 
 
+@pytest.mark.system
 def test_misspelt_names_are_located_with_suggestions(index: SyncIndex) -> None:
     requests = [
         req("htop", "packages", 0),
@@ -135,6 +138,7 @@ def test_misspelt_names_are_located_with_suggestions(index: SyncIndex) -> None:
     assert pacman_names(resolution) == ["htop"]  # every problem found, the rest still resolved
 
 
+@pytest.mark.system
 def test_installed_foreign_package_hints_at_aur(index: SyncIndex, new_root: NewRoot) -> None:
     root = new_root()
     installed = read_local_packages(root.path)
@@ -152,6 +156,7 @@ def test_installed_foreign_package_hints_at_aur(index: SyncIndex, new_root: NewR
 # ---- groups and exclusions -----------------------------------------------------------------
 
 
+@pytest.mark.system
 def test_group_with_exclusions_matches_pacman(index: SyncIndex, synced: TargetRoot) -> None:
     path = ("desktop", "desktop_manager", "gnome")
     request = req("gnome", *path, exclude=("gnome-tour", "yelpp", "yelp", "htop"))
@@ -170,6 +175,7 @@ def test_group_with_exclusions_matches_pacman(index: SyncIndex, synced: TargetRo
     assert set(sources(resolution).values()) == {"desktop.desktop_manager.gnome"}
 
 
+@pytest.mark.system
 def test_group_members_keep_the_first_source(index: SyncIndex) -> None:
     gdm_first = resolve(
         [
@@ -191,6 +197,7 @@ def test_group_members_keep_the_first_source(index: SyncIndex) -> None:
     assert len(gdm_first.resources) == len(group_first.resources) == len(index.group("gnome"))
 
 
+@pytest.mark.system
 def test_excluding_from_a_package_is_a_problem(index: SyncIndex) -> None:
     resolution = resolve(
         [req("htop", "desktop", "desktop_manager", "htop", exclude=("ncurses",))], index
@@ -202,6 +209,7 @@ def test_excluding_from_a_package_is_a_problem(index: SyncIndex) -> None:
     assert pacman_names(resolution) == ["htop"]
 
 
+@pytest.mark.system
 def test_excluded_member_asked_for_elsewhere_stays(index: SyncIndex) -> None:
     resolution = resolve(
         [
@@ -217,6 +225,7 @@ def test_excluded_member_asked_for_elsewhere_stays(index: SyncIndex) -> None:
 # ---- virtual names and awkward names -------------------------------------------------------
 
 
+@pytest.mark.system
 @pytest.mark.parametrize(
     "name, package",
     [("sh", "busybox"), ("pulseaudio", "pipewire-pulse"), ("ttf-font", "ttf-fira-sans")],
@@ -232,6 +241,7 @@ def test_virtual_names_resolve_to_their_provider(
     assert resolution.provided == {name: package}
 
 
+@pytest.mark.system
 def test_an_installed_provider_wins_as_in_pacman(index: SyncIndex, new_root: NewRoot) -> None:
     root = new_root()
     root.install("ttf-liberation")
@@ -241,6 +251,7 @@ def test_an_installed_provider_wins_as_in_pacman(index: SyncIndex, new_root: New
     assert printed(root, "ttf-font") == {"ttf-liberation"}
 
 
+@pytest.mark.system
 def test_awkward_names_and_epochs(index: SyncIndex) -> None:
     names = ["libsigc++", "libsigc++-3.0", "memtest86+", "gnome-shell", "cups", "flatpak"]
     resolution = resolve([req(n, "packages", i) for i, n in enumerate(names)], index)
@@ -262,6 +273,7 @@ def test_awkward_names_and_epochs(index: SyncIndex) -> None:
 # ---- AUR and Flatpak -----------------------------------------------------------------------
 
 
+@pytest.mark.system
 def test_aur_and_flatpak_are_taken_as_asked(index: SyncIndex) -> None:
     requests = [
         req("htop", source="aur"),
@@ -305,6 +317,7 @@ def test_without_databases_names_pass_unchecked_with_a_note() -> None:
     assert resolve(requests[2:], None).notes == []  # nothing was left unchecked
 
 
+@pytest.mark.system
 def test_without_databases_groups_are_problems(new_root: NewRoot) -> None:
     root = new_root()
     root.install("gnome")
@@ -326,6 +339,7 @@ def test_without_databases_groups_are_problems(new_root: NewRoot) -> None:
 # ---- units ---------------------------------------------------------------------------------
 
 
+@pytest.mark.system
 def test_units_shipped_by_planned_packages_pass(units: UnitIndex, index: SyncIndex) -> None:
     wanted = {"sshd.service": "services.openssh", "syncthing@alice.service": "services.syncthing"}
     check = check_units(wanted, ["openssh", "syncthing"], [], units, index=index)
@@ -333,6 +347,7 @@ def test_units_shipped_by_planned_packages_pass(units: UnitIndex, index: SyncInd
     assert check.problems == [] and check.notes == []
 
 
+@pytest.mark.system
 def test_units_nobody_ships_are_problems(units: UnitIndex, index: SyncIndex) -> None:
     wanted = {"sshd.service": "services.openssh", "foo.service": "services.foo"}
     check = check_units(wanted, ["htop"], [], units, index=index)
@@ -348,6 +363,7 @@ def test_units_nobody_ships_are_problems(units: UnitIndex, index: SyncIndex) -> 
     assert check_units(wanted, ["htop"], ["foo.service", "sshd.service"], units).problems == []
 
 
+@pytest.mark.system
 def test_units_of_dependencies_count_with_the_index(units: UnitIndex, index: SyncIndex) -> None:
     wanted = {"pipewire.socket": 'users["demo-user"].services.pipewire'}
 
@@ -356,6 +372,7 @@ def test_units_of_dependencies_count_with_the_index(units: UnitIndex, index: Syn
     assert len(check_units(wanted, ["pipewire"], [], units).problems) == 1  # not a system unit
 
 
+@pytest.mark.system
 def test_units_without_file_lists_or_with_aur_packages_are_notes(units: UnitIndex) -> None:
     wanted = {"foo.service": "services.foo"}
 

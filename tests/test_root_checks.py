@@ -55,6 +55,7 @@ def pseudo_mounts_fixture(tmp_path: Path) -> Iterator[dict[str, Path]]:
             subprocess.run(["umount", "-l", str(point)], check=False)
 
 
+@pytest.mark.system
 def test_a_root_on_a_pseudo_file_system_is_refused(pseudo_mounts: dict[str, Path]) -> None:
     for fstype, point in pseudo_mounts.items():
         done = kodos("plan", "-c", "examples/minimal", "--root", point)
@@ -77,6 +78,7 @@ def test_proc_is_refused_by_every_command(command: tuple[str, ...]) -> None:
     assert (done.returncode, done.stdout, done.stderr) == (1, "", expected)
 
 
+@pytest.mark.system
 def test_a_tmpfs_root_is_a_root(tmp_path: Path) -> None:
     require_root()
     point = tmp_path / "tmpfs"

@@ -12,8 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import FIRST, REPO, apply, generations, kodos_mounts, state, write_config
+
+pytestmark = pytest.mark.system
 
 HUNG = "setmetatable({}, { __gc = function() while true do end end })\n" + FIRST
 

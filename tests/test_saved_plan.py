@@ -20,6 +20,8 @@ from tests.support.mirror import Pkg, package_bytes
 from tests.test_apply import FIRST, REPO, SECOND, apply_saved, generations, kodos, state
 from tests.test_index_damage import write_config
 
+pytestmark = pytest.mark.system
+
 Plan = dict[str, Any]
 
 

@@ -76,6 +76,7 @@ def refreshed(standard_mirror: Mirror, tmp_path_factory: pytest.TempPathFactory)
 # ---- --refresh: the real pacman downloads --------------------------------------------------
 
 
+@pytest.mark.system
 def test_refresh_downloads_databases_and_file_lists(refreshed: SyncSource) -> None:
     dbpath = refreshed.directory.parent
 
@@ -91,6 +92,7 @@ def test_refresh_downloads_databases_and_file_lists(refreshed: SyncSource) -> No
     } == listed
 
 
+@pytest.mark.system
 def test_refresh_conf_keeps_signature_checks_on(refreshed: SyncSource) -> None:
     conf = (refreshed.directory.parent / "pacman.conf").read_text()
 
@@ -99,6 +101,7 @@ def test_refresh_conf_keeps_signature_checks_on(refreshed: SyncSource) -> None:
     assert "[core]\nServer = file://" in conf and conf.count("/$repo/os/$arch") == 2
 
 
+@pytest.mark.system
 def test_refresh_again_is_up_to_date(refreshed: SyncSource, standard_mirror: Mirror) -> None:
     again = locate_sync_databases(
         None,
@@ -110,6 +113,7 @@ def test_refresh_again_is_up_to_date(refreshed: SyncSource, standard_mirror: Mir
     assert again == refreshed
 
 
+@pytest.mark.system
 def test_refresh_fails_with_pacmans_errors(tmp_path: Path) -> None:
     require_root()
     require_tools("pacman")
@@ -127,6 +131,7 @@ def test_refresh_fails_with_pacmans_errors(tmp_path: Path) -> None:
     assert str(failed).startswith("pacman failed with exit code 1: failed retrieving file")
 
 
+@pytest.mark.system
 def test_refresh_verifies_a_published_database_signature(tmp_path: Path) -> None:
     """A mirror that signs its databases gets them checked: a bad `.sig` fails the refresh
     (no keyring here knows the signer), so verification is not switched off."""
@@ -143,6 +148,7 @@ def test_refresh_verifies_a_published_database_signature(tmp_path: Path) -> None
         )
 
 
+@pytest.mark.system
 def test_refresh_as_an_unprivileged_user_uses_fakeroot(monkeypatch: pytest.MonkeyPatch) -> None:
     """pacman -Sy refuses a non-root user; kodos plan must not need root (as checkupdates)."""
     require_root()  # to become another user
@@ -204,6 +210,7 @@ def test_a_user_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert user_cache_dir("https://a.example/arch").parent == Path.home() / ".cache/kodos/sync"
 
 
+@pytest.mark.system
 def test_roots_cache_ignores_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -233,6 +240,7 @@ def test_pacman_conf_refuses_values_that_would_add_options(mirror: str, sig_leve
 # ---- --sync-dir, the root's own databases, nothing ----------------------------------------
 
 
+@pytest.mark.system
 def test_sync_dir_is_read_as_given(standard_mirror: Mirror, tmp_path: Path) -> None:
     sync_dir = mirror_sync_dir(standard_mirror, tmp_path / "sync")
     source = locate_sync_databases(
@@ -245,6 +253,7 @@ def test_sync_dir_is_read_as_given(standard_mirror: Mirror, tmp_path: Path) -> N
     assert "in " + str(sync_dir) in source.describe()
 
 
+@pytest.mark.system
 def test_sync_dir_problems(standard_mirror: Mirror, tmp_path: Path) -> None:
     sync_dir = mirror_sync_dir(standard_mirror, tmp_path / "sync")
     with pytest.raises(SyncDatabaseError, match="exclude each other"):
@@ -260,6 +269,7 @@ def test_sync_dir_problems(standard_mirror: Mirror, tmp_path: Path) -> None:
         locate_sync_databases(tmp_path, sync_dir=None, mirror=None, refresh=True, cache_dir=None)
 
 
+@pytest.mark.system
 def test_without_file_lists_there_is_no_unit_index(standard_mirror: Mirror, tmp_path: Path) -> None:
     sync_dir = mirror_sync_dir(standard_mirror, tmp_path / "sync")
     (sync_dir / "extra.files").unlink()  # a partial index would blame extra's units
@@ -269,6 +279,7 @@ def test_without_file_lists_there_is_no_unit_index(standard_mirror: Mirror, tmp_
         read_unit_index(sync_dir, ARCH_REPOS)
 
 
+@pytest.mark.system
 def test_root_own_databases(new_root: NewRoot, tmp_path: Path) -> None:
     root = new_root()  # installing base ran pacman -Sy in the root
     source = locate_sync_databases(
@@ -290,6 +301,7 @@ def test_root_own_databases(new_root: NewRoot, tmp_path: Path) -> None:
     assert given is not None and given.origin is SyncOrigin.SYNC_DIR
 
 
+@pytest.mark.system
 def test_root_repositories_follow_its_pacman_conf(new_root: NewRoot) -> None:
     root = new_root()
     (root.path / "etc/pacman.conf").write_text(
@@ -324,6 +336,7 @@ def test_no_databases_anywhere(tmp_path: Path) -> None:
 # ---- unit owners from the file lists, against pacman -F ------------------------------------
 
 
+@pytest.mark.system
 def test_unit_index_matches_pacman_file_lists(refreshed: SyncSource) -> None:
     dbpath = refreshed.directory.parent
     units = load_sync_databases(refreshed).units
@@ -340,6 +353,7 @@ def test_unit_index_matches_pacman_file_lists(refreshed: SyncSource) -> None:
     assert units.owners("pipewire.socket") == ()  # a user unit, not a system one
 
 
+@pytest.mark.system
 def test_unit_owner_matches_pacman_query(refreshed: SyncSource) -> None:
     dbpath = refreshed.directory.parent
     units = load_sync_databases(refreshed).units
@@ -354,6 +368,7 @@ def test_unit_owner_matches_pacman_query(refreshed: SyncSource) -> None:
         )
 
 
+@pytest.mark.system
 def test_template_instances_are_shipped_by_their_template(refreshed: SyncSource) -> None:
     units = load_sync_databases(refreshed).units
     assert units is not None
@@ -363,6 +378,7 @@ def test_template_instances_are_shipped_by_their_template(refreshed: SyncSource)
     assert unit_owner("syncthing@alice.service", units) == "syncthing"
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("compression", ["gz", "xz", "zst", "bz2"])
 def test_file_lists_in_every_compression(tmp_path: Path, compression: str) -> None:
     require_tools(
@@ -401,6 +417,7 @@ def fake_repo(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "db"
 
 
+@pytest.mark.system
 def test_fake_sync_repos_are_read_by_pacman(fake_repo: Path) -> None:
     index = read_sync_directory(fake_repo / "sync", ARCH_REPOS)
     units = read_unit_index(fake_repo / "sync", ARCH_REPOS)

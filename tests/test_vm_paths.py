@@ -62,6 +62,7 @@ def _opened_files(argv: list[str], cwd: Path) -> list[str]:
     raise AssertionError(f"no query-block answer: {done.stdout}")
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("name", AWKWARD)
 def test_qemu_opens_exactly_the_files_named(tmp_path: Path, name: str) -> None:
     require_tools("qemu-system-x86_64")
@@ -76,6 +77,7 @@ def test_qemu_opens_exactly_the_files_named(tmp_path: Path, name: str) -> None:
     assert _opened_files(relative, tmp_path)[-1] == str(relative_image)
 
 
+@pytest.mark.system
 def test_kodos_vm_runs_an_image_and_firmware_under_commas(tmp_path: Path) -> None:
     require_tools("qemu-system-x86_64")
     firmware, _, image = _copies(tmp_path, "my,images")

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from kodos.lazyregex import lazy
 from kodos.shown import quoted
 
 T = TypeVar("T")
@@ -186,7 +187,7 @@ SwapSize = Annotated[str, AfterValidator(_check_size)]
 ConfigName = Annotated[
     str, _pattern("name", r"[A-Za-z0-9_.@+-]+", "letters, digits and _.@+- only")
 ]
-_CRYPT_HASH = re.compile(r"\$(1|5|6|y|gy|7|2[abxy])\$[^\s:]+")
+_CRYPT_HASH = lazy(r"\$(1|5|6|y|gy|7|2[abxy])\$[^\s:]+")
 
 
 def _check_crypt_hash(secret: SecretStr) -> SecretStr:

@@ -13,7 +13,6 @@ evaluated at most once per build; a broken one is reported once, however many it
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -30,6 +29,7 @@ from kodos.config.types import (
     UnitName,
 )
 from kodos.errors import ConfigError, Problem
+from kodos.lazyregex import lazy
 from kodos.lua.evaluator import evaluate_file, lua_lib_dir
 
 ItemSection = Literal["services", "hardware", "display_manager"]
@@ -68,7 +68,7 @@ class BootEntryDescriptor(Section):
 
 
 M = TypeVar("M", bound=BaseModel)
-_LUA_LOCATION = re.compile(r"\.lua(:\d+)?$")
+_LUA_LOCATION = lazy(r"\.lua(:\d+)?$")
 
 
 class BrokenDescriptor(Exception):

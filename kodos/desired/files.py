@@ -7,17 +7,17 @@ Values come from the configuration, so each renderer's caller first checks them 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from kodos.desired.descriptors import SettingsTarget
+from kodos.lazyregex import lazy
 
 HEADER = "# Managed by kodos: changes made here are replaced on the next apply."
 
 SettingValue = str | int | float | bool
 UnitSection = tuple[str, list[tuple[str, str]]]
 
-_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+_KEY = lazy(r"[A-Za-z0-9_.-]+")
 
 
 def managed_text(lines: Iterable[str]) -> str:

@@ -16,16 +16,15 @@ Choices:
 
 from __future__ import annotations
 
-import re
-
 from kodos.config.model import MountConfig, MountPoint
 from kodos.config.packages import ConfigPath
 from kodos.desired.collect import Collector
 from kodos.desired.files import UnitSection, render_unit, unit_value, value_problem
+from kodos.lazyregex import lazy
 
 UNIT_DIR = "/etc/systemd/system"
 DEFAULT_WANTED_BY = "multi-user.target"
-_AUTOMOUNT_SETTING = re.compile(r"[A-Za-z][A-Za-z0-9]*\s*=\s*\S.*")
+_AUTOMOUNT_SETTING = lazy(r"[A-Za-z][A-Za-z0-9]*\s*=\s*\S.*")
 _VALID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.")
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kodos.errors import ConfigError, Problem
+from kodos.lazyregex import lazy
 from kodos.lua.convert import MAX_VALUES, lua_to_python
 from kodos.lua.hints import hint_for
 from kodos.lua.sources import SourceRefused, read_source, resolved_root
@@ -33,13 +34,13 @@ SANDBOX_SOURCE = (Path(__file__).parent / "sandbox.lua").read_text(encoding="utf
 
 # Lua reports `chunkname:line: message`; chunk names are short relative names (Lua truncates
 # long ones to 60 characters), translated back to display paths by `_Chunks`.
-_LOCATED = re.compile(r"^(?P<chunk>[^\s:][^:\n]*?)(:(?P<line>\d+))?: (?P<message>.*)$", re.DOTALL)
+_LOCATED = lazy(r"^(?P<chunk>[^\s:][^:\n]*?)(:(?P<line>\d+))?: (?P<message>.*)$", re.DOTALL)
 _MODULE_SUFFIX = ".lua"
 # Lua shortens chunk names longer than 60 bytes in its messages; longer or unusual names get a
 # short id that `_Chunks` maps back.
-_PLAIN_CHUNK_NAME = re.compile(r"[\w./+-]{1,50}")
+_PLAIN_CHUNK_NAME = lazy(r"[\w./+-]{1,50}")
 # The module-name rule sandbox.lua applies (`^[%w_%-]+[%w_%-%.]*$`, no "..", no final ".").
-_MODULE_NAME = re.compile(r"[A-Za-z0-9_-]+[A-Za-z0-9_.-]*")
+_MODULE_NAME = lazy(r"[A-Za-z0-9_-]+[A-Za-z0-9_.-]*")
 _MAX_MODULE_NAME = 255  # a file name's limit; longer names are no module's
 _NAME_RULE = "(at most 255 of letters, digits, '_' and '-', with '.' between directory parts)"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from kodos.lazyregex import lazy
 
 # `demo-user = {` inside a table: Lua reads `demo - user` (a subtraction), then stumbles on `=`.
-_DASHED_KEY = re.compile(r"^\s*(?P<key>[A-Za-z_]\w*(?:-\w+)+)\s*=")
+_DASHED_KEY = lazy(r"^\s*(?P<key>[A-Za-z_]\w*(?:-\w+)+)\s*=")
 
 _BY_MESSAGE = {
     "unexpected symbol near <eof>": (

@@ -6,9 +6,12 @@ import os
 
 import pytest
 
+from tests.support.tools import require_system_marker
+
 
 def require_root_for(why: str) -> None:
     """Skip the test unless running as root — but fail it in CI, where it must run."""
+    require_system_marker()
     if os.geteuid() == 0:
         return
     message = f"needs root: {why}"
