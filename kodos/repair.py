@@ -203,11 +203,16 @@ def _same_subvolume(top: Path, known: GenerationEntry, subvolume: str) -> bool:
 
 def _zero_entry_lines(esp: Path) -> list[tuple[str, str]]:
     """(key, value) lines of the `kodos-0` entry (boot counting may have renamed it)."""
-    for path in entry_files(esp / ENTRIES_DIR, "kodos-0"):
-        try:
-            return key_value_pairs(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            return []
+    from kodos.bootentries import on_esp
+    from kodos.providers.rootfs import ESP, UnsafePath, read_text_in_root
+
+    try:  # resolved inside the ESP: a link out of it holds nothing of kodos's
+        entries = on_esp(esp, ENTRIES_DIR)
+        for path in entry_files(entries, "kodos-0"):
+            relative = str(path.relative_to(esp))
+            return key_value_pairs(read_text_in_root(esp, relative, where=ESP))
+    except (OSError, UnicodeDecodeError, UnsafePath):
+        return []
     return []
 
 

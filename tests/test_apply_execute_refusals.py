@@ -183,14 +183,24 @@ def test_bootloader_changes_without_an_esp_are_refused(root: TargetRoot) -> None
 
 
 @pytest.mark.system
-def test_a_value_that_would_start_another_line_is_refused(root: TargetRoot) -> None:
+@pytest.mark.parametrize("line_break", ["\n", "\r", "\x0b", "\x0c", "\x85", "\u2028"])
+def test_a_value_that_would_start_another_line_is_refused(
+    root: TargetRoot, line_break: str
+) -> None:
+    """Readers split loader.conf with `str.splitlines`: any break it knows starts a line."""
+    timeout = f"3{line_break}default x"
     loader = change(
-        "bootloader", "loader", "systemd-boot", Action.CREATE, after={"timeout": "3\ndefault x"}
+        "bootloader", "loader", "systemd-boot", Action.CREATE, after={"timeout": timeout}
     )
     (root.path / "boot/loader").mkdir(parents=True)
 
-    with pytest.raises(StepFailed, match=r"timeout must not contain '\\n'"):
+    with pytest.raises(StepFailed) as refused:
         execute([loader], {}, root.path, esp=root.path / "boot")
+
+    assert "bootloader.loader[systemd-boot]: timeout must not contain a line break" in str(
+        refused.value
+    )
+    assert not (root.path / "boot/loader/loader.conf").exists()
 
 
 # ---- secrets --------------------------------------------------------------------------------

@@ -62,7 +62,10 @@ DELETES = frozenset({DELETE})
 PREFLIGHT = "check the plan"
 # Characters a value must not hold: it becomes one field of a passwd/group/shadow line, or
 # one line of loader.conf or an entry file, and these would start another.
-FORBIDDEN_IN_VALUES = {"users": ":\n", "bootloader": "\n"}
+# Every character `str.splitlines` breaks a line at: the readers of these files split that
+# way, so any one of them in a value would start another line there.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+FORBIDDEN_IN_VALUES = {"users": ":" + LINE_BREAKS, "bootloader": LINE_BREAKS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +182,8 @@ def _value_problems(work: Work, change: Change, forbidden: str) -> list[str]:
     for key, value in work.changed_values(change).items():
         items = value if isinstance(value, list) else [value]
         if any(isinstance(item, str) and any(c in item for c in forbidden) for item in items):
-            shown = " or ".join(repr(c) for c in forbidden)
+            others = [repr(c) for c in forbidden if c not in LINE_BREAKS]
+            shown = " or ".join([*others, "a line break"])
             problems.append(f"{change.address}: {key} must not contain {shown}")
     return problems
 
