@@ -38,27 +38,35 @@ def esp(machine: BtrfsMachine) -> Path:
     return machine.esp
 
 
+def leading_out(victim: Path, link: str) -> str:
+    """A link target that leaves the root for `victim` on the host: by an absolute path, by
+    climbing with `..`, or dangling."""
+    targets = {
+        "absolute": str(victim),
+        "relative": "../" * 30 + str(victim).lstrip("/"),
+        "dangling": "/kodos-no-such-directory/" + victim.name,
+    }
+    return targets[link]
+
+
+def two_applies_leave_the_host_alone(machine: BtrfsMachine, tmp_path: Path, host: Path) -> None:
+    before = tree(host)
+    for config in (FIRST, SECOND):
+        done = apply(machine, write_config(tmp_path, config))
+        assert done.returncode == 0, done.stderr
+    assert tree(host) == before
+    assert [g["id"] for g in generations(machine)] == [0, 1, 2]
+
+
 @pytest.mark.parametrize("link", ["absolute", "relative", "dangling"])
 def test_pacmans_log_linked_out_of_the_root_stays_in_the_generation(
     btrfs_machine: BtrfsMachine, tmp_path: Path, host: Path, link: str
 ) -> None:
     log = btrfs_machine.root / "var/log/pacman.log"
     log.unlink()
-    victim = host / "victim"
-    targets = {
-        "absolute": str(victim),
-        "relative": "../" * 30 + str(victim).lstrip("/"),
-        "dangling": "/kodos-no-such-directory/pacman.log",
-    }
-    log.symlink_to(targets[link])
-    before = tree(host)
+    log.symlink_to(leading_out(host / "victim", link))
 
-    for config in (FIRST, SECOND):
-        done = apply(btrfs_machine, write_config(tmp_path, config))
-        assert done.returncode == 0, done.stderr
-
-    assert tree(host) == before
-    assert [g["id"] for g in generations(btrfs_machine)] == [0, 1, 2]
+    two_applies_leave_the_host_alone(btrfs_machine, tmp_path, host)
 
 
 @pytest.mark.parametrize("link", ["absolute", "relative", "dangling", "inside"])
@@ -158,22 +166,13 @@ def test_the_record_directory_linked_out_of_the_root_keeps_the_record_in_the_gen
     if records.exists():
         records.rmdir()
     records.parent.mkdir(parents=True, exist_ok=True)
-    targets = {
-        "absolute": str(host),
-        "relative": "../../" * 20 + str(host).lstrip("/"),
-        "dangling": "/kodos-no-such-directory",
-    }
-    records.symlink_to(targets[link])
-    before = tree(host)
+    target = leading_out(host, link)
+    records.symlink_to(target)
 
-    for config in (FIRST, SECOND):
-        done = apply(btrfs_machine, write_config(tmp_path, config))
-        assert done.returncode == 0, done.stderr
+    two_applies_leave_the_host_alone(btrfs_machine, tmp_path, host)
 
-    assert tree(host) == before
-    assert [g["id"] for g in generations(btrfs_machine)] == [0, 1, 2]
     # the link means the generation's own directory there, as chroot would resolve it
-    inside = Path(targets[link]) if link != "relative" else host
+    inside = Path(target) if link != "relative" else host
     with top_level(btrfs.filesystem_of(btrfs_machine.root)) as top:
         generation = top / "kodos/generations/2"
         assert (generation / str(inside).lstrip("/") / "generation.json").is_file()
