@@ -1,4 +1,4 @@
-"""How fast is reading a machine's actual state (`kodos.actual.read_actual`)?
+"""How fast is reading a machine's actual state (`kodos.plan.actual.read_actual`)?
 
 Every plan starts by reading the root, so it has to be quick on a big machine. This script
 writes, in a temporary directory, a root with 2,000 installed packages (a pacman local database
@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
-from kodos.actual import read_actual
+from kodos.plan.actual import read_actual
 from kodos.providers import Scope
 from kodos.resources import PROVIDER_ORDER
 from tests.support.synthetic import synthetic_root, synthetic_scope_addresses

@@ -85,17 +85,17 @@ from figures import Figure, print_table
 from kodos import __version__
 from kodos.apply.execute import execute
 from kodos.apply.packages import SCRIPTLET_FAILURES, pacman_argv
-from kodos.bootentries import (
+from kodos.errors import KodosError
+from kodos.generations.bootentries import (
     find_kernel,
     generation_options,
     generation_title,
     write_generation_entry,
 )
-from kodos.errors import KodosError
 from kodos.plan.model import Action, Change
-from kodos.providers.rootfs import unchecked_paths
 from kodos.steps import label as step_label
 from kodos.steps import shown_steps
+from kodos.system.rootfs import unchecked_paths
 from tests.support.btrfs import BTRFS_TOOLS, BtrfsMachine, btrfs_machine, mounts_under
 from tests.support.catalog import base_packages, standard_packages
 from tests.support.mirror import Mirror, Pkg, build_mirror
@@ -303,7 +303,7 @@ def raw_apply(machine: BtrfsMachine, names: Sequence[str]) -> RawRun:
         target = top / "raw"
         snapshot = ["btrfs", "subvolume", "snapshot", str(top / "@"), str(target)]
         install = pacman_argv(target, *INSTALL_ARGS, *names)
-        env = {**os.environ, "LC_ALL": "C"}  # as kodos.runner runs it
+        env = {**os.environ, "LC_ALL": "C"}  # as kodos.system.runner runs it
         settle()
         start = time.perf_counter()
         subprocess.run(snapshot, check=True, capture_output=True)

@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kodos.runner import run  # noqa: E402
+from kodos.system.runner import run  # noqa: E402
 from tests.support.installing import build_install_mirror, install_config  # noqa: E402
 from tests.support.mirror import Mirror, write_pacman_conf  # noqa: E402
 from tests.support.sync import mirror_sync_dir  # noqa: E402

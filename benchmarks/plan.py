@@ -60,13 +60,13 @@ from kodos import __version__
 from kodos.config.load import load_config
 from kodos.desired import build_desired, missing_groups
 from kodos.errors import ConfigError, KodosError
+from kodos.pacman.filelists import read_unit_index
+from kodos.pacman.syncdb import load_sync_index, locate_sync_databases
 from kodos.plan import build
 from kodos.plan.build import PlanOptions, build_plan
 from kodos.plan.diff import diff
 from kodos.plan.model import Base, ConfigRef, Plan, summarize
-from kodos.providers.pacman_files import read_unit_index
 from kodos.resources import ResourceSet
-from kodos.syncdb import load_sync_index, locate_sync_databases
 from tests.support.mirror import FakeEntry, fake_entries
 from tests.support.sync import FakeSyncEntry, fake_names, fake_sync_entries, fake_sync_repo
 from tests.support.synthetic import synthetic_root

@@ -32,9 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
 from kodos.config.packages import PackageRequest
-from kodos.providers.pacman_db import SyncIndex, read_sync_directory
-from kodos.providers.pacman_files import read_unit_index
-from kodos.resolve import check_units, resolve
+from kodos.pacman.filelists import read_unit_index
+from kodos.pacman.localdb import SyncIndex, read_sync_directory
+from kodos.plan.resolve import check_units, resolve
 from tests.support.sync import fake_sync_entries, fake_sync_repo
 
 LOAD_GOAL_MS = 300.0

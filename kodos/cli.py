@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from kodos.config import DEFAULT_CONFIG_DIR
-from kodos.lock import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from kodos.system.lock import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 
 app = typer.Typer(
     name="kodos",
@@ -82,8 +82,9 @@ RefreshOption = Annotated[
 
 
 def _checked_root(value: str) -> Path:
-    """--root as given: an empty path or a pseudo file system is refused (kodos/rootcheck.py)."""
-    from kodos.rootcheck import checked_root
+    """--root as given: an empty path or a pseudo file system is refused
+    (kodos/system/rootcheck.py)."""
+    from kodos.system.rootcheck import checked_root
 
     return checked_root(value)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +42,12 @@ class ProblemsError(KodosError):
 
 class ConfigError(ProblemsError):
     """The configuration could not be evaluated, validated or planned."""
+
+
+class ReadError(KodosError):
+    """A machine's state could not be read: `path` (a host path) and what was wrong with it."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")

@@ -169,7 +169,7 @@ def _run_qemu(
     argv: list[str], stderr_path: Path, timeout: float | None, *, interactive: bool
 ) -> int | None:
     """Run QEMU until it exits or the timeout; None when it had to be killed. Popen rather
-    than kodos.runner.run: QEMU runs for seconds to minutes, its stderr must be watched while
+    than kodos.system.runner.run: QEMU runs for seconds to minutes, its stderr must be watched while
     it runs (a KVM failure leaves a paused VM that never exits) and only this one process
     may be killed. Still an argv list, never a shell."""
     with stderr_path.open("w") as stderr:

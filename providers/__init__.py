@@ -21,7 +21,7 @@ Which addresses a provider reads:
   manages or is asked to manage it.
 
 A root that cannot be read at all, or data so damaged that nothing can be read from it, raises
-a `ReadError` (or another `KodosError`, such as pacman_db's `PacmanDbError`) naming the file and
+a `ReadError` (or another `KodosError`, such as kodos.pacman.localdb's `PacmanDbError`) naming the file and
 what was wrong.
 
 Helper modules, not providers: `pacman_db` (pacman's databases), `pacman_files` (unit files
@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from kodos.errors import KodosError
 from kodos.resources import Resource, parse_address
 
 
@@ -70,17 +69,8 @@ class Reading:
 
 
 class Provider(Protocol):
-    """What `kodos.actual` expects of a provider module."""
+    """What `kodos.plan.actual` expects of a provider module."""
 
     PROVIDER: str
 
     def read(self, root: Path, scope: Scope) -> Reading: ...
-
-
-class ReadError(KodosError):
-    """The actual state could not be read: `path` (a host path) and what was wrong with it."""
-
-    def __init__(self, path: Path | str, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{path}: {reason}")

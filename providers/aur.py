@@ -16,9 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kodos.providers import Reading, Scope
-from kodos.providers.pacman import package_resource
-from kodos.providers.pacman_db import (
+from kodos.pacman.localdb import (
     LOCAL_DB,
     InstalledPackage,
     InstallReason,
@@ -26,6 +24,8 @@ from kodos.providers.pacman_db import (
     field_values,
     parse_desc,
 )
+from kodos.providers import Reading, Scope
+from kodos.providers.pacman import package_resource
 
 PROVIDER = "aur"
 

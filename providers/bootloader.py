@@ -26,9 +26,9 @@ import re
 from pathlib import Path
 
 from kodos.providers import Reading, Scope
-from kodos.providers.rootfs import ESP, UnsafePath, inside, read_text_in_root, resolve_in_root
 from kodos.resources import JsonValue, Resource
-from kodos.systemdboot import BOOT_LOADER_DIR, ENTRIES_DIR, LOADER_CONF, entry_id, key_values
+from kodos.system.rootfs import ESP, UnsafePath, inside, read_text_in_root, resolve_in_root
+from kodos.systemd.boot import BOOT_LOADER_DIR, ENTRIES_DIR, LOADER_CONF, entry_id, key_values
 
 PROVIDER = "bootloader"
 LOADER = "systemd-boot"

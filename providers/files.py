@@ -21,9 +21,10 @@ import os
 import stat
 from pathlib import Path
 
-from kodos.providers import ReadError, Reading, Scope
-from kodos.providers.rootfs import resolve_in_root
+from kodos.errors import ReadError
+from kodos.providers import Reading, Scope
 from kodos.resources import Resource
+from kodos.system.rootfs import resolve_in_root
 
 PROVIDER = "files"
 

@@ -28,8 +28,8 @@ import os
 from pathlib import Path
 
 from kodos.providers import Reading, Scope
-from kodos.providers.rootfs import resolve_in_root
 from kodos.resources import JsonValue, Resource
+from kodos.system.rootfs import resolve_in_root
 
 PROVIDER = "flatpak"
 INSTALLATION = "var/lib/flatpak"

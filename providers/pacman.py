@@ -3,7 +3,7 @@
 Manages `pacman.package[NAME]` — actual attributes `version` (with its epoch, `1:1.2-1`),
 `reason` (`explicit` or `dependency`) and, for members of package groups, `groups` (so a plan
 without sync databases still knows that `gnome` is a group), read from the local database
-`var/lib/pacman/local/*/desc` by `providers.pacman_db` (no pacman process: a machine with
+`var/lib/pacman/local/*/desc` by `kodos.pacman.localdb` (no pacman process: a machine with
 20,000 packages reads in tens of milliseconds).
 
 Every installed package is read, whatever the scope: the planner must know what is installed
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kodos.pacman.localdb import InstalledPackage, read_local_packages
 from kodos.providers import Reading, Scope
-from kodos.providers.pacman_db import InstalledPackage, read_local_packages
 from kodos.resources import Resource
 
 PROVIDER = "pacman"

@@ -10,7 +10,7 @@ Every unit file of the unit directories is read (`usr/lib/systemd/{system,user}`
 `etc/systemd/…`, `/run/systemd/…`), plus instances enabled by name (`getty@tty1.service` in
 `getty.target.wants/`) and instances in scope, which have a state as soon as their template
 exists (`disabled` until enabled). The state is computed from the files by systemd's own rules
-(`providers.unit_state`), not by running systemctl: one process per unit would cost seconds.
+(`kodos.systemd.enablement`), not by running systemctl: one process per unit would cost seconds.
 A unit whose state systemctl could not tell either (a dangling alias) gets a note instead.
 Units enabled in users' own `~/.config/systemd/user` are not read.
 
@@ -23,9 +23,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kodos.providers import Reading, Scope
-from kodos.providers.unit_files import GLOBAL_SEARCH_PATH, SYSTEM_SEARCH_PATH, UnitError
-from kodos.providers.unit_state import UnitTable
 from kodos.resources import Resource, address_of
+from kodos.systemd.enablement import UnitTable
+from kodos.systemd.unitfiles import GLOBAL_SEARCH_PATH, SYSTEM_SEARCH_PATH, UnitError
 
 PROVIDER = "services"
 KINDS = (("unit", SYSTEM_SEARCH_PATH), ("user_unit", GLOBAL_SEARCH_PATH))

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from kodos.providers import ReadError, Reading, Scope
-from kodos.providers.rootfs import resolve_in_root
+from kodos.errors import ReadError
+from kodos.providers import Reading, Scope
 from kodos.resources import Resource
+from kodos.system.rootfs import resolve_in_root
 
 PROVIDER = "users"
 PASSWD, GROUP, SHADOW = "etc/passwd", "etc/group", "etc/shadow"

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from kodos.errors import Problem
-from kodos.jsonfile import FileFormatError, read_model
+from kodos.system.jsonfile import FileFormatError, read_model
 
 RECORD_PATH = Path("var/lib/kodos/generation.json")
 
@@ -58,7 +58,7 @@ def read_record(root: Path, shown: str | None = None) -> GenerationRecord | None
     """The record of the generation at `root`, or None when kodos has not managed it yet.
     A record that exists but is damaged is an error naming the file (as `shown/RECORD_PATH`
     when the root is known to the user by another name) and field."""
-    from kodos.providers.rootfs import checked_in_root
+    from kodos.system.rootfs import checked_in_root
 
     # resolved inside the generation: a link at the record must not read a host file
     path = Path(checked_in_root(root, str(RECORD_PATH)))

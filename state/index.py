@@ -6,7 +6,7 @@ root, `kodos.state.generation`) stays the authority on what the generation manag
 copies the few facts a listing needs so that listing opens no generation.
 
 Which generation boots by default is *not* in the index: that is loader.conf's `default` and
-the Btrfs default subvolume (`kodos.generations`), so a rollback never rewrites this file.
+the Btrfs default subvolume (`kodos.generations.history`), so a rollback never rewrites this file.
 
 The index is immutable: `with_entry` and `without` return a new one, and `write_index` writes it
 atomically (temp file, fsync, rename).
@@ -19,7 +19,7 @@ Format "2" adds what lets the index be trusted less and rebuilt (`kodos generati
   where a repair finds it when the index is gone.
 * `building` entries: the applier lists a generation as building *before* it snapshots it, so
   the only thing a later run may remove as an interrupted build is one the index proves it
-  started (`kodos.upkeep.clean_interrupted`).
+  started (`kodos.generations.lifecycle.clean_interrupted`).
 * generation 0's `subvolume_uuid`, the Btrfs UUID of the subvolume adopted: deleting
   generation 0 checks it, so an edited `subvolume` never makes kodos delete another one.
 
@@ -34,10 +34,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kodos.atomic import write_text_atomic
 from kodos.errors import KodosError
-from kodos.jsonfile import write_json
 from kodos.state.generation import GenerationRecord, Status, read_state_file
+from kodos.system.atomic import write_text_atomic
+from kodos.system.jsonfile import write_json
 
 INDEX_PATH = Path("kodos/index.json")
 """Relative to the top level (subvolid 5) of the machine's Btrfs filesystem."""

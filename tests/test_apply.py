@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.btrfs import get_default, list_subvolumes, top_level
+from kodos.system.btrfs import get_default, list_subvolumes, top_level
 from tests.support.btrfs import BtrfsMachine, mounts_under
 
 pytestmark = pytest.mark.system

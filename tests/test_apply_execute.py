@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 
 from kodos.apply.execute import execute
-from kodos.jsonfile import write_json
-from kodos.machine import read_machine
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.diff import diff
+from kodos.plan.machine import read_machine
 from kodos.plan.model import Action, Plan
 from kodos.resources import ResourceSet
 from kodos.secrets import PlainPassword
 from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
+from kodos.system.jsonfile import write_json
 from tests.support.applying import add_flatpak_remote, applicable_root, change, install_built
 from tests.support.catalog import aur_builds
 from tests.support.fixtures import PACMAN_TOOLS

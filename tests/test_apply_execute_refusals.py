@@ -16,11 +16,11 @@ import pytest
 from kodos.apply.execute import execute
 from kodos.apply.packages import pacman_notes, still_required
 from kodos.apply.work import StepFailed
+from kodos.pacman.localdb import InstalledPackage, InstallReason
 from kodos.plan.model import Action, Change
-from kodos.providers.pacman_db import InstalledPackage, InstallReason
 from kodos.resources import ResourceSet
-from kodos.runner import CommandFailed
 from kodos.secrets import PlainPassword
+from kodos.system.runner import CommandFailed
 from tests.support.applying import applicable_root, change, mounts_under, resource, tree
 from tests.support.catalog import base_packages
 from tests.support.fixtures import PACMAN_TOOLS

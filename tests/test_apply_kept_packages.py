@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.btrfs import top_level
+from kodos.system.btrfs import top_level
 from tests.support.btrfs import BtrfsMachine
 from tests.support.target import TargetRoot
 from tests.test_apply import FIRST, apply, generations, kodos, write_config

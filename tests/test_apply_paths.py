@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kodos import btrfs
-from kodos.btrfs import top_level
+from kodos.system import btrfs
+from kodos.system.btrfs import top_level
 from tests.support.applying import tree
 from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import FIRST, SECOND, apply, generations, kodos, write_config

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.runner import run
+from kodos.system.runner import run
 from kodos.vm import BootResult, VmError, boot, find_firmware
 from tests.support.bootable import (
     BOOT_TOOLS,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.bootentries import (
+from kodos.generations.bootentries import (
     BootEntryError,
     KernelFiles,
     default_entry,
@@ -306,7 +306,7 @@ def test_the_title_names_the_generation_s_system(tmp_path: Path) -> None:
 
 
 def test_a_generation_takes_its_own_kernel_options_else_the_default_entrys(tmp_path: Path) -> None:
-    from kodos.bootentries import generation_options
+    from kodos.generations.bootentries import generation_options
 
     esp = tmp_path / "esp"
     (esp / "loader/entries").mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""kodos.btrfs and kodos.mountns on real Btrfs filesystems on loop images (tests/support/btrfs.py),
+"""kodos.system.btrfs and kodos.system.mountns on real Btrfs filesystems on loop images (tests/support/btrfs.py),
 and the fixture's own promise: nothing stays mounted or attached after a test."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kodos import btrfs
-from kodos.btrfs import BtrfsError, NotOnBtrfs, SubvolumeBusy
-from kodos.runner import run
+from kodos.system import btrfs
+from kodos.system.btrfs import BtrfsError, NotOnBtrfs, SubvolumeBusy
+from kodos.system.runner import run
 from tests.support.btrfs import (
     BTRFS_TOOLS,
     BtrfsMachine,
@@ -244,8 +244,8 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from kodos.mountns import enter_private_mount_namespace
-    from kodos.runner import run
+    from kodos.system.mountns import enter_private_mount_namespace
+    from kodos.system.runner import run
 
     enter_private_mount_namespace()
     run(["mount", "-t", "tmpfs", "kodos-private", sys.argv[1]])
@@ -299,7 +299,7 @@ def test_entering_refuses_a_process_with_threads() -> None:
     script = textwrap.dedent(
         """
         import threading
-        from kodos.mountns import MountNamespaceError, enter_private_mount_namespace
+        from kodos.system.mountns import MountNamespaceError, enter_private_mount_namespace
         threading.Thread(target=threading.Event().wait, daemon=True).start()
         try:
             enter_private_mount_namespace()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.syncdb import (
+from kodos.pacman.syncdb import (
     ROOT_CACHE_DIR,
     SyncDatabaseError,
     load_sync_databases,

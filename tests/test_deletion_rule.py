@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kodos.btrfs import delete_subvolume, get_default, set_default, subvolume_uuid, top_level
+from kodos.system.btrfs import delete_subvolume, get_default, set_default, subvolume_uuid, top_level
 from tests.support.applying import tree
 from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import kodos, state

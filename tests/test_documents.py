@@ -1,5 +1,5 @@
 """Every JSON document kodos reads — facts, saved plans, generation records, the index — is
-read by one reader (`kodos.jsonfile`): damaged or hostile ones end in one located message and
+read by one reader (`kodos.system.jsonfile`): damaged or hostile ones end in one located message and
 exit status 1, never an internal error."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kodos.jsonfile import MAX_DOCUMENT_BYTES, FileFormatError
 from kodos.state.index import INDEX_PATH, read_index
+from kodos.system.jsonfile import MAX_DOCUMENT_BYTES, FileFormatError
 
 REPO = Path(__file__).resolve().parent.parent
 MINIMAL = REPO / "examples" / "minimal"

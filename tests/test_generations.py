@@ -23,12 +23,15 @@ from typing import Any
 
 import pytest
 
-from kodos import btrfs
-from kodos.bootentries import default_entry, entry_ids, kernel_dir_ids
-from kodos.generations import Machine, open_machine
-from kodos.jsonfile import write_json
-from kodos.lock import machine_lock
-from kodos.runner import run
+from kodos.generations.bootentries import default_entry, entry_ids, kernel_dir_ids
+from kodos.generations.history import Machine, open_machine
+from kodos.generations.lifecycle import (
+    adopt_or_read_index,
+    clean_interrupted,
+    discard_generation,
+    write_boot_entry,
+)
+from kodos.pacman.vercmp import vercmp
 from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
 from kodos.state.index import (
     GenerationEntry,
@@ -37,13 +40,10 @@ from kodos.state.index import (
     read_index,
     write_index,
 )
-from kodos.upkeep import (
-    adopt_or_read_index,
-    clean_interrupted,
-    discard_generation,
-    write_boot_entry,
-)
-from kodos.vercmp import vercmp
+from kodos.system import btrfs
+from kodos.system.jsonfile import write_json
+from kodos.system.lock import machine_lock
+from kodos.system.runner import run
 from tests.support.boot import bootctl, listed_entries
 from tests.support.btrfs import BtrfsMachine
 
@@ -162,7 +162,7 @@ def build_generation(
 
 
 def make_default(kodos: Machine, top: Path, gen_id: int) -> None:
-    from kodos.bootentries import set_default_entry
+    from kodos.generations.bootentries import set_default_entry
 
     set_default_entry(kodos.esp, gen_id)
     btrfs.set_default(top, generation_subvolume(gen_id))

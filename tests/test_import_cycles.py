@@ -1,7 +1,7 @@
 """No import cycle in kodos: the data flows one way, and no layer reaches back into an earlier one.
 
 A part is each top-level module or package of `kodos` (`kodos/plan`, `kodos/apply`,
-`kodos/generations.py`, …) plus `providers` (kodos.providers) and `state` (kodos.state); no two
+`kodos/generations/history.py`, …) plus `providers` (kodos.providers) and `state` (kodos.state); no two
 parts may import each other, directly or around a loop, and neither may two modules. Every
 import counts wherever it stands — module level, inside a function, under TYPE_CHECKING — so a
 lazy import cannot hide a cycle. The files are parsed with `ast`, never imported; relative

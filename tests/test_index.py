@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from kodos.jsonfile import FileFormatError
 from kodos.state.generation import Status
 from kodos.state.index import (
     GenerationEntry,
@@ -20,6 +19,7 @@ from kodos.state.index import (
     read_index,
     write_index,
 )
+from kodos.system.jsonfile import FileFormatError
 
 UUID = "5b1e3c1a-8a7e-4e43-9d6c-7c1f0e2f6a10"
 CREATED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

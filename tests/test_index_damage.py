@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kodos.btrfs import list_subvolumes, mount_subvolume, top_level
-from kodos.runner import run
+from kodos.system.btrfs import list_subvolumes, mount_subvolume, top_level
+from kodos.system.runner import run
 from tests.support.btrfs import BtrfsMachine
 from tests.test_apply import FIRST, SECOND, apply, generations, kodos, state, write_config
 

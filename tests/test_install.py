@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.runner import run
+from kodos.system.runner import run
 from tests.support.installing import (
     INSTALL_TOOLS,
     MTOOLS,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.runner import run
+from kodos.system.runner import run
 from tests.support.installing import install_config
 from tests.support.mirror import Mirror
 from tests.test_apply import REPO, write_config

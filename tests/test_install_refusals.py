@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.runner import run
+from kodos.system.runner import run
 from tests.support.installing import attached_loops, install_config
 from tests.support.mirror import Mirror
 from tests.test_apply import kodos, kodos_mounts, write_config

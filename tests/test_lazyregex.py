@@ -1,10 +1,10 @@
-"""kodos.lazyregex: a pattern compiled on first use behaves as the compiled one."""
+"""kodos.text.lazyregex: a pattern compiled on first use behaves as the compiled one."""
 
 from __future__ import annotations
 
 import re
 
-from kodos.lazyregex import lazy
+from kodos.text.lazyregex import lazy
 
 
 def test_a_lazy_pattern_compiles_on_first_use_and_matches_as_re_does() -> None:

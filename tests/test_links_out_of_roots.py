@@ -21,7 +21,7 @@ import pytest
 
 from kodos.apply.execute import execute
 from kodos.apply.work import StepFailed
-from kodos.bootentries import (
+from kodos.generations.bootentries import (
     BootEntryError,
     default_entry_options,
     entry_ids,
@@ -35,7 +35,7 @@ from kodos.bootentries import (
 )
 from kodos.plan.model import Action, Change
 from kodos.providers import Scope, bootloader
-from kodos.providers.rootfs import UnsafePath
+from kodos.system.rootfs import UnsafePath
 from tests.support.applying import applicable_root, change, tree
 from tests.support.catalog import base_packages
 from tests.support.fixtures import PACMAN_TOOLS

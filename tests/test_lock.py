@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from kodos.lock import DEFAULT_LOCK_DIR, LockTimeout, UnsafeLockError, lock_path, machine_lock
+from kodos.system.lock import (
+    DEFAULT_LOCK_DIR,
+    LockTimeout,
+    UnsafeLockError,
+    lock_path,
+    machine_lock,
+)
 from tests.support.privilege import require_root_for
 
 UUID = "5b1e3c1a-8a7e-4e43-9d6c-7c1f0e2f6a10"
@@ -27,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 HOLDER = """
 import sys
 from pathlib import Path
-from kodos.lock import machine_lock
+from kodos.system.lock import machine_lock
 with machine_lock(sys.argv[1], timeout=5, command="kodos apply -c /etc/kodos",
                   directory=Path(sys.argv[2])):
     print("held", flush=True)

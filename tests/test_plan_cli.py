@@ -376,6 +376,7 @@ OLDER_FORMAT = (
 )
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("flags", [[], ["--json"]])
 def test_show_refuses_a_plan_of_format_1(plan_file: Path, flags: list[str]) -> None:
     plan_file.write_text(json.dumps(as_format_1(json.loads(plan_file.read_text()))))
@@ -383,6 +384,7 @@ def test_show_refuses_a_plan_of_format_1(plan_file: Path, flags: list[str]) -> N
     assert failure(kodos("show", plan_file, *flags)) == f"error: {plan_file}: {OLDER_FORMAT}"
 
 
+@pytest.mark.system
 def test_a_plan_of_format_1_is_refused_by_its_version_alone(plan_file: Path) -> None:
     """Even with fields today's format does not have, only the version is named."""
     saved = as_format_1(json.loads(plan_file.read_text()))
@@ -392,6 +394,7 @@ def test_a_plan_of_format_1_is_refused_by_its_version_alone(plan_file: Path) -> 
     assert failure(kodos("show", plan_file)) == f"error: {plan_file}: {OLDER_FORMAT}"
 
 
+@pytest.mark.system
 def test_needed_by_goes_only_with_kept_as_dependency(plan_file: Path) -> None:
     saved = json.loads(plan_file.read_text())
     saved["changes"][0]["needed_by"] = "zsh"

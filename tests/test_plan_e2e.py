@@ -26,8 +26,8 @@ import pytest
 
 from kodos.config.load import load_config
 from kodos.desired import build_desired
-from kodos.jsonfile import write_json
 from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
+from kodos.system.jsonfile import write_json
 from tests.support.catalog import aur_builds
 from tests.support.fixtures import PACMAN_TOOLS
 from tests.support.flatpak import FLATPAK_TOOLS, App, FlatpakRepo, build_flatpak_repo, flatpak

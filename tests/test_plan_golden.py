@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from kodos.config.load import load_config
-from kodos.jsonfile import write_json
 from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
+from kodos.system.jsonfile import write_json
 from tests.support.fixtures import PACMAN_TOOLS
 from tests.support.mirror import Mirror, write_pacman_conf
 from tests.support.sync import mirror_sync_dir

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from kodos.apply.execute import execute
+from kodos.pacman.localdb import InstalledPackage, InstallReason
+from kodos.pacman.removal import kept_packages, with_unneeded_dependencies
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Reason
 from kodos.plan.render import render_plan
-from kodos.providers.pacman_db import InstalledPackage, InstallReason
-from kodos.providers.pacman_removal import kept_packages, with_unneeded_dependencies
 from tests.support.applying import applicable_root
 from tests.support.catalog import base_packages
 from tests.support.fixtures import PACMAN_TOOLS

@@ -1,4 +1,4 @@
-"""kodos.actual.read_actual: every provider over one root, an empty root as a fresh install."""
+"""kodos.plan.actual.read_actual: every provider over one root, an empty root as a fresh install."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kodos.actual import read_actual
 from kodos.errors import KodosError
+from kodos.plan.actual import read_actual
 from kodos.providers import Scope
 from kodos.resources import PROVIDER_ORDER
 from tests.support.fixtures import NewRoot

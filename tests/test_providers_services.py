@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from kodos.providers import Scope, services
-from kodos.providers.unit_files import (
+from kodos.systemd.enablement import UnitTable
+from kodos.systemd.unitfiles import (
     GLOBAL_SEARCH_PATH,
     SYSTEM_SEARCH_PATH,
     Mode,
@@ -19,7 +20,6 @@ from kodos.providers.unit_files import (
     parse_install,
     split_name,
 )
-from kodos.providers.unit_state import UnitTable
 from tests.support.synthetic import write_units
 from tests.support.tools import require_tools
 from tests.support.units import (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.repair import _kodos_zero_subvolume
+from kodos.generations.repair import _kodos_zero_subvolume
 
 ENTRY = "title Arch\nlinux /kodos/0/vmlinuz-linux\noptions root=UUID=x rootflags=subvol=@ rw\n"
 FOREIGN = ENTRY.replace("subvol=@", "subvol=@home")

@@ -1,4 +1,4 @@
-"""kodos.resolve against the standard mirror's real sync databases (built by repo-add), with
+"""kodos.plan.resolve against the standard mirror's real sync databases (built by repo-add), with
 pacman itself as the judge of what a name means (`-S --print`, `-Sg`)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 from kodos.config.load import load_config
 from kodos.config.packages import ConfigPath, PackageRequest, Source, package_requests
 from kodos.errors import Problem
-from kodos.providers.pacman_db import SyncIndex, read_local_packages, read_sync_directory
-from kodos.providers.pacman_files import UnitIndex, read_unit_index
-from kodos.resolve import (
+from kodos.pacman.filelists import UnitIndex, read_unit_index
+from kodos.pacman.localdb import SyncIndex, read_local_packages, read_sync_directory
+from kodos.plan.resolve import (
     NO_DATABASES_NOTE,
     NO_FILE_LISTS_NOTE,
     Resolution,

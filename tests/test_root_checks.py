@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kodos.errors import KodosError
-from kodos.rootcheck import checked_root, file_system_type, os_release
+from kodos.system.rootcheck import checked_root, file_system_type, os_release
 from tests.support.tools import require_root
 from tests.test_boot import kodos
 

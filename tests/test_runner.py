@@ -1,4 +1,4 @@
-"""kodos.runner, the one way kodos runs commands: results, errors users read, secrets kept out
+"""kodos.system.runner, the one way kodos runs commands: results, errors users read, secrets kept out
 of errors and logs. Real programs (sh, cat, env), no mocks."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kodos.errors import KodosError
-from kodos.runner import (
+from kodos.system.runner import (
     OUTPUT_LINES,
     WITHHELD,
     CommandFailed,

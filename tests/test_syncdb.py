@@ -1,4 +1,4 @@
-"""kodos.syncdb and the file-list reader against the real pacman: where a plan's sync databases
+"""kodos.pacman.syncdb and the file-list reader against the real pacman: where a plan's sync databases
 come from (`--sync-dir`, `--refresh` with pacman downloading from a file:// mirror, the root's
 own, none), and unit ownership compared with `pacman -F`/`-Fl` on the same databases."""
 
@@ -17,15 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from kodos.providers.pacman_db import PacmanDbError, read_sync_directory
-from kodos.providers.pacman_files import (
+from kodos.pacman.filelists import (
     build_unit_index,
     read_unit_files,
     read_unit_index,
     template_of,
 )
-from kodos.resolve import unit_owner
-from kodos.syncdb import (
+from kodos.pacman.localdb import PacmanDbError, read_sync_directory
+from kodos.pacman.syncdb import (
     ARCH_REPOS,
     CommandFailed,
     SyncDatabaseError,
@@ -39,6 +38,7 @@ from kodos.syncdb import (
     root_repos,
     user_cache_dir,
 )
+from kodos.plan.resolve import unit_owner
 from tests.support.fixtures import PACMAN_TOOLS, NewRoot
 from tests.support.mirror import Mirror, Pkg, build_mirror
 from tests.support.sync import fake_sync_entries, fake_sync_repo, mirror_sync_dir
@@ -163,7 +163,7 @@ def test_refresh_as_an_unprivileged_user_uses_fakeroot(monkeypatch: pytest.Monke
         home.mkdir()
         shutil.chown(home, "nobody")
         script = (
-            "import sys; from kodos.syncdb import locate_sync_databases, load_sync_databases; "
+            "import sys; from kodos.pacman.syncdb import locate_sync_databases, load_sync_databases; "
             "s = locate_sync_databases(None, sync_dir=None, mirror=sys.argv[1], refresh=True, cache_dir=None); "
             "print(s.directory); print(sorted(load_sync_databases(s).index.packages['extra']))"
         )

@@ -1,4 +1,4 @@
-"""systemd-boot's file formats (kodos/systemdboot.py): entry file names with and without boot
+"""systemd-boot's file formats (kodos/systemd/boot.py): entry file names with and without boot
 counting, `key value` lines, and rewriting keys in loader.conf. Pure text, one table a rule;
 the real systemd-boot reads what kodos writes in tests/test_generations.py (bootctl list)."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.systemdboot import entry_files, entry_id, key_value_pairs, key_values, rewrite_keys
+from kodos.systemd.boot import entry_files, entry_id, key_value_pairs, key_values, rewrite_keys
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kodos.terminal import inert, inert_lines
+from kodos.text.terminal import inert, inert_lines
 
 REPO = Path(__file__).resolve().parent.parent
 MINIMAL = REPO / "examples" / "minimal"

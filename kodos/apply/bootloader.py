@@ -26,13 +26,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kodos.apply.work import StepFailed, Work, failing_as
-from kodos.atomic import fsync_directory, write_bytes_atomic
-from kodos.bootentries import on_esp, read_on_esp
+from kodos.generations.bootentries import on_esp, read_on_esp
 from kodos.plan.model import Action, Change
 from kodos.providers.bootloader import find_esp
-from kodos.providers.rootfs import ESP, is_file_in_root, read_bytes_in_root
 from kodos.resources import JsonValue
-from kodos.systemdboot import ENTRIES_DIR, LOADER_CONF, entry_files, rewrite_keys
+from kodos.system.atomic import fsync_directory, write_bytes_atomic
+from kodos.system.rootfs import ESP, is_file_in_root, read_bytes_in_root
+from kodos.systemd.boot import ENTRIES_DIR, LOADER_CONF, entry_files, rewrite_keys
 
 STEP = "update the boot loader"
 # The loader.conf keys kodos.desired.boot can set; `default` belongs to the apply transaction.

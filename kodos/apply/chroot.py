@@ -26,8 +26,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from kodos.providers.rootfs import resolve_in_root
-from kodos.runner import run
+from kodos.system.rootfs import resolve_in_root
+from kodos.system.runner import run
 
 # (directory, mount arguments) as arch-chroot mounts them.
 API_MOUNTS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -44,9 +44,9 @@ from pathlib import Path
 from kodos.apply import bootloader, files, flatpak, followups, packages, services, users
 from kodos.apply.work import StepFailed, Work, unresolved_secrets
 from kodos.plan.model import Action, Change
-from kodos.providers.rootfs import UnsafePath, is_file_in_root, tool_path
 from kodos.resources import Resource
 from kodos.steps import OnStep, StepId
+from kodos.system.rootfs import UnsafePath, is_file_in_root, tool_path
 
 Kind = tuple[str, str]
 PACKAGES: frozenset[Kind] = frozenset({("pacman", "package"), ("aur", "package")})

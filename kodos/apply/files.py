@@ -29,11 +29,11 @@ from pathlib import Path
 
 from kodos.apply.packages import CACHE_DIR
 from kodos.apply.work import Work, failing_as
-from kodos.atomic import TEMPORARY_PREFIX, write_bytes_atomic
+from kodos.pacman.localdb import LOCAL_DB, InstalledPackage, read_local_packages
 from kodos.plan.model import Change
-from kodos.providers.pacman_db import LOCAL_DB, InstalledPackage, read_local_packages
-from kodos.providers.rootfs import checked_in_root, inside
-from kodos.runner import run
+from kodos.system.atomic import TEMPORARY_PREFIX, write_bytes_atomic
+from kodos.system.rootfs import checked_in_root, inside
+from kodos.system.runner import run
 
 STEP = "write files"
 DELETE_STEP = "delete files"

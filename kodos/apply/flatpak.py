@@ -21,8 +21,8 @@ from pathlib import Path
 
 from kodos.apply.work import Work, failing_as
 from kodos.plan.model import Action, Change
-from kodos.providers.rootfs import tool_path
-from kodos.runner import run
+from kodos.system.rootfs import tool_path
+from kodos.system.runner import run
 
 INSTALLATION = "var/lib/flatpak"
 INSTALL_STEP = "install Flatpak apps"

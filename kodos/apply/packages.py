@@ -6,7 +6,7 @@ keyring, hooks and cache are used and nothing of the host's pacman setup is read
 pacman would follow a link among them on the host (a `var/log/pacman.log` linked to a host
 file would get the log appended), so each is resolved inside the target first, as the
 machine's own pacman would see it, and must be what pacman expects there
-(`kodos.providers.rootfs.tool_path`).
+(`kodos.system.rootfs.tool_path`).
 (A `pacman.conf` `Include = /etc/pacman.d/mirrorlist` is still read from the host: pacman does
 not prefix Include paths with the root. On a machine kodos manages the host is the running
 generation, whose mirror list the target was snapshotted from.)
@@ -35,11 +35,11 @@ from pathlib import Path
 
 from kodos.apply.chroot import api_filesystems
 from kodos.apply.work import Work, failing_as
+from kodos.pacman.localdb import InstalledPackage, read_local_packages
+from kodos.pacman.removal import kept_packages
 from kodos.plan.model import Action, Change
-from kodos.providers.pacman_db import InstalledPackage, read_local_packages
-from kodos.providers.pacman_removal import kept_packages
-from kodos.providers.rootfs import tool_path
-from kodos.runner import CommandFailed, failure, run
+from kodos.system.rootfs import tool_path
+from kodos.system.runner import CommandFailed, failure, run
 
 CACHE_DIR = "var/cache/pacman/pkg"  # inside the target: where packages are downloaded to
 FILE, DIRECTORY = "a regular file", "a directory"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from kodos.apply.work import Work, failing_as
 from kodos.plan.model import Change
-from kodos.runner import run
+from kodos.system.runner import run
 
 ENABLE_STEP = "enable units"
 DISABLE_STEP = "disable units"

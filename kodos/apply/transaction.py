@@ -19,16 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from kodos.apply.saved import refuse_unless_as_saved
-from kodos.base import generation_root
 from kodos.errors import KodosError
-from kodos.generations import Machine
-from kodos.jsonfile import write_json
-from kodos.lock import DEFAULT_TIMEOUT
+from kodos.generations.baseroot import generation_root
+from kodos.generations.history import Machine
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Change, Plan
-from kodos.providers.rootfs import checked_in_root
 from kodos.resources import SENSITIVE_PLACEHOLDER, ResourceSet
-from kodos.runner import run
 from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
 from kodos.state.index import (
     GenerationEntry,
@@ -38,6 +34,10 @@ from kodos.state.index import (
     write_index,
 )
 from kodos.steps import OnStep, StepId
+from kodos.system.jsonfile import write_json
+from kodos.system.lock import DEFAULT_TIMEOUT
+from kodos.system.rootfs import checked_in_root
+from kodos.system.runner import run
 
 
 class ApplyError(KodosError):
@@ -66,8 +66,8 @@ class ApplyResult:
 def apply(
     options: ApplyOptions, *, confirm: Callable[[Plan], bool], on_step: OnStep
 ) -> ApplyResult:
-    from kodos.generations import locked_top_level, open_machine
-    from kodos.mountns import enter_private_mount_namespace
+    from kodos.generations.history import locked_top_level, open_machine
+    from kodos.system.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()
     machine = open_machine(options.root)
@@ -111,8 +111,8 @@ def _apply_locked(
     confirm: Callable[[Plan], bool],
     on_step: OnStep,
 ) -> ApplyResult:
-    from kodos.generations import default_generation
-    from kodos.upkeep import adopt_or_read_index, clean_interrupted, start_generation
+    from kodos.generations.history import default_generation
+    from kodos.generations.lifecycle import adopt_or_read_index, clean_interrupted, start_generation
 
     index = adopt_or_read_index(machine, top)
     index = clean_interrupted(machine, top, index, keep_failed=options.keep_failed)
@@ -133,8 +133,8 @@ def _apply_locked(
 
 def _build(build: _Build, index: Index, on_step: OnStep) -> ApplyResult:
     from kodos.apply.execute import execute
-    from kodos.btrfs import snapshot
-    from kodos.upkeep import discard_generation
+    from kodos.generations.lifecycle import discard_generation
+    from kodos.system.btrfs import snapshot
 
     try:
         snapshot(build.top, build.base.subvolume, build.subvolume)
@@ -210,9 +210,9 @@ def _commit(
     build: _Build, index: Index, verified: PlanResult, boot: list[Change], on_step: OnStep
 ) -> None:
     from kodos.apply.execute import execute
-    from kodos.bootentries import find_kernel, kernel_name, set_default_entry
-    from kodos.btrfs import set_default
-    from kodos.upkeep import write_boot_entry
+    from kodos.generations.bootentries import find_kernel, kernel_name, set_default_entry
+    from kodos.generations.lifecycle import write_boot_entry
+    from kodos.system.btrfs import set_default
 
     kernel = kernel_name(find_kernel(build.target))
     record = _record(build, verified, kernel)

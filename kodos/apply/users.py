@@ -22,8 +22,8 @@ from collections.abc import Mapping, Sequence
 from kodos.apply.work import Work, failing_as
 from kodos.plan.model import Action, Change
 from kodos.resources import JsonValue
-from kodos.runner import run
 from kodos.secrets import PlainPassword, hash_password
+from kodos.system.runner import run
 
 STEP = "update users"
 DELETE_STEP = "delete users"

@@ -16,7 +16,7 @@ from pathlib import Path
 from kodos.errors import KodosError
 from kodos.plan.model import Action, Change
 from kodos.resources import SENSITIVE_PLACEHOLDER, JsonValue, Resource
-from kodos.runner import CommandFailed
+from kodos.system.runner import CommandFailed
 
 # How many addresses a message lists before it says "and N more".
 LISTED = 3

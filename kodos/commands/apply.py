@@ -9,7 +9,7 @@ from kodos.apply.transaction import ApplyOptions, apply
 from kodos.commands.progress import progress_printer
 from kodos.plan.model import Plan
 from kodos.plan.render import render_plan
-from kodos.terminal import inert
+from kodos.text.terminal import inert
 
 
 def run_apply(options: ApplyOptions, assume_yes: bool) -> int:
@@ -21,7 +21,7 @@ def run_apply(options: ApplyOptions, assume_yes: bool) -> int:
         print("Nothing to apply: no generation was built.")
         return 0
     for note in result.notes:
-        print(inert(f"note: {note}"), file=sys.stderr)  # notes quote files: kodos.terminal
+        print(inert(f"note: {note}"), file=sys.stderr)  # notes quote files: kodos.text.terminal
     print(f"Built generation {result.generation}; it boots next.")
     return 0
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kodos.jsonfile import json_text
-from kodos.machine import facts_of, read_machine
-from kodos.outfile import check_out, write_out
+from kodos.plan.machine import facts_of, read_machine
+from kodos.system.jsonfile import json_text
+from kodos.system.outfile import check_out, write_out
 
 
 def run_facts(root: Path, config: str | None, out: Path | None) -> int:
-    """The facts of `root` as JSON, into `out` (see `kodos.outfile`) or onto standard output."""
+    """The facts of `root` as JSON, into `out` (see `kodos.system.outfile`) or onto standard
+    output."""
     out = out or Path("-")
     check_out(out)
     addresses: frozenset[str] = frozenset()

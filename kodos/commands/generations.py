@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kodos.generationdiff import GenerationDiff, PackageChangeKind
-from kodos.generations import (
+from kodos.generations.diff import GenerationDiff, PackageChangeKind
+from kodos.generations.history import (
     GenerationsError,
     GenerationView,
     Machine,
@@ -29,7 +29,7 @@ from kodos.generations import (
     top_level,
     view,
 )
-from kodos.terminal import inert_lines
+from kodos.text.terminal import inert_lines
 
 _SYMBOL = {
     PackageChangeKind.ADDED: "+",
@@ -48,7 +48,7 @@ def run_list(root: Path, json_output: bool) -> int:
     if json_output:
         print(json.dumps([v.model_dump(mode="json") for v in views], indent=2))
     else:
-        print(inert_lines(render_table(views)), end="")  # records are files: kodos.terminal
+        print(inert_lines(render_table(views)), end="")  # records are files: kodos.text.terminal
     return 0
 
 
@@ -87,8 +87,8 @@ def run_gc(root: Path, keep: int, assume_yes: bool, lock_timeout: float) -> int:
 
 
 def run_repair(root: Path, lock_timeout: float) -> int:
-    from kodos.generations import read_history
-    from kodos.repair import repair
+    from kodos.generations.history import read_history
+    from kodos.generations.repair import repair
 
     with changing(root, lock_timeout) as (machine, top):
         repaired = repair(machine, top)
@@ -206,7 +206,7 @@ def changing(root: Path, lock_timeout: float) -> Iterator[tuple[Machine, Path]]:
 
 
 def _open(root: Path) -> Machine:
-    from kodos.mountns import enter_private_mount_namespace
+    from kodos.system.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()
     return open_machine(root)

@@ -8,8 +8,8 @@ from kodos.commands.progress import console, progress_printer
 from kodos.disklayout import Layout
 from kodos.install.disk import InstallRefused, Survey
 from kodos.install.options import InstallOptions
-from kodos.install.run import install
-from kodos.terminal import inert
+from kodos.install.procedure import install
+from kodos.text.terminal import inert
 
 
 def run_install(options: InstallOptions, assume_yes: bool) -> int:
@@ -19,7 +19,7 @@ def run_install(options: InstallOptions, assume_yes: bool) -> int:
         on_step=progress_printer("install"),
     )
     for note in result.notes:
-        print(inert(f"note: {note}"), file=sys.stderr)  # notes quote files: kodos.terminal
+        print(inert(f"note: {note}"), file=sys.stderr)  # notes quote files: kodos.text.terminal
     how = (
         " (ESP written with mtools: this kernel cannot mount vfat)"
         if result.esp_written_with_mtools

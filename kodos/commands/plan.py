@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from kodos.jsonfile import json_text
-from kodos.outfile import check_out, is_standard_output, write_out
 from kodos.plan.build import PlanOptions, build_plan
 from kodos.plan.model import Plan
 from kodos.plan.render import render_plan
+from kodos.system.jsonfile import json_text
+from kodos.system.outfile import check_out, is_standard_output, write_out
 
 
 def run_plan(options: PlanOptions, json_output: bool, out: Path | None, detailed: bool) -> int:
@@ -30,7 +30,7 @@ def run_plan(options: PlanOptions, json_output: bool, out: Path | None, detailed
 def _plan_against_the_default_generation(options: PlanOptions) -> Plan:
     if options.facts is not None or options.root is None:
         return build_plan(options)
-    from kodos.base import planning_root
+    from kodos.generations.baseroot import planning_root
 
     with planning_root(options.root) as (root, note):
         plan = build_plan(replace(options, root=root, display_root=str(options.root)))

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable
 
 from kodos.errors import Problem
-from kodos.terminal import inert_lines
+from kodos.text.terminal import inert_lines
 
 
 def print_problems(problems: Iterable[Problem], label: str = "error") -> None:

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from kodos.commands.generations import changing
-from kodos.generations import Rollback, rollback
+from kodos.generations.history import Rollback, rollback
 
 
 def run_rollback(root: Path, target: int | None, json_output: bool, lock_timeout: float) -> int:

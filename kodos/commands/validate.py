@@ -9,8 +9,8 @@ from kodos.commands.report import print_problems
 from kodos.config.load import load_config
 from kodos.config.summary import summary_lines
 from kodos.errors import ConfigError
-from kodos.shown import problem_count
-from kodos.terminal import inert
+from kodos.text.shown import problem_count
+from kodos.text.terminal import inert
 
 
 def run_validate(path: str, lua_path: tuple[Path, ...] = ()) -> int:

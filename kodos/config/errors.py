@@ -18,8 +18,8 @@ from pydantic_core import ErrorDetails
 
 from kodos.config.types import lua_type
 from kodos.errors import Problem
-from kodos.location import config_path
-from kodos.shown import MAX_PROBLEMS, MAX_SHOWN_CHARS, at_most, cut, shown
+from kodos.text.location import config_path
+from kodos.text.shown import MAX_PROBLEMS, MAX_SHOWN_CHARS, at_most, cut, shown
 
 _EXPECTED = {
     "string_type": "a string",

@@ -18,9 +18,9 @@ from kodos.config.model import Config
 from kodos.config.packages import check_requests
 from kodos.config.types import lua_type
 from kodos.errors import ConfigError, Problem
-from kodos.location import config_path
 from kodos.lua.evaluator import Limits, evaluate_config
-from kodos.shown import at_most
+from kodos.text.location import config_path
+from kodos.text.shown import at_most
 
 CONFIG_FILE_NAME = "configuration.lua"
 
@@ -55,7 +55,7 @@ def load_config(
     path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None, lua_path: Sequence[Path] = ()
 ) -> LoadedConfig:
     """Evaluate and validate; raises ConfigError listing every problem found (the first
-    ones, see kodos.shown). `lua_path` names more module directories (`--lua-path`)."""
+    ones, see kodos.text.shown). `lua_path` names more module directories (`--lua-path`)."""
     file, display = find_configuration(path)
     for directory in lua_path:
         if not directory.is_dir():

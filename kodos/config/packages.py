@@ -21,8 +21,8 @@ from typing import Literal
 from kodos.config.model import Config, Program, Service
 from kodos.config.types import ARCH_PACKAGE_RE
 from kodos.errors import Problem
-from kodos.location import config_path
-from kodos.shown import shown
+from kodos.text.location import config_path
+from kodos.text.shown import shown
 
 Source = Literal["pacman", "aur", "flatpak"]
 ConfigPath = tuple[str | int, ...]

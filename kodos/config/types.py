@@ -13,8 +13,8 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from kodos.lazyregex import lazy
-from kodos.shown import quoted
+from kodos.text.lazyregex import lazy
+from kodos.text.shown import quoted
 
 T = TypeVar("T")
 

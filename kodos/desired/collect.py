@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from kodos.config.packages import ConfigPath, PackageRequest, parse_spec, spec_requests
 from kodos.desired.descriptors import Descriptors
 from kodos.errors import Problem
-from kodos.location import config_path
 from kodos.resources import ConflictingResources, JsonValue, Resource, ResourceSet, sort_key
+from kodos.text.location import config_path
 
 FILE_MODE = "0644"
 

@@ -29,8 +29,8 @@ from kodos.config.types import (
     UnitName,
 )
 from kodos.errors import ConfigError, Problem
-from kodos.lazyregex import lazy
 from kodos.lua.evaluator import evaluate_file, lua_lib_dir
+from kodos.text.lazyregex import lazy
 
 ItemSection = Literal["services", "hardware", "display_manager"]
 DescriptorSection = Literal["services", "hardware", "display_manager", "desktop", "boot"]

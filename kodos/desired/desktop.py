@@ -18,7 +18,7 @@ from kodos.config.packages import ConfigPath
 from kodos.desired.collect import Collector
 from kodos.desired.descriptors import BrokenDescriptor
 from kodos.desired.services import Item, expand_item
-from kodos.location import config_path
+from kodos.text.location import config_path
 
 PATH = ("desktop",)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from kodos.desired.descriptors import SettingsTarget
-from kodos.lazyregex import lazy
+from kodos.text.lazyregex import lazy
 
 HEADER = "# Managed by kodos: changes made here are replaced on the next apply."
 

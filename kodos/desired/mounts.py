@@ -20,7 +20,7 @@ from kodos.config.model import MountConfig, MountPoint
 from kodos.config.packages import ConfigPath
 from kodos.desired.collect import Collector
 from kodos.desired.files import UnitSection, render_unit, unit_value, value_problem
-from kodos.lazyregex import lazy
+from kodos.text.lazyregex import lazy
 
 UNIT_DIR = "/etc/systemd/system"
 DEFAULT_WANTED_BY = "multi-user.target"

@@ -30,9 +30,9 @@ from kodos.config.model import Program, User
 from kodos.config.packages import ConfigPath
 from kodos.desired.collect import Collector
 from kodos.desired.services import expand_user_services
-from kodos.location import config_path
 from kodos.resources import JsonValue
 from kodos.secrets import PlainPassword
+from kodos.text.location import config_path
 
 LOCKED_PASSWORD = "!"
 SENSITIVE = frozenset({"password"})

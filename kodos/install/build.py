@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kodos.apply import transaction
-from kodos.btrfs import set_default, top_level
 from kodos.install.esp import Esp, install_systemd_boot, mounted_esp, write_with_mtools
 from kodos.install.options import Prepared
 from kodos.install.storage import (
@@ -27,9 +26,10 @@ from kodos.install.storage import (
     partition,
 )
 from kodos.plan.build import PlanOptions, PlanResult
-from kodos.runner import run
 from kodos.state.index import generation_subvolume
 from kodos.steps import OnStep, StepId
+from kodos.system.btrfs import set_default, top_level
+from kodos.system.runner import run
 
 SUBVOLUME = generation_subvolume(FIRST_GENERATION)
 
@@ -148,10 +148,10 @@ def _commit(
     progress: Progress,
 ) -> None:
     from kodos.apply.transaction import new_record, write_record
-    from kodos.bootentries import find_kernel, kernel_name, set_default_entry
-    from kodos.generations import Machine
+    from kodos.generations.bootentries import find_kernel, kernel_name, set_default_entry
+    from kodos.generations.history import Machine
+    from kodos.generations.lifecycle import write_boot_entry
     from kodos.state.index import Index, entry_of_record, write_index
-    from kodos.upkeep import write_boot_entry
 
     assert progress.planned is not None
     kernel = kernel_name(find_kernel(target))

@@ -14,9 +14,9 @@ from kodos.config.load import LoadedConfig
 from kodos.config.model import Disk
 from kodos.disklayout import ESP_SIZE, ROOT_MINIMUM, Layout, SizeError, human, parse_size
 from kodos.install.disk import InstallRefused
+from kodos.pacman.localdb import SyncIndex
+from kodos.pacman.syncdb import SyncSource, load_sync_databases, locate_sync_databases
 from kodos.plan.build import PlanOptions, make_plan
-from kodos.providers.pacman_db import SyncIndex
-from kodos.syncdb import SyncSource, load_sync_databases, locate_sync_databases
 
 NOTHING_WRITTEN = "nothing was written"
 EXAMPLE = 'devices = { disk0 = disk.disk_definition("/dev/vda", "4GB") }'

@@ -15,10 +15,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from kodos.btrfs import mount_table
 from kodos.disklayout import human
 from kodos.errors import KodosError
-from kodos.runner import run
+from kodos.system.btrfs import mount_table
+from kodos.system.runner import run
 
 
 class InstallRefused(KodosError):

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kodos.runner import CommandFailed, run
+from kodos.system.runner import CommandFailed, run
 
 # bootctl checks that the ESP is vfat with the ESP partition type; a staged directory is
 # neither, and no EFI variables exist on these machines.

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kodos.disklayout import human
 from kodos.install.disk import InstallRefused, mounted_partitions
-from kodos.runner import CommandFailed, run
+from kodos.system.runner import CommandFailed, run
 
 NOTHING_WRITTEN = "nothing was written"
 
@@ -58,7 +58,7 @@ def check_image(image: Path, size: int, size_text: str) -> int:
 def image_in_use(image: Path, status: os.stat_result | None = None) -> list[str]:
     """How `image` is in use: each loop device it is attached to (with what of it is mounted)
     and each place the file itself is mounted (a bind mount)."""
-    from kodos.btrfs import mount_table
+    from kodos.system.btrfs import mount_table
 
     status = status or os.stat(image)
     found = []

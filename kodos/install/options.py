@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kodos.config.load import LoadedConfig
 from kodos.disklayout import Layout
-from kodos.syncdb import DEFAULT_SIG_LEVEL
+from kodos.pacman.syncdb import DEFAULT_SIG_LEVEL
 
 
 @dataclass(frozen=True, slots=True)

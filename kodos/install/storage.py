@@ -11,11 +11,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kodos.btrfs import Filesystem, filesystem_uuid
 from kodos.disklayout import Layout, partition_node
 from kodos.install.image import refresh_partitions
-from kodos.runner import run
 from kodos.state.index import generation_subvolume
+from kodos.system.btrfs import Filesystem, filesystem_uuid
+from kodos.system.runner import run
 
 HOME_SUBVOLUME = "@home"
 FIRST_GENERATION = 1

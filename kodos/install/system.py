@@ -16,12 +16,12 @@ from pathlib import Path
 from kodos.apply.chroot import api_filesystems
 from kodos.apply.execute import execute
 from kodos.apply.packages import pacman_argv, pacman_notes
-from kodos.atomic import write_text_atomic
 from kodos.install.storage import HOME_SUBVOLUME, Formatted
+from kodos.pacman.syncdb import pacman_conf
 from kodos.plan.diff import diff
 from kodos.resources import Resource
-from kodos.runner import run
-from kodos.syncdb import pacman_conf
+from kodos.system.atomic import write_text_atomic
+from kodos.system.runner import run
 
 # What pacstrap creates before pacman runs: pacman needs its database and cache directories,
 # and writes no log without var/log.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from kodos.errors import Problem
-from kodos.location import config_path
+from kodos.text.location import config_path
 
 MAX_DEPTH = 64
 MAX_VALUES = 2_000_000

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kodos.errors import ConfigError, Problem
-from kodos.lazyregex import lazy
 from kodos.lua.convert import MAX_VALUES, lua_to_python
 from kodos.lua.hints import hint_for
 from kodos.lua.sources import SourceRefused, read_source, resolved_root
-from kodos.shown import MAX_SHOWN_CHARS, at_most, cut
+from kodos.text.lazyregex import lazy
+from kodos.text.shown import MAX_SHOWN_CHARS, at_most, cut
 
 if TYPE_CHECKING:
     from kodos.lua.guard import Breach

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kodos.lazyregex import lazy
+from kodos.text.lazyregex import lazy
 
 # `demo-user = {` inside a table: Lua reads `demo - user` (a subtraction), then stumbles on `=`.
 _DASHED_KEY = lazy(r"^\s*(?P<key>[A-Za-z_]\w*(?:-\w+)+)\s*=")

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING
 from kodos import __version__
 from kodos.config.load import LoadedConfig, load_config
 from kodos.errors import ConfigError
-from kodos.machine import MachineState, machine_from_facts, read_machine
 from kodos.plan.diff import diff
+from kodos.plan.machine import MachineState, machine_from_facts, read_machine
 from kodos.plan.model import Base, ConfigRef, Plan, summarize
 from kodos.plan.removals import kept_packages
 from kodos.resources import Resource, ResourceSet, address_of
 
 if TYPE_CHECKING:
     from kodos.config.packages import PackageRequest
-    from kodos.providers.pacman_db import InstalledPackage
-    from kodos.resolve import Resolution, UnitCheck
-    from kodos.syncdb import SyncDatabases
+    from kodos.pacman.localdb import InstalledPackage
+    from kodos.pacman.syncdb import SyncDatabases
+    from kodos.plan.resolve import Resolution, UnitCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ def _machine(options: PlanOptions, scope: frozenset[str]) -> MachineState:
 
 
 def _sync_databases(loaded: LoadedConfig, options: PlanOptions) -> SyncDatabases | None:
-    from kodos.syncdb import load_sync_databases, locate_sync_databases
+    from kodos.pacman.syncdb import load_sync_databases, locate_sync_databases
 
     mirror = next((r.mirror for r in loaded.config.repos.values() if r.type == "arch"), None)
     source = locate_sync_databases(
@@ -140,8 +140,8 @@ def _resolve(
     machine: MachineState,
     options: PlanOptions,
 ) -> Resolution:
-    from kodos.resolve import resolve
-    from kodos.syncdb import missing_databases_note
+    from kodos.pacman.syncdb import missing_databases_note
+    from kodos.plan.resolve import resolve
 
     remote = next((r.remote for r in loaded.config.repos.values() if r.type == "flatpak"), None)
     return resolve(
@@ -155,7 +155,7 @@ def _resolve(
 
 def _installed(resources: Mapping[str, Resource]) -> dict[str, InstalledPackage]:
     """The machine's packages as the resolver wants them (an installed provider wins)."""
-    from kodos.providers.pacman_db import InstalledPackage, InstallReason
+    from kodos.pacman.localdb import InstalledPackage, InstallReason
 
     return {
         r.name: InstalledPackage(
@@ -173,7 +173,7 @@ def _check_units(
     resources: ResourceSet, machine: MachineState, databases: SyncDatabases | None
 ) -> UnitCheck:
     """Every unit the plan enables must come from a package of the plan or be on the machine."""
-    from kodos.resolve import UnitCheck, check_units
+    from kodos.plan.resolve import UnitCheck, check_units
 
     packages = [r.name for r in resources.values() if r.provider == "pacman"]
     aur = [r.name for r in resources.values() if r.provider == "aur"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kodos.errors import Problem
-from kodos.jsonfile import FileFormatError, read_json, validate_document
 from kodos.plan.model import FORMAT_VERSION, Plan
+from kodos.system.jsonfile import FileFormatError, read_json, validate_document
 
 OLDER_VERSIONS = frozenset({"1"})
 

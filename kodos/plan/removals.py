@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from kodos.resources import Resource
 
 if TYPE_CHECKING:
-    from kodos.providers.pacman_db import InstalledPackage, SyncIndex
+    from kodos.pacman.localdb import InstalledPackage, SyncIndex
 
 PACKAGE_KINDS = frozenset({("pacman", "package"), ("aur", "package")})
 
@@ -45,8 +45,8 @@ def kept_packages(
     }
     if not dropped or root is None:
         return {}
-    from kodos.providers.pacman_db import read_local_packages
-    from kodos.providers.pacman_removal import kept_packages as kept_by_pacman
+    from kodos.pacman.localdb import read_local_packages
+    from kodos.pacman.removal import kept_packages as kept_by_pacman
 
     installed = dict(read_local_packages(root))
     if index is not None:
@@ -59,7 +59,7 @@ def _planned_installs(
 ) -> dict[str, InstalledPackage]:
     """The packages this plan installs and the dependencies pacman pulls in with them, as
     they will be installed (the requested ones explicitly, the rest as dependencies)."""
-    from kodos.providers.pacman_db import InstalledPackage, InstallReason, dependency_name
+    from kodos.pacman.localdb import InstalledPackage, InstallReason, dependency_name
 
     provided = {dependency_name(p) for package in installed.values() for p in package.provides}
     present = set(installed) | provided

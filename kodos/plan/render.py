@@ -1,7 +1,7 @@
 """The human view of a plan, rendered from the same `Plan` data that `--json` prints.
 
 Output is plain text with a fixed layout (no colour, no terminal width), so it is the same in a
-terminal, a CI log and a golden test file. Every line is made inert (`kodos.terminal`): a
+terminal, a CI log and a golden test file. Every line is made inert (`kodos.text.terminal`): a
 saved plan or facts file may carry escape sequences in its notes, addresses or values.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from kodos.plan.model import Action, Change, Plan, Reason
 from kodos.resources import SENSITIVE_PLACEHOLDER
-from kodos.terminal import inert
+from kodos.text.terminal import inert
 
 LEGEND = "Legend: + create, ~ update in place, - delete, -/+ replace"
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REPLACE: "-/+"}

@@ -30,7 +30,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from kodos.runner import run
+from kodos.system.runner import run
 from tests.support.installing import install_packages
 from tests.support.mirror import Mirror, Pkg, build_mirror
 

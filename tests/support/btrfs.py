@@ -33,8 +33,8 @@ from pathlib import Path
 
 import pytest
 
-from kodos.btrfs import Filesystem, filesystem_uuid
-from kodos.runner import CommandFailed, run
+from kodos.system.btrfs import Filesystem, filesystem_uuid
+from kodos.system.runner import CommandFailed, run
 from tests.support.mirror import Mirror, write_pacman_conf
 from tests.support.target import TargetRoot, make_root
 from tests.support.tools import require_root, require_tools

@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from kodos.install.image import detach
-from kodos.runner import run
+from kodos.system.runner import run
 from tests.support.btrfs import unmount_all
 from tests.support.catalog import standard_packages
 from tests.support.mirror import Mirror, Pkg, build_mirror

@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kodos import btrfs
-from kodos.bootentries import entry_ids, kernel_dir_ids
 from kodos.errors import KodosError
-from kodos.generations import Machine, NoGenerations, kodos_traces, shown_top
-from kodos.jsonfile import FileFormatError
+from kodos.generations.bootentries import entry_ids, kernel_dir_ids
+from kodos.generations.history import Machine, NoGenerations, kodos_traces, shown_top
 from kodos.state.generation import GenerationRecord, Status, read_record
 from kodos.state.index import (
     GENERATIONS_DIR,
@@ -37,7 +35,9 @@ from kodos.state.index import (
     read_index,
     write_index,
 )
-from kodos.systemdboot import ENTRIES_DIR, entry_files, key_value_pairs
+from kodos.system import btrfs
+from kodos.system.jsonfile import FileFormatError
+from kodos.systemd.boot import ENTRIES_DIR, entry_files, key_value_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +203,8 @@ def _same_subvolume(top: Path, known: GenerationEntry, subvolume: str) -> bool:
 
 def _zero_entry_lines(esp: Path) -> list[tuple[str, str]]:
     """(key, value) lines of the `kodos-0` entry (boot counting may have renamed it)."""
-    from kodos.bootentries import on_esp
-    from kodos.providers.rootfs import ESP, UnsafePath, read_text_in_root
+    from kodos.generations.bootentries import on_esp
+    from kodos.system.rootfs import ESP, UnsafePath, read_text_in_root
 
     try:  # resolved inside the ESP: a link out of it holds nothing of kodos's
         entries = on_esp(esp, ENTRIES_DIR)
@@ -237,7 +237,7 @@ def _kernel_of_zero(esp: Path) -> str | None:
 
 
 def _package_count(root: Path) -> int:
-    from kodos.providers.pacman_db import read_local_packages
+    from kodos.pacman.localdb import read_local_packages
 
     try:
         return len(read_local_packages(root))

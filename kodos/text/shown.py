@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from kodos.errors import Problem
-from kodos.lazyregex import lazy
+from kodos.text.lazyregex import lazy
 
 MAX_SHOWN_CHARS = 80
 """Characters of a value shown before it is cut."""

@@ -1,6 +1,6 @@
 """The enablement state of units: systemd's `unit_file_lookup_state` over a `UnitTable`.
 
-See `providers.unit_files` for the algorithm in words; the functions here keep systemd's names
+See `kodos.systemd.unitfiles` for the algorithm in words; the functions here keep systemd's names
 in their docstrings (install.c) so each step can be checked against the original.
 """
 
@@ -11,8 +11,8 @@ import os
 import stat
 from pathlib import Path
 
-from kodos.providers.rootfs import inside, resolve_in_root
-from kodos.providers.unit_files import (
+from kodos.system.rootfs import inside, resolve_in_root
+from kodos.systemd.unitfiles import (
     ALIASABLE_TYPES,
     FOLLOW_MAX,
     TEMPLATABLE_TYPES,

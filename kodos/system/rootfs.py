@@ -34,8 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kodos.errors import KodosError
-from kodos.providers import ReadError
+from kodos.errors import KodosError, ReadError
 
 # Linux's limit on symlinks followed while resolving one path (ELOOP beyond it).
 MAX_SYMLINKS = 40

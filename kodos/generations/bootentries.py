@@ -31,10 +31,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from kodos.atomic import fsync_directory, write_text_atomic
-from kodos.errors import KodosError
-from kodos.providers import ReadError
-from kodos.providers.rootfs import (
+from kodos.errors import KodosError, ReadError
+from kodos.system.atomic import fsync_directory, write_text_atomic
+from kodos.system.rootfs import (
     ESP,
     UnsafePath,
     checked_in_root,
@@ -42,7 +41,7 @@ from kodos.providers.rootfs import (
     open_in_root,
     read_text_in_root,
 )
-from kodos.systemdboot import (
+from kodos.systemd.boot import (
     ENTRIES_DIR,
     LOADER_CONF,
     entry_files,

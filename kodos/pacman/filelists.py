@@ -18,13 +18,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kodos.lazyregex import lazy
-from kodos.providers.pacman_archive import (
+from kodos.pacman.archive import (
     NotPlainUstar,
     PacmanDbError,
     read_entries,
     stream_entries,
 )
+from kodos.text.lazyregex import lazy
 
 # A unit file directly in one of the two directories: `.wants/` links and drop-in directories
 # below them are not units a package ships, and directory lines end in `/`.

@@ -38,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kodos.errors import KodosError
-from kodos.ownership import foreign_reason
+from kodos.system.ownership import foreign_reason
 
 DEFAULT_LOCK_DIR = Path("/run/kodos-locks")
 DEFAULT_TIMEOUT = 60.0

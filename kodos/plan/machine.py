@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kodos import __version__
 from kodos.errors import KodosError, Problem
-from kodos.jsonfile import FileFormatError, read_model
 from kodos.resources import Resource, ResourceSet, parse_address
 from kodos.secrets import SealedSecret, seal
 from kodos.state.generation import GenerationRecord, read_record
+from kodos.system.jsonfile import FileFormatError, read_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +48,10 @@ class MachineState:
 
 
 def read_machine(root: Path, scope_addresses: frozenset[str]) -> MachineState:
-    from kodos.actual import read_actual
+    from kodos.plan.actual import read_actual
     from kodos.providers import Scope
     from kodos.providers.users import read_groups
-    from kodos.rootcheck import refuse_other_distribution
+    from kodos.system.rootcheck import refuse_other_distribution
 
     if not root.is_dir():
         raise KodosError(f"--root {root}: no such directory")
@@ -125,8 +125,8 @@ def machine_from_facts(path: Path) -> MachineState:
 
 def _checked_fact(path: Path, number: int, fact: FactResource) -> tuple[str, str, str]:
     """The fact's provider, kind and name once its address and attributes fit its kind
-    (`kodos.factkinds`); `FileFormatError` names the file and field otherwise."""
-    from kodos.factkinds import attribute_problems
+    (`kodos.plan.factkinds`); `FileFormatError` names the file and field otherwise."""
+    from kodos.plan.factkinds import attribute_problems
 
     try:
         provider, kind, name = parse_address(fact.address)

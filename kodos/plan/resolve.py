@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 
 from kodos.config.packages import PackageRequest
 from kodos.errors import Problem
-from kodos.location import config_path
-from kodos.providers.pacman_db import InstalledPackage, SyncIndex, SyncPackage, dependency_name
-from kodos.providers.pacman_files import UnitIndex, template_of
+from kodos.pacman.filelists import UnitIndex, template_of
+from kodos.pacman.localdb import InstalledPackage, SyncIndex, SyncPackage, dependency_name
 from kodos.resources import Resource, address_of
+from kodos.text.location import config_path
 
 EXCLUDE_KEY = "exclude_packages"
 """Where a request's `exclude` entries sit in the configuration, under the request's path
@@ -83,7 +83,8 @@ def resolve(
     """Resolve every request; see the module docstring. `installed` (the root's local
     database) decides between providers as pacman does and recognises groups without
     databases; `flatpak_remote` is the configuration's Flatpak remote; `no_index_note` is
-    the note given when `index` is None (`kodos.syncdb.missing_databases_note` says where)."""
+    the note given when `index` is None (`kodos.pacman.syncdb.missing_databases_note` says
+    where)."""
     resolution = Resolution()
     resolver = _Resolver(resolution, index, installed or {}, flatpak_remote)
     for request in requests:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from kodos.providers.pacman_db import InstalledPackage, InstallReason, dependency_name
+from kodos.pacman.localdb import InstalledPackage, InstallReason, dependency_name
 
 
 def kept_packages(

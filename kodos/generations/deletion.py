@@ -10,17 +10,17 @@ generation is therefore checked, before anything changes, against what kodos its
 * never through a symbolic link, and never a directory that is not a Btrfs subvolume.
 
 `check_identity` is what `rollback` asks of the generation it switches to; `check_deletable`
-adds the UUID requirement for generation 0. `kodos.generations` adds the running, default and
-mounted refusals and does the deleting.
+adds the UUID requirement for generation 0. `kodos.generations.history` adds the running,
+default and mounted refusals and does the deleting.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kodos import btrfs
 from kodos.errors import KodosError
 from kodos.state.index import GenerationEntry, generation_subvolume
+from kodos.system import btrfs
 
 REPAIR_HINT = "run kodos generations repair"
 

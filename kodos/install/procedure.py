@@ -36,7 +36,7 @@ Confirm = Callable[[Survey, Layout], bool]
 
 
 def install(options: InstallOptions, *, confirm: Confirm, on_step: OnStep) -> InstallResult:
-    from kodos.mountns import enter_private_mount_namespace
+    from kodos.system.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()  # first, before anything could start a thread
     prepared = prepare(options)

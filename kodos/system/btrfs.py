@@ -1,5 +1,5 @@
 """Btrfs filesystems, subvolumes and mounts: thin, typed wrappers over btrfs-progs, findmnt,
-blkid and mount, every one run through `kodos.runner`.
+blkid and mount, every one run through `kodos.system.runner`.
 
 Subvolumes are named by their path relative to the top level (subvolid 5) without a leading
 slash — `@`, `kodos/generations/3` — as docs/generations.md lays them out. Functions taking
@@ -23,8 +23,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kodos.errors import KodosError
-from kodos.lazyregex import lazy
-from kodos.runner import CommandFailed, run
+from kodos.system.runner import CommandFailed, run
+from kodos.text.lazyregex import lazy
 
 TOP_LEVEL_ID = 5
 DELETED_SUFFIX = "//deleted"

@@ -6,7 +6,7 @@ needs its Btrfs top level mounted (root privileges, in a private mount namespace
 without them, or for a machine kodos does not manage, is made against `--root` itself.
 
 A default generation whose subvolume is gone, or a machine with generations but no readable
-index, is an error (`kodos.generations`): planning against what is left would plan a new
+index, is an error (`kodos.generations.history`): planning against what is left would plan a new
 machine. Planning writes nothing outside the generation it reads.
 """
 
@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kodos.errors import KodosError
-from kodos.generations import Machine
-from kodos.runner import run
+from kodos.generations.history import Machine
+from kodos.system.runner import run
 
 
 @contextmanager
@@ -28,8 +28,8 @@ def generation_root(machine: Machine, top: Path, subvolume: str) -> Iterator[Pat
     other generation is read through the top level, with the ESP bound in at the same place so
     the boot loader reads as it does from the running root (in the caller's private mount
     namespace: the host never sees that mount)."""
-    from kodos.deletion import subvolume_present
-    from kodos.generations import GenerationsError, shown_top
+    from kodos.generations.deletion import subvolume_present
+    from kodos.generations.history import GenerationsError, shown_top
 
     if subvolume == machine.running_subvolume:
         yield machine.root
@@ -38,7 +38,7 @@ def generation_root(machine: Machine, top: Path, subvolume: str) -> Iterator[Pat
         # never create directories on the top level: a missing generation is an error
         raise GenerationsError(f"subvolume {subvolume} is missing from {shown_top(machine)}")
     root = top / subvolume
-    from kodos.providers.rootfs import checked_in_root
+    from kodos.system.rootfs import checked_in_root
 
     # inside the generation, links resolved in it: the bind mount must not land on the host
     mount_point = Path(checked_in_root(root, str(machine.esp.relative_to(machine.root))))
@@ -57,7 +57,7 @@ def planning_root(root: Path) -> Iterator[tuple[Path, str | None]]:
     if managed is None:
         yield root, None
         return
-    from kodos.generations import default_generation, load_index, top_level
+    from kodos.generations.history import default_generation, load_index, top_level
 
     with top_level(managed) as top:
         index = load_index(managed, top)
@@ -78,8 +78,8 @@ def _managed_machine(root: Path) -> Machine | None:
     """The machine at `root` when its generations can be read from here, else None."""
     if os.geteuid() != 0:
         return None
-    from kodos.generations import open_machine
-    from kodos.mountns import enter_private_mount_namespace
+    from kodos.generations.history import open_machine
+    from kodos.system.mountns import enter_private_mount_namespace
 
     try:
         machine = open_machine(root)

@@ -3,7 +3,7 @@
 * `adopt_or_read_index`: the index; on the first apply on a machine with no trace of kodos, the
   running root adopted as generation 0 (with a `kodos-0` boot entry when it has a kernel, so a
   rollback can return to it). A missing or damaged index anywhere else is refused
-  (`kodos.generations.load_index`): only `kodos generations repair` rebuilds it.
+  (`kodos.generations.history.load_index`): only `kodos generations repair` rebuilds it.
 * `start_generation`: the next number, above every one ever used, listed as `building` in the
   index *before* its snapshot exists — the proof a later run needs to remove it.
 * `write_boot_entry`: a generation's entry, its kernel taken from its own /boot and its kernel
@@ -21,8 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kodos import btrfs
-from kodos.bootentries import (
+from kodos.generations.bootentries import (
     BootEntryError,
     default_entry_id,
     entry_ids,
@@ -34,9 +33,8 @@ from kodos.bootentries import (
     remove_generation_entry,
     write_generation_entry,
 )
-from kodos.deletion import DeletionRefused, check_deletable, subvolume_present
-from kodos.generations import Machine, load_index, remove_generation, shown_top
-from kodos.jsonfile import FileFormatError
+from kodos.generations.deletion import DeletionRefused, check_deletable, subvolume_present
+from kodos.generations.history import Machine, load_index, remove_generation, shown_top
 from kodos.state.generation import GenerationRecord, Status, read_record
 from kodos.state.index import (
     GENERATIONS_DIR,
@@ -47,6 +45,8 @@ from kodos.state.index import (
     read_highest,
     write_index,
 )
+from kodos.system import btrfs
+from kodos.system.jsonfile import FileFormatError
 
 
 def adopt_or_read_index(machine: Machine, top: Path) -> Index:
@@ -57,7 +57,7 @@ def adopt_or_read_index(machine: Machine, top: Path) -> Index:
     index = load_index(machine, top)
     if index is not None:
         return index
-    from kodos.providers.pacman_db import read_local_packages
+    from kodos.pacman.localdb import read_local_packages
 
     kernel = _adopted_kernel(machine)
     adopted = GenerationEntry(

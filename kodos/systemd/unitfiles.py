@@ -36,8 +36,8 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-from kodos.lazyregex import lazy
-from kodos.providers.rootfs import resolve_in_root
+from kodos.system.rootfs import resolve_in_root
+from kodos.text.lazyregex import lazy
 
 UNIT_TYPES = (
     *("service", "socket", "target", "device", "mount", "automount"),

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kodos.errors import KodosError
-from kodos.lazyregex import lazy
+from kodos.text.lazyregex import lazy
 
 DEBUG_VARIABLE = "KODOS_DEBUG_COMMANDS"
 OUTPUT_LINES = 20
@@ -137,7 +137,7 @@ def last_error_line(output: str, program: str = "") -> str:
 
 def program_name(argv: Sequence[str]) -> str:
     """The program a user knows: `pacman` for `/usr/bin/pacman`, also when fakeroot runs it
-    (an unprivileged plan runs `fakeroot -- pacman ...`, see kodos.syncdb)."""
+    (an unprivileged plan runs `fakeroot -- pacman ...`, see kodos.pacman.syncdb)."""
     words = list(argv)
     if len(words) > 2 and Path(words[0]).name == "fakeroot" and words[1] == "--":
         words = words[2:]

@@ -6,8 +6,8 @@ their desired attributes changed; plus the kernel and the configuration's digest
 without a record — the root kodos adopted as generation 0 — manages nothing, and its packages
 are read from its pacman database.
 
-Versions are compared the way pacman compares them (`kodos.vercmp`), so a change is an upgrade
-or a downgrade as pacman would call it.
+Versions are compared the way pacman compares them (`kodos.pacman.vercmp`), so a change is an
+upgrade or a downgrade as pacman would call it.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kodos.pacman.vercmp import vercmp
 from kodos.state.generation import read_record
-from kodos.vercmp import vercmp
 
 
 class PackageChangeKind(StrEnum):
@@ -77,7 +77,7 @@ def read_side(root: Path, shown: str | None = None) -> Side:
     `shown` names the root in errors when the user knows it by another path."""
     record = read_record(root, shown)
     if record is None:
-        from kodos.providers.pacman_db import read_local_packages
+        from kodos.pacman.localdb import read_local_packages
 
         packages = {name: p.version for name, p in read_local_packages(root).items()}
         return Side(packages, frozenset(), {}, None, None)

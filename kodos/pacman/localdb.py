@@ -6,7 +6,7 @@ Two sources, both in the format libalpm writes:
   which version, and why (explicitly or as a dependency);
 * sync databases, `DBPATH/sync/REPO.db` — a tar (gzip, xz, bzip2, zstd or plain) of
   `NAME-VERSION/desc` entries as `repo-add` writes them — what the repositories offer, indexed
-  by `SyncIndex` the way `pacman -S` resolves names. (`providers/pacman_files.py` reads the
+  by `SyncIndex` the way `pacman -S` resolves names. (`kodos/pacman/filelists.py` reads the
   `REPO.files` lists next to them.)
 
 Nothing here changes a file or runs pacman: reading facts is pure (house habit 2). Only a
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from kodos.providers.pacman_archive import PacmanDbError as PacmanDbError
-from kodos.providers.pacman_archive import read_entries
-from kodos.providers.rootfs import resolve_in_root
+from kodos.pacman.archive import PacmanDbError as PacmanDbError
+from kodos.pacman.archive import read_entries
+from kodos.system.rootfs import resolve_in_root
 
 LOCAL_DB = Path("var/lib/pacman/local")
 """Where the local database lives, relative to the root being managed."""

@@ -1,4 +1,4 @@
-"""providers.pacman_db against the real pacman: what the reader returns must be what pacman
+"""kodos.pacman.localdb against the real pacman: what the reader returns must be what pacman
 says about the same root (`-Q`, `-Qe`, `-Qd`, `-Qg`, `-Qi`, `-Sl`, `-Sg`, `-S --print`)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from providers.pacman_db import (
+from kodos.pacman.localdb import (
     InstallReason,
     PacmanDbError,
     SyncIndex,

@@ -19,8 +19,8 @@ import stat
 import sys
 from pathlib import Path
 
-from kodos.atomic import write_text_atomic
 from kodos.errors import KodosError
+from kodos.system.atomic import write_text_atomic
 
 STANDARD_OUTPUT = ("-", "/dev/stdout")
 

@@ -10,16 +10,17 @@ when that names no generation the index lists (a machine kodos just adopted stil
 entry), the generation whose subvolume is the Btrfs default, and failing that the running one.
 
 Functions that change the machine (`delete`, `gc`, `rollback`; the applier's are in
-`kodos.upkeep`, the index's rebuilding in `kodos.repair`) expect their caller to hold the
-machine's lock: `locked_top_level` takes it, then mounts the top level.
+`kodos.generations.lifecycle`, the index's rebuilding in `kodos.generations.repair`) expect
+their caller to hold the machine's lock: `locked_top_level` takes it, then mounts the top level.
 
 The index is trusted no further than it can be checked (`load_index`): a machine with traces
 of kodos generations but no index, or with an unreadable one, is changed by nothing but
-`kodos generations repair`. What may be deleted is one rule (`kodos.deletion`): generation N's
-subvolume is `kodos/generations/N` exactly, a real subvolume reached through no link; the
-adopted generation 0's is the subvolume whose Btrfs UUID the index recorded at adoption; never
-the running, default or a mounted one. Removal goes boot entry and kernels → subvolume → index
-entry, so an interrupted deletion leaves the generation listed, and deleting it again finishes.
+`kodos generations repair`. What may be deleted is one rule (`kodos.generations.deletion`):
+generation N's subvolume is `kodos/generations/N` exactly, a real subvolume reached through no
+link; the adopted generation 0's is the subvolume whose Btrfs UUID the index recorded at
+adoption; never the running, default or a mounted one. Removal goes boot entry and kernels →
+subvolume → index entry, so an interrupted deletion leaves the generation listed, and deleting
+it again finishes.
 """
 
 from __future__ import annotations
@@ -32,18 +33,20 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from kodos import btrfs
-from kodos.bootentries import (
+from kodos.errors import KodosError
+from kodos.generations.bootentries import (
     default_entry_id,
     entry_ids,
     remove_generation_entry,
     set_default_entry,
 )
-from kodos.deletion import REPAIR_HINT, check_deletable, check_identity, subvolume_present
-from kodos.errors import KodosError
-from kodos.generationdiff import GenerationDiff, compare, read_side
-from kodos.jsonfile import FileFormatError
-from kodos.lock import machine_lock
+from kodos.generations.deletion import (
+    REPAIR_HINT,
+    check_deletable,
+    check_identity,
+    subvolume_present,
+)
+from kodos.generations.diff import GenerationDiff, compare, read_side
 from kodos.state.generation import RECORD_PATH, Status
 from kodos.state.index import (
     GENERATIONS_DIR,
@@ -54,6 +57,9 @@ from kodos.state.index import (
     read_index,
     write_index,
 )
+from kodos.system import btrfs
+from kodos.system.jsonfile import FileFormatError
+from kodos.system.lock import machine_lock
 
 
 class GenerationsError(KodosError):
@@ -187,7 +193,7 @@ def kodos_traces(machine: Machine, top: Path) -> list[str]:
     """What shows that kodos has built generations on this machine, whatever its index says:
     subvolumes under kodos/generations/, `kodos-N` boot entries and kernel folders, the
     running root's record, the highest number kept beside the index."""
-    from kodos.bootentries import kernel_dir_ids
+    from kodos.generations.bootentries import kernel_dir_ids
 
     found = [s for s in btrfs.list_subvolumes(top) if s.startswith(f"{GENERATIONS_DIR}/")]
     found += [f"boot entry kodos-{gen_id}" for gen_id in entry_ids(machine.esp)]

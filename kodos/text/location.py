@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from kodos.lazyregex import lazy
+from kodos.text.lazyregex import lazy
 
 _IDENTIFIER = lazy(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -16,7 +16,7 @@ The one place that knows them, for the bootloader provider (reading), the bootlo
   (systemd-boot's "boot assessment"), so matching a file to an entry strips that suffix.
 
 Only formats and names live here; every path on the ESP is resolved by the callers through
-`bootentries.on_esp` / `providers.rootfs`, which refuse a link out of the ESP.
+`bootentries.on_esp` / `kodos.system.rootfs`, which refuse a link out of the ESP.
 """
 
 from __future__ import annotations

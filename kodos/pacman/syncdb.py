@@ -14,7 +14,7 @@ to tell which package ships a unit. They are found, in this order:
    does; the repositories are then the ones R's pacman.conf lists (multilib, testing...), in
    its order, so a plan sees what `pacman -S` on that machine would.
 4. Nothing: `locate_sync_databases` returns None and the plan says so
-   (`missing_databases_note`); names then pass unchecked (see `kodos.resolve`).
+   (`missing_databases_note`); names then pass unchecked (see `kodos.plan.resolve`).
 
 Downloading uses pacman itself (`-Sy`, then `-Fy`) with a generated pacman.conf: its mirror
 handling, caching (`If-Modified-Since`) and signature checks are the ones users trust.
@@ -51,13 +51,13 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from kodos.atomic import write_text_atomic
 from kodos.errors import KodosError
-from kodos.lazyregex import lazy
-from kodos.ownership import foreign_reason
-from kodos.providers.pacman_db import SyncIndex, read_sync_directory
-from kodos.providers.pacman_files import UnitIndex, read_unit_index
-from kodos.runner import CommandFailed, run, tail
+from kodos.pacman.filelists import UnitIndex, read_unit_index
+from kodos.pacman.localdb import SyncIndex, read_sync_directory
+from kodos.system.atomic import write_text_atomic
+from kodos.system.ownership import foreign_reason
+from kodos.system.runner import CommandFailed, run, tail
+from kodos.text.lazyregex import lazy
 
 ARCH_REPOS = ("core", "extra")
 """The repositories of a configuration's `arch` repo, in pacman.conf order."""

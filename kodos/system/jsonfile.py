@@ -29,9 +29,9 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from kodos.atomic import write_text_atomic
 from kodos.errors import Problem, ProblemsError
-from kodos.lazyregex import lazy
+from kodos.system.atomic import write_text_atomic
+from kodos.text.lazyregex import lazy
 
 Model = TypeVar("Model", bound=BaseModel)
 

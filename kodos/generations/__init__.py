@@ -1,0 +1,1 @@
+"""A machine's generations: the index, boot entries, rollback, deletion, repair."""

@@ -1,0 +1,1 @@
+"""The machine underneath: running commands, mounts, Btrfs, the lock, safe file access."""

@@ -1,0 +1,1 @@
+"""systemd's rules and formats: unit enablement, systemd-boot's files."""

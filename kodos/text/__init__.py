@@ -1,0 +1,1 @@
+"""Text shown to people: configuration paths, values cut to size, inert terminal text."""
