@@ -18,7 +18,6 @@ The script exits 0 once it has measured (benchmarks inform, they don't gate).
 from __future__ import annotations
 
 import argparse
-import importlib
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.sup
 
 from kodos.plan.actual import read_actual
 from kodos.providers import Scope
-from kodos.resources import PROVIDER_ORDER
+from kodos.providers.registry import PROVIDERS
 from tests.support.synthetic import synthetic_root, synthetic_scope_addresses
 
 GOAL_MS = 100.0
@@ -69,10 +68,9 @@ def main() -> int:
         verdict = "PASS" if median <= GOAL_MS else "over"
         print(f"read_actual       median {median:7.1f} ms  min {fastest:7.1f} ms  "
               f"goal ≤ {GOAL_MS:.0f} ms (default size): {verdict}")  # fmt: skip
-        for name in PROVIDER_ORDER:
-            module = importlib.import_module(f"kodos.providers.{name}")
-            median, fastest = timed(lambda m=module: m.read(root, scope), args.runs)
-            print(f"  {name:<15} median {median:7.1f} ms  min {fastest:7.1f} ms")
+        for provider in PROVIDERS:
+            median, fastest = timed(lambda p=provider: p.read(root, scope), args.runs)
+            print(f"  {provider.PROVIDER:<15} median {median:7.1f} ms  min {fastest:7.1f} ms")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Providers: read the actual state of a machine, one module per provider.
 
-Every provider module named in `kodos.resources.PROVIDER_ORDER` (`pacman`, `aur`, `flatpak`,
-`users`, `files`, `services`, `bootloader`) has
+Every provider module listed in `kodos.providers.registry.PROVIDERS` (`pacman`, `aur`,
+`flatpak`, `users`, `files`, `services`, `bootloader`, in `kodos.resources.PROVIDER_ORDER`) has
 
 * `PROVIDER: str` — the first part of the addresses it reads (`pacman` for
   `pacman.package[htop]`), equal to the module's name;
@@ -21,12 +21,12 @@ Which addresses a provider reads:
   manages or is asked to manage it.
 
 A root that cannot be read at all, or data so damaged that nothing can be read from it, raises
-a `ReadError` (or another `KodosError`, such as kodos.pacman.localdb's `PacmanDbError`) naming the file and
-what was wrong.
+a `kodos.errors.ReadError` (or another `KodosError`, such as `kodos.pacman.localdb`'s
+`PacmanDbError`) naming the file and what was wrong.
 
-Helper modules, not providers: `pacman_db` (pacman's databases), `pacman_files` (unit files
-in the file lists), `rootfs` (paths and symlinks confined to the root), `unit_files` and
-`unit_state` (systemd's enablement rules, for `services`).
+What the providers read with lives elsewhere: `kodos.pacman` (pacman's databases and file
+lists), `kodos.systemd` (systemd's enablement rules, for `services`) and `kodos.system.rootfs`
+(paths and symlinks confined to the root).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from kodos.generations.bootentries import default_entry, entry_ids, kernel_dir_ids
-from kodos.generations.history import Machine, open_machine
+from kodos.generations.host import ManagedRoot, open_managed_root
 from kodos.generations.lifecycle import (
     adopt_or_read_index,
     clean_interrupted,
@@ -72,7 +72,7 @@ class Built:
     """A machine with generations 0 (the adopted @, running), 1 and 2 (the default)."""
 
     machine: BtrfsMachine
-    kodos: Machine
+    kodos: ManagedRoot
     lock_dir: Path
 
     @property
@@ -134,7 +134,7 @@ def put_kernel(root: Path, name: str = "linux") -> None:
 
 
 def build_generation(
-    kodos: Machine, top: Path, gen_id: int, parent: int, status: Status = Status.READY
+    kodos: ManagedRoot, top: Path, gen_id: int, parent: int, status: Status = Status.READY
 ) -> None:
     """Generation `gen_id` as the applier makes it: snapshot, record, entry, index."""
     subvolume = generation_subvolume(gen_id)
@@ -161,7 +161,7 @@ def build_generation(
     write_index(top, index.with_entry(entry_of_record(record, subvolume)))
 
 
-def make_default(kodos: Machine, top: Path, gen_id: int) -> None:
+def make_default(kodos: ManagedRoot, top: Path, gen_id: int) -> None:
     from kodos.generations.bootentries import set_default_entry
 
     set_default_entry(kodos.esp, gen_id)
@@ -171,7 +171,7 @@ def make_default(kodos: Machine, top: Path, gen_id: int) -> None:
 @pytest.fixture
 def built(btrfs_machine: BtrfsMachine, tmp_path: Path) -> Iterator[Built]:
     put_kernel(btrfs_machine.root)
-    kodos = open_machine(btrfs_machine.root)
+    kodos = open_managed_root(btrfs_machine.root)
     with btrfs.top_level(kodos.fs) as top:
         adopt_or_read_index(kodos, top)
         build_generation(kodos, top, 1, 0)

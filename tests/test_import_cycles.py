@@ -271,3 +271,32 @@ def test_one_way_imports_are_no_cycle(tmp_path: Path) -> None:
         ("f", "extra"),
     ]
     assert failure(parts) == ""
+
+
+# The layers of docs/architecture.md: a part may import its own layer and those below, never
+# one above. Keep the two in step.
+LAYERS: Mapping[str, int] = {
+    **dict.fromkeys(["kodos", "errors", "steps", "text", "secrets", "disklayout"], 0),
+    **dict.fromkeys(["resources", "vm"], 0),
+    "system": 1,
+    **dict.fromkeys(["lua", "config", "pacman", "systemd", "state"], 2),
+    **dict.fromkeys(["desired", "providers"], 3),
+    **dict.fromkeys(["plan", "generations"], 4),
+    "apply": 5,
+    "install": 6,
+    "commands": 7,
+    **dict.fromkeys(["cli", "__main__"], 8),
+}
+
+
+def test_each_part_imports_only_its_layer_and_those_below() -> None:
+    edges = import_graph(SOURCES, part_of("kodos", SEPARATE_PARTS), REPOSITORY)
+    parts = {part for edge in edges for part in edge}
+    assert sorted(parts - set(LAYERS)) == [], "a part docs/architecture.md does not place"
+    upward = [
+        f"{importer} (layer {LAYERS[importer]}) → {imported} (layer {LAYERS[imported]}): "
+        f"{steps[0].file}:{steps[0].line}"
+        for (importer, imported), steps in sorted(edges.items())
+        if LAYERS[importer] < LAYERS[imported]
+    ]
+    assert upward == []

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
+from types import ModuleType
+from typing import cast
 
 import pytest
 
 from kodos.errors import KodosError
 from kodos.plan.actual import read_actual
-from kodos.providers import Scope
+from kodos.providers import Provider, Scope
+from kodos.providers.registry import PROVIDERS
 from kodos.resources import PROVIDER_ORDER
 from tests.support.fixtures import NewRoot
 from tests.support.tools import require_tools
 from tests.support.units import systemctl
 
 
-@pytest.mark.parametrize("name", PROVIDER_ORDER)
-def test_every_provider_module_keeps_the_contract(name: str) -> None:
-    module = importlib.import_module(f"kodos.providers.{name}")
-    assert name == module.PROVIDER
-    assert callable(module.read)
+def test_the_table_lists_every_provider_in_apply_order() -> None:
+    assert tuple(p.PROVIDER for p in PROVIDERS) == PROVIDER_ORDER
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.PROVIDER)
+def test_every_provider_module_keeps_the_contract(provider: Provider) -> None:
+    module = cast(ModuleType, provider)
+    assert module.__name__ == f"kodos.providers.{provider.PROVIDER}"
+    assert callable(provider.read)
     assert "Ownership" in (module.__doc__ or "")  # the docstring states its ownership rule
 
 

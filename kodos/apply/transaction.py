@@ -21,7 +21,7 @@ from typing import Any
 from kodos.apply.saved import refuse_unless_as_saved
 from kodos.errors import KodosError
 from kodos.generations.baseroot import generation_root
-from kodos.generations.history import Machine
+from kodos.generations.host import ManagedRoot
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Change, Plan
 from kodos.resources import SENSITIVE_PLACEHOLDER, ResourceSet
@@ -66,11 +66,11 @@ class ApplyResult:
 def apply(
     options: ApplyOptions, *, confirm: Callable[[Plan], bool], on_step: OnStep
 ) -> ApplyResult:
-    from kodos.generations.history import locked_top_level, open_machine
+    from kodos.generations.host import locked_top_level, open_managed_root
     from kodos.system.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()
-    machine = open_machine(options.root)
+    machine = open_managed_root(options.root)
     command = " ".join(["kodos", *sys.argv[1:]])
     with locked_top_level(machine, timeout=options.lock_timeout, command=command) as top:
         checkpoint(StepId.LOCK, on_step)
@@ -89,7 +89,7 @@ class _Build:
     """What the build of one generation works with."""
 
     options: ApplyOptions
-    machine: Machine
+    machine: ManagedRoot
     top: Path
     base: GenerationEntry
     new_id: int
@@ -106,7 +106,7 @@ class _Build:
 
 def _apply_locked(
     options: ApplyOptions,
-    machine: Machine,
+    machine: ManagedRoot,
     top: Path,
     confirm: Callable[[Plan], bool],
     on_step: OnStep,

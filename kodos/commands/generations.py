@@ -16,18 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kodos.generations.diff import GenerationDiff, PackageChangeKind
-from kodos.generations.history import (
+from kodos.generations.history import GenerationView, delete, diff, gc, list_generations, view
+from kodos.generations.host import (
     GenerationsError,
-    GenerationView,
-    Machine,
-    delete,
-    diff,
-    gc,
-    list_generations,
+    ManagedRoot,
     locked_top_level,
-    open_machine,
+    open_managed_root,
     top_level,
-    view,
 )
 from kodos.text.terminal import inert_lines
 
@@ -191,22 +186,22 @@ def command_line() -> str:
 
 
 @contextmanager
-def _reading(root: Path) -> Iterator[tuple[Machine, Path]]:
+def _reading(root: Path) -> Iterator[tuple[ManagedRoot, Path]]:
     machine = _open(root)
     with top_level(machine) as top:
         yield machine, top
 
 
 @contextmanager
-def changing(root: Path, lock_timeout: float) -> Iterator[tuple[Machine, Path]]:
+def changing(root: Path, lock_timeout: float) -> Iterator[tuple[ManagedRoot, Path]]:
     """The machine at `root`, locked, with its top level mounted, for the body."""
     machine = _open(root)
     with locked_top_level(machine, timeout=lock_timeout, command=command_line()) as top:
         yield machine, top
 
 
-def _open(root: Path) -> Machine:
+def _open(root: Path) -> ManagedRoot:
     from kodos.system.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()
-    return open_machine(root)
+    return open_managed_root(root)

@@ -18,18 +18,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kodos.errors import KodosError
-from kodos.generations.history import Machine
+from kodos.generations.host import ManagedRoot
 from kodos.system.runner import run
 
 
 @contextmanager
-def generation_root(machine: Machine, top: Path, subvolume: str) -> Iterator[Path]:
+def generation_root(machine: ManagedRoot, top: Path, subvolume: str) -> Iterator[Path]:
     """The root of generation `subvolume` to read. The running root is the machine itself; any
     other generation is read through the top level, with the ESP bound in at the same place so
     the boot loader reads as it does from the running root (in the caller's private mount
     namespace: the host never sees that mount)."""
     from kodos.generations.deletion import subvolume_present
-    from kodos.generations.history import GenerationsError, shown_top
+    from kodos.generations.host import GenerationsError, shown_top
 
     if subvolume == machine.running_subvolume:
         yield machine.root
@@ -57,7 +57,8 @@ def planning_root(root: Path) -> Iterator[tuple[Path, str | None]]:
     if managed is None:
         yield root, None
         return
-    from kodos.generations.history import default_generation, load_index, top_level
+    from kodos.generations.history import default_generation, load_index
+    from kodos.generations.host import top_level
 
     with top_level(managed) as top:
         index = load_index(managed, top)
@@ -74,15 +75,15 @@ def planning_root(root: Path) -> Iterator[tuple[Path, str | None]]:
             yield base_root, note
 
 
-def _managed_machine(root: Path) -> Machine | None:
+def _managed_machine(root: Path) -> ManagedRoot | None:
     """The machine at `root` when its generations can be read from here, else None."""
     if os.geteuid() != 0:
         return None
-    from kodos.generations.history import open_machine
+    from kodos.generations.host import open_managed_root
     from kodos.system.mountns import enter_private_mount_namespace
 
     try:
-        machine = open_machine(root)
+        machine = open_managed_root(root)
     except KodosError:
         return None  # not on Btrfs, no ESP…: not a machine kodos keeps generations for
     enter_private_mount_namespace()

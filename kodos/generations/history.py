@@ -1,6 +1,6 @@
 """A machine's generations: which exist, which runs, which boots, and changing that.
 
-`open_machine(root)` finds what a managed root is made of: its Btrfs filesystem, the subvolume
+`open_managed_root(root)` finds what a managed root is made of: its Btrfs filesystem, the subvolume
 mounted as the root (the *running* generation) and its ESP (found the way the bootloader
 provider finds it). Every other function takes the filesystem's top level mounted at `top`
 (`top_level(machine)`) and reads the index there (`kodos.state.index`).
@@ -25,15 +25,13 @@ it again finishes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from kodos.errors import KodosError
 from kodos.generations.bootentries import (
     default_entry_id,
     entry_ids,
@@ -47,6 +45,13 @@ from kodos.generations.deletion import (
     subvolume_present,
 )
 from kodos.generations.diff import GenerationDiff, compare, read_side
+from kodos.generations.host import (
+    GenerationsError,
+    IndexUnusable,
+    ManagedRoot,
+    NoGenerations,
+    shown_top,
+)
 from kodos.state.generation import RECORD_PATH, Status
 from kodos.state.index import (
     GENERATIONS_DIR,
@@ -59,76 +64,6 @@ from kodos.state.index import (
 )
 from kodos.system import btrfs
 from kodos.system.jsonfile import FileFormatError
-from kodos.system.lock import machine_lock
-
-
-class GenerationsError(KodosError):
-    """A generations command cannot do what it was asked; nothing was changed."""
-
-
-class NoGenerations(GenerationsError):
-    def __init__(self, root: Path) -> None:
-        super().__init__(f"{root}: kodos has built no generations here yet (run kodos apply)")
-
-
-class IndexUnusable(GenerationsError):
-    """The index is missing on a machine kodos has built generations on, or cannot be read:
-    nothing but `kodos generations repair` may change the machine's generations."""
-
-
-@dataclass(frozen=True, slots=True)
-class Machine:
-    """A managed root and what it stands on."""
-
-    root: Path
-    fs: btrfs.Filesystem
-    running_subvolume: str
-    """The subvolume mounted at `root`, relative to the top level (`@`, `kodos/generations/3`)."""
-    esp: Path
-    """The ESP's host path (systemd-boot's `loader/` is inside)."""
-
-
-def open_machine(root: Path) -> Machine:
-    """The machine whose root filesystem is mounted at `root`: its root must be a Btrfs
-    subvolume (not the top level) and it must have an ESP with systemd-boot."""
-    from kodos.providers.bootloader import ESP_CANDIDATES, find_esp
-
-    fs = btrfs.filesystem_of(root)
-    running = btrfs.subvolume_of(root)
-    if not running:
-        raise GenerationsError(
-            f"{root} is the top level of its Btrfs filesystem: kodos needs the root in a "
-            "subvolume (such as @) to keep generations beside it"
-        )
-    esp = find_esp(root)
-    if esp is None:
-        looked = ", ".join(f"{root / c}" for c in ESP_CANDIDATES)
-        raise GenerationsError(
-            f"no ESP with systemd-boot found (looked for loader/loader.conf or EFI/systemd in "
-            f"{looked}); is the ESP mounted?"
-        )
-    return Machine(root, fs, running, Path(esp))
-
-
-def shown_top(machine: Machine) -> str:
-    """How messages name the machine's Btrfs top level: where kodos mounts it is a temporary
-    directory in its own mount namespace, which the user can neither see nor find."""
-    return f"<btrfs top level of {machine.fs.device}>"
-
-
-@contextmanager
-def top_level(machine: Machine) -> Iterator[Path]:
-    """The machine's Btrfs top level, mounted for the body."""
-    with btrfs.top_level(machine.fs) as top:
-        yield top
-
-
-@contextmanager
-def locked_top_level(machine: Machine, *, timeout: float, command: str) -> Iterator[Path]:
-    """Hold the machine's lock, then mount its top level, for the body."""
-    with machine_lock(machine.fs.uuid, timeout=timeout, command=command), top_level(machine) as top:
-        yield top
-
 
 # ---- reading ----------------------------------------------------------------------------------
 
@@ -159,7 +94,7 @@ class GenerationView(BaseModel):
     default: bool
 
 
-def load_index(machine: Machine, top: Path) -> Index | None:
+def load_index(machine: ManagedRoot, top: Path) -> Index | None:
     """The machine's index; None on a machine without any trace of kodos generations (before
     its first apply). `IndexUnusable`, with the hint to repair, when the index is unreadable,
     describes another filesystem, or is missing where kodos has built generations."""
@@ -189,7 +124,7 @@ def load_index(machine: Machine, top: Path) -> Index | None:
     return index
 
 
-def kodos_traces(machine: Machine, top: Path) -> list[str]:
+def kodos_traces(machine: ManagedRoot, top: Path) -> list[str]:
     """What shows that kodos has built generations on this machine, whatever its index says:
     subvolumes under kodos/generations/, `kodos-N` boot entries and kernel folders, the
     running root's record, the highest number kept beside the index."""
@@ -205,7 +140,7 @@ def kodos_traces(machine: Machine, top: Path) -> list[str]:
     return found
 
 
-def read_history(machine: Machine, top: Path) -> History:
+def read_history(machine: ManagedRoot, top: Path) -> History:
     """The machine's history; `NoGenerations` before kodos's first apply."""
     index = load_index(machine, top)
     if index is None:
@@ -221,7 +156,7 @@ def read_history(machine: Machine, top: Path) -> History:
     )
 
 
-def list_generations(machine: Machine, top: Path) -> list[GenerationView]:
+def list_generations(machine: ManagedRoot, top: Path) -> list[GenerationView]:
     """Every generation, oldest first."""
     history = read_history(machine, top)
     return [view(history, g.id) for g in history.index.generations]
@@ -241,7 +176,7 @@ def view(history: History, gen_id: int) -> GenerationView:
     )
 
 
-def diff(machine: Machine, top: Path, a: int, b: int) -> GenerationDiff:
+def diff(machine: ManagedRoot, top: Path, a: int, b: int) -> GenerationDiff:
     """What changed from generation `a` to generation `b`, read from their own records."""
     index = read_history(machine, top).index
     shown = shown_top(machine)
@@ -252,7 +187,7 @@ def diff(machine: Machine, top: Path, a: int, b: int) -> GenerationDiff:
     return compare(a, side_a, b, side_b)
 
 
-def default_generation(machine: Machine, top: Path, index: Index) -> GenerationEntry:
+def default_generation(machine: ManagedRoot, top: Path, index: Index) -> GenerationEntry:
     """The generation that boots by default: the base of a plan and of a new generation.
     Its subvolume must exist: planning against an empty directory would plan a new machine."""
     entry = _default_entry(machine, index, btrfs.get_default(top))
@@ -270,7 +205,7 @@ def default_generation(machine: Machine, top: Path, index: Index) -> GenerationE
     return entry
 
 
-def _recovery(machine: Machine, top: Path, index: Index, missing: int) -> str:
+def _recovery(machine: ManagedRoot, top: Path, index: Index, missing: int) -> str:
     """How to get a machine whose default generation is gone booting one that exists."""
     bootable = set(entry_ids(machine.esp))
     usable = [
@@ -286,7 +221,9 @@ def _recovery(machine: Machine, top: Path, index: Index, missing: int) -> str:
     return f"make one that exists boot by default (kodos rollback {usable[-1]}), then try again"
 
 
-def _default_entry(machine: Machine, index: Index, btrfs_default: str) -> GenerationEntry | None:
+def _default_entry(
+    machine: ManagedRoot, index: Index, btrfs_default: str
+) -> GenerationEntry | None:
     loader_default = default_entry_id(machine.esp)
     if loader_default is not None and index.find(loader_default) is not None:
         return index.entry(loader_default)
@@ -307,7 +244,7 @@ class Rollback:
     running: int | None
 
 
-def rollback(machine: Machine, top: Path, target: int | None) -> Rollback:
+def rollback(machine: ManagedRoot, top: Path, target: int | None) -> Rollback:
     """Make `target` (default: the newest ready generation older than the default one) boot
     by default: loader.conf's default first, then the Btrfs default subvolume. Nothing is
     copied; a generation that is not ready, or has no boot entry, is refused."""
@@ -334,7 +271,7 @@ def _rollback_target(history: History) -> int:
     return older[-1]
 
 
-def _check_bootable(machine: Machine, top: Path, entry: GenerationEntry) -> None:
+def _check_bootable(machine: ManagedRoot, top: Path, entry: GenerationEntry) -> None:
     check_identity(top, entry, shown_top(machine))
     if entry.status is not Status.READY:
         raise GenerationsError(
@@ -351,7 +288,7 @@ def _check_bootable(machine: Machine, top: Path, entry: GenerationEntry) -> None
         )
 
 
-def delete(machine: Machine, top: Path, gen_id: int, *, confirm: ConfirmOne) -> bool:
+def delete(machine: ManagedRoot, top: Path, gen_id: int, *, confirm: ConfirmOne) -> bool:
     """Delete generation `gen_id` once `confirm` agrees (asked after the refusals, before any
     change); False when it did not."""
     history = read_history(machine, top)
@@ -371,7 +308,7 @@ def gc_candidates(history: History, keep: int) -> list[int]:
     return [gen_id for gen_id in history.index.ids() if gen_id not in kept]
 
 
-def gc(machine: Machine, top: Path, keep: int, *, confirm: ConfirmMany) -> list[int]:
+def gc(machine: ManagedRoot, top: Path, keep: int, *, confirm: ConfirmMany) -> list[int]:
     """Delete `gc_candidates` once `confirm` agrees; returns the generations deleted."""
     if keep < 0:
         raise GenerationsError(f"--keep must be 0 or more, not {keep}")
@@ -387,7 +324,7 @@ def gc(machine: Machine, top: Path, keep: int, *, confirm: ConfirmMany) -> list[
     return doomed
 
 
-def _check_removable(machine: Machine, top: Path, history: History, gen_id: int) -> None:
+def _check_removable(machine: ManagedRoot, top: Path, history: History, gen_id: int) -> None:
     entry = history.index.entry(gen_id)
     check_deletable(top, entry, shown_top(machine))
     if gen_id == history.running:
@@ -409,7 +346,7 @@ def _check_removable(machine: Machine, top: Path, history: History, gen_id: int)
         )
 
 
-def remove_generation(machine: Machine, top: Path, index: Index, gen_id: int) -> Index:
+def remove_generation(machine: ManagedRoot, top: Path, index: Index, gen_id: int) -> Index:
     """Remove a generation the caller checked may go: boot entry and kernels, subvolume, then
     the index entry — listed until it is gone, so deleting again finishes an interrupted
     deletion. `check_deletable` is asked again here, the one door every deletion goes

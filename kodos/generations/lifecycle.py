@@ -34,7 +34,8 @@ from kodos.generations.bootentries import (
     write_generation_entry,
 )
 from kodos.generations.deletion import DeletionRefused, check_deletable, subvolume_present
-from kodos.generations.history import Machine, load_index, remove_generation, shown_top
+from kodos.generations.history import load_index, remove_generation
+from kodos.generations.host import ManagedRoot, shown_top
 from kodos.state.generation import GenerationRecord, Status, read_record
 from kodos.state.index import (
     GENERATIONS_DIR,
@@ -49,7 +50,7 @@ from kodos.system import btrfs
 from kodos.system.jsonfile import FileFormatError
 
 
-def adopt_or_read_index(machine: Machine, top: Path) -> Index:
+def adopt_or_read_index(machine: ManagedRoot, top: Path) -> Index:
     """The machine's index; on kodos's first apply a new one, listing the running root as
     generation 0 (ready, nothing managed, its subvolume's UUID recorded) with a boot entry
     `kodos-0` when the root has a kernel, so that a rollback can return to the system as kodos
@@ -76,7 +77,7 @@ def adopt_or_read_index(machine: Machine, top: Path) -> Index:
     return index
 
 
-def _adopted_kernel(machine: Machine) -> str | None:
+def _adopted_kernel(machine: ManagedRoot) -> str | None:
     """The adopted root's kernel's name, or None when it has none (a rollback to 0 will say
     it cannot boot)."""
     try:
@@ -85,7 +86,9 @@ def _adopted_kernel(machine: Machine) -> str | None:
         return None
 
 
-def write_boot_entry(machine: Machine, gen_id: int, generation_root: Path, subvolume: str) -> Path:
+def write_boot_entry(
+    machine: ManagedRoot, gen_id: int, generation_root: Path, subvolume: str
+) -> Path:
     """Generation `gen_id`'s boot entry, booting the kernel in `generation_root`'s /boot with
     the generation's kernel options (see `generation_options`)."""
     return write_generation_entry(
@@ -99,7 +102,9 @@ def write_boot_entry(machine: Machine, gen_id: int, generation_root: Path, subvo
     )
 
 
-def start_generation(machine: Machine, top: Path, index: Index, parent: int) -> tuple[Index, int]:
+def start_generation(
+    machine: ManagedRoot, top: Path, index: Index, parent: int
+) -> tuple[Index, int]:
     """Number a new generation and list it as building (written), before anything of it
     exists. The number is above every one ever used: the index's highest, the one kept beside
     it, and any subvolume, boot entry or kernel folder of a generation the index lost."""
@@ -131,7 +136,7 @@ def start_generation(machine: Machine, top: Path, index: Index, parent: int) -> 
     return started, new_id
 
 
-def clean_interrupted(machine: Machine, top: Path, index: Index, *, keep_failed: bool) -> Index:
+def clean_interrupted(machine: ManagedRoot, top: Path, index: Index, *, keep_failed: bool) -> Index:
     """Settle the generations the index lists as building (an interrupted run's): remove what
     provably is a half-built snapshot (`_half_built`) — with `keep_failed`, list it as failed
     instead — and list anything else as failed, deleting nothing of it. Nothing the index does
@@ -152,7 +157,7 @@ def clean_interrupted(machine: Machine, top: Path, index: Index, *, keep_failed:
     return updated
 
 
-def _half_built(machine: Machine, top: Path, entry: GenerationEntry) -> bool:
+def _half_built(machine: ManagedRoot, top: Path, entry: GenerationEntry) -> bool:
     """Whether a building entry's subvolume is provably a snapshot the interrupted run had not
     finished: its own path (`check_deletable`), no boot entry, no ready record of its own (a
     fresh snapshot carries its parent's), not mounted, not running, not a default."""
@@ -173,7 +178,7 @@ def _half_built(machine: Machine, top: Path, entry: GenerationEntry) -> bool:
 
 
 def discard_generation(
-    machine: Machine, top: Path, index: Index, gen_id: int, *, keep_failed: bool
+    machine: ManagedRoot, top: Path, index: Index, gen_id: int, *, keep_failed: bool
 ) -> Index:
     """Undo generation `gen_id`'s build after a failure: its entry, kernels, subvolume and
     index entry go (with `keep_failed` the subvolume stays, listed as failed). Once loader.conf

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from kodos.errors import KodosError
 from kodos.generations.bootentries import entry_ids, kernel_dir_ids
-from kodos.generations.history import Machine, NoGenerations, kodos_traces, shown_top
+from kodos.generations.history import kodos_traces
+from kodos.generations.host import ManagedRoot, NoGenerations, shown_top
 from kodos.state.generation import GenerationRecord, Status, read_record
 from kodos.state.index import (
     GENERATIONS_DIR,
@@ -50,7 +51,7 @@ class Repaired:
     notes: tuple[str, ...] = ()
 
 
-def repair(machine: Machine, top: Path) -> Repaired:
+def repair(machine: ManagedRoot, top: Path) -> Repaired:
     """Rebuild and write the index (see the module doc); `NoGenerations` when the machine
     shows no trace of kodos."""
     old, before = _old_index(machine, top)
@@ -83,7 +84,7 @@ def repair(machine: Machine, top: Path) -> Repaired:
     return Repaired(index, f"{shown_top(machine)}/{INDEX_PATH}", before, tuple(notes))
 
 
-def _old_index(machine: Machine, top: Path) -> tuple[Index | None, str]:
+def _old_index(machine: ManagedRoot, top: Path) -> tuple[Index | None, str]:
     """The index as it is, when it can be read and describes this filesystem."""
     try:
         old = read_index(top)
@@ -108,7 +109,7 @@ def _generation_paths(top: Path) -> list[str]:
 
 
 def _generation(
-    machine: Machine, top: Path, path: str, old: Index | None, records: list[GenerationRecord]
+    machine: ManagedRoot, top: Path, path: str, old: Index | None, records: list[GenerationRecord]
 ) -> GenerationEntry:
     gen_id = int(path.rsplit("/", 1)[1])
     record = _own_record(top, path, gen_id)
@@ -139,7 +140,7 @@ def _own_record(top: Path, path: str, gen_id: int) -> GenerationRecord | None:
 
 
 def _generation_zero(
-    machine: Machine,
+    machine: ManagedRoot,
     top: Path,
     old: Index | None,
     records: list[GenerationRecord],

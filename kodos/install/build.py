@@ -149,7 +149,7 @@ def _commit(
 ) -> None:
     from kodos.apply.transaction import new_record, write_record
     from kodos.generations.bootentries import find_kernel, kernel_name, set_default_entry
-    from kodos.generations.history import Machine
+    from kodos.generations.host import ManagedRoot
     from kodos.generations.lifecycle import write_boot_entry
     from kodos.state.index import Index, entry_of_record, write_index
 
@@ -159,7 +159,7 @@ def _commit(
     with progress.step(StepId.RECORD):
         write_record(target, record)
     with progress.step(StepId.ENTRY):
-        machine = Machine(target, formatted.root, SUBVOLUME, esp.path)
+        machine = ManagedRoot(target, formatted.root, SUBVOLUME, esp.path)
         write_boot_entry(machine, FIRST_GENERATION, target, SUBVOLUME)
     with progress.step(StepId.INDEX):
         entry = entry_of_record(record, SUBVOLUME)

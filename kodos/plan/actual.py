@@ -1,7 +1,7 @@
 """The actual state of a machine: every provider's reading of one root directory.
 
-`read_actual(root, scope)` asks each provider of `kodos.resources.PROVIDER_ORDER` — the module
-`kodos.providers.<name>` — for what exists in `root`, and gathers their resources into one
+`read_actual(root, scope)` asks each provider of `kodos.providers.registry.PROVIDERS` for what
+exists in `root`, and gathers their resources into one
 `ResourceSet` and their notes into one list, in provider order. Pure: nothing is written and
 nothing is run that changes anything (providers/__init__.py has the provider contract).
 
@@ -10,15 +10,14 @@ An empty directory is a valid root: it previews a fresh install, where nothing e
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from kodos.errors import KodosError
-from kodos.providers import Provider, Scope
-from kodos.resources import PROVIDER_ORDER, ResourceSet
+from kodos.providers import Scope
+from kodos.providers.registry import PROVIDERS
+from kodos.resources import ResourceSet
 
 
 class RootUnreadable(KodosError):
@@ -39,24 +38,12 @@ def read_actual(root: Path, scope: Scope) -> ActualState:
     check_root(root)
     resources = ResourceSet()
     notes: list[str] = []
-    for name in PROVIDER_ORDER:
-        reading = provider(name).read(root, scope)
+    for provider in PROVIDERS:
+        reading = provider.read(root, scope)
         for resource in reading.resources:
             resources.add(resource)
-        notes.extend(f"{name}: {note}" for note in reading.notes)
+        notes.extend(f"{provider.PROVIDER}: {note}" for note in reading.notes)
     return ActualState(resources, notes)
-
-
-def provider(name: str) -> Provider:
-    """The provider module `kodos.providers.<name>`."""
-    try:
-        module = importlib.import_module(f"kodos.providers.{name}")
-    except ModuleNotFoundError as err:
-        raise KodosError(f"no provider module kodos.providers.{name}: {err}") from err
-    # A module is the provider: `PROVIDER` and `read` at its top level (a Protocol by shape).
-    if getattr(module, "PROVIDER", None) != name or not callable(getattr(module, "read", None)):
-        raise KodosError(f"kodos.providers.{name} does not define PROVIDER = {name!r} and read()")
-    return cast(Provider, module)
 
 
 def check_root(root: Path) -> None:
