@@ -72,5 +72,9 @@ class Provider(Protocol):
     """What `kodos.plan.actual` expects of a provider module."""
 
     PROVIDER: str
+    READS_ALL: bool
+    """True when `read` lists everything of its kinds; False when it reads only the addresses
+    in scope (a facts file then knows nothing of an address outside the scope it was read
+    with)."""
 
     def read(self, root: Path, scope: Scope) -> Reading: ...

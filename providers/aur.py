@@ -28,6 +28,7 @@ from kodos.providers import Reading, Scope
 from kodos.providers.pacman import package_resource
 
 PROVIDER = "aur"
+READS_ALL = False
 
 
 def read(root: Path, scope: Scope) -> Reading:

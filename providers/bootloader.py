@@ -31,6 +31,7 @@ from kodos.system.rootfs import ESP, UnsafePath, inside, read_text_in_root, reso
 from kodos.systemd.boot import BOOT_LOADER_DIR, ENTRIES_DIR, LOADER_CONF, entry_id, key_values
 
 PROVIDER = "bootloader"
+READS_ALL = True
 LOADER = "systemd-boot"
 ESP_CANDIDATES = ("efi", "boot/efi", "boot")
 _INTEGER = re.compile(r"^-?[0-9]+$")

@@ -27,6 +27,7 @@ from kodos.resources import Resource
 from kodos.system.rootfs import resolve_in_root
 
 PROVIDER = "files"
+READS_ALL = False
 
 
 def read(root: Path, scope: Scope) -> Reading:

@@ -32,6 +32,7 @@ from kodos.resources import JsonValue, Resource
 from kodos.system.rootfs import resolve_in_root
 
 PROVIDER = "flatpak"
+READS_ALL = True
 INSTALLATION = "var/lib/flatpak"
 
 

@@ -23,6 +23,7 @@ from kodos.providers import Reading, Scope
 from kodos.resources import Resource
 
 PROVIDER = "pacman"
+READS_ALL = True
 
 
 def read(root: Path, scope: Scope) -> Reading:

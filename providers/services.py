@@ -28,6 +28,7 @@ from kodos.systemd.enablement import UnitTable
 from kodos.systemd.unitfiles import GLOBAL_SEARCH_PATH, SYSTEM_SEARCH_PATH, UnitError
 
 PROVIDER = "services"
+READS_ALL = True
 KINDS = (("unit", SYSTEM_SEARCH_PATH), ("user_unit", GLOBAL_SEARCH_PATH))
 
 

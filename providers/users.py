@@ -26,6 +26,7 @@ from kodos.resources import Resource
 from kodos.system.rootfs import resolve_in_root
 
 PROVIDER = "users"
+READS_ALL = True
 PASSWD, GROUP, SHADOW = "etc/passwd", "etc/group", "etc/shadow"
 SENSITIVE = frozenset({"password"})
 

@@ -230,6 +230,14 @@ FACT_DAMAGES: dict[str, tuple[Callable[[dict[str, object]], None], list[str]]] =
         add_resource(address="services.unit[a.service]", attributes=["state"]),
         ["resources.0.attributes: Input should be a valid dictionary"],
     ),
+    "scope-not-addresses": (
+        lambda document: document.update(scope=["files.file[/etc/hostname]", "hostname"]),
+        ["scope.1: not a resource address: 'hostname'"],
+    ),
+    "scope-a-string": (
+        lambda document: document.update(scope="files.file[/etc/hostname]"),
+        ["scope: Input should be a valid list"],
+    ),
     "groups-a-string": (
         lambda document: document.update(groups="wheel", notes=[1]),
         ["groups: Input should be a valid list", "notes.0: Input should be a valid string"],

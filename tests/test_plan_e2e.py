@@ -492,3 +492,61 @@ def test_drift_against_facts_plans_the_same_changes(
     assert from_facts["changes"] == live["changes"]
     assert from_facts["base"]["state_digest"] == live["base"]["state_digest"]
     assert from_facts["base"]["generation"] == live["base"]["generation"] == 1
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_facts_without_a_configuration_plan_what_the_machine_would(
+    examples: dict[str, Example], world: World, tmp_path: Path, name: str
+) -> None:
+    """`kodos facts` with no `-c` still captures the files kodos writes itself (hostname,
+    locale, the keymap, the time zone) and what the generation record says kodos manages, so
+    drift is an update in the plan from facts as on the machine."""
+    example = examples[name]
+    root = copy_root(example, tmp_path)
+    (root.path / "etc/hostname").write_text("renamed\n")
+    (root.path / "etc/locale.conf").write_text("LANG=C\n")
+
+    live = plan_json(example.config, root.path, world.sync_dir)
+    from_facts = plan_from_bare_facts(example.config, root.path, world.sync_dir, tmp_path)
+
+    managed = {c["address"] for c in example.first["changes"]}
+    drifted = ("files.file[/etc/hostname]", "files.file[/etc/locale.conf]")
+    assert actions(live) == {address: "update" for address in drifted if address in managed}
+    assert "files.file[/etc/hostname]" in managed
+    assert from_facts["changes"] == live["changes"]
+    assert [n for n in from_facts["notes"] if n.startswith("unknown:")] == []
+
+
+def test_what_facts_without_a_configuration_did_not_capture_is_unknown(
+    world: World, tmp_path: Path
+) -> None:
+    """Which installed packages came from the AUR is known only from a configuration: facts of
+    a machine kodos does not manage yet, taken without one, cannot say; the plan says so
+    instead of planning them as new."""
+    root = fresh_root(world, tmp_path)
+    config = "examples/testvm"
+
+    live = plan_json(config, root.path, world.sync_dir)
+    from_facts = plan_from_bare_facts(config, root.path, world.sync_dir, tmp_path)
+
+    aur = sorted(a for a in actions(live) if a.startswith("aur."))
+    assert aur == [
+        "aur.package[floorp-bin]",
+        "aur.package[gnome-shell-extension-blur-my-shell]",
+        "aur.package[ttf-symbola]",
+    ]
+    assert from_facts["changes"] == [c for c in live["changes"] if c["address"] not in aur]
+    assert [n for n in from_facts["notes"] if n.startswith("unknown:")] == [
+        f"unknown: the facts in {tmp_path / 'facts.json'} did not capture {', '.join(aur)}, so "
+        "this plan cannot say what would change there (capture them with kodos facts -c CONFIG)"
+    ]
+
+
+def plan_from_bare_facts(config: str, root: Path, sync_dir: Path, directory: Path) -> Any:
+    """The plan of `config` from `kodos facts` of `root` taken without a configuration."""
+    facts = directory / "facts.json"
+    done = kodos("facts", "--root", root, "--out", facts)
+    assert done.returncode == 0, done.stderr
+    done = kodos("plan", "-c", config, "--facts", facts, "--sync-dir", sync_dir, "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

@@ -14,9 +14,7 @@ def run_facts(root: Path, config: str | None, out: Path | None) -> int:
     output."""
     out = out or Path("-")
     check_out(out)
-    addresses: frozenset[str] = frozenset()
-    if config is not None:
-        addresses = _configured_addresses(config)
+    addresses = _configured_addresses(config) if config is not None else _written_addresses(root)
     facts = facts_of(read_machine(root, addresses)).model_dump(mode="json")
     write_out(out, json_text(facts))
     return 0
@@ -33,3 +31,12 @@ def _configured_addresses(config: str) -> frozenset[str]:
     desired = build_desired(loaded.config, loaded.file.parent)
     aur = {address_of("aur", "package", r.name) for r in desired.packages if r.source == "aur"}
     return frozenset(desired.resources) | aur
+
+
+def _written_addresses(root: Path) -> frozenset[str]:
+    """Without a configuration: the files kodos's own expansions write (a hostname, the
+    locale, mount units…), so a plan from these facts compares them as a live plan would."""
+    from kodos.desired.written import written_paths
+    from kodos.resources import address_of
+
+    return frozenset(address_of("files", "file", path) for path in written_paths(root))

@@ -24,9 +24,8 @@ from kodos.config.model import Boot
 from kodos.desired.collect import Collector
 from kodos.desired.descriptors import BrokenDescriptor
 from kodos.desired.files import managed_text
+from kodos.desired.written import KERNEL_CMDLINE, MKINITCPIO_DROP_IN
 
-MKINITCPIO_DROP_IN = "/etc/mkinitcpio.conf.d/kodos.conf"
-KERNEL_CMDLINE = "/etc/kernel/cmdline"
 LOADER = "systemd-boot"
 PATH = ("boot",)
 

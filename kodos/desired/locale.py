@@ -20,6 +20,7 @@ from __future__ import annotations
 from kodos.config.model import Locale, LocaleGeneration
 from kodos.desired.collect import Collector
 from kodos.desired.files import managed_text
+from kodos.desired.written import LOCALE_CONF, LOCALE_GEN, LOCALTIME, VCONSOLE
 
 ZONEINFO = "/usr/share/zoneinfo"
 ALWAYS_AVAILABLE = frozenset({"c", "posix", "c.utf8"})
@@ -32,10 +33,10 @@ def expand_locale(collector: Collector, locale: Locale) -> None:
     _locale_conf(collector, generation, generated)
     if locale.keymap is not None:
         content = managed_text([f"KEYMAP={locale.keymap}"])
-        collector.file("/etc/vconsole.conf", content, (*PATH, "keymap"))
+        collector.file(VCONSOLE, content, (*PATH, "keymap"))
     if locale.timezone is not None:
         target = f"{ZONEINFO}/{locale.timezone}"
-        collector.symlink("/etc/localtime", target, (*PATH, "timezone"))
+        collector.symlink(LOCALTIME, target, (*PATH, "timezone"))
 
 
 def _locale_gen(collector: Collector, generation: LocaleGeneration) -> set[str] | None:
@@ -45,7 +46,7 @@ def _locale_gen(collector: Collector, generation: LocaleGeneration) -> set[str] 
     lines = list(dict.fromkeys(lines))
     if not lines:
         return None
-    collector.file("/etc/locale.gen", managed_text(lines), (*PATH, "locale"))
+    collector.file(LOCALE_GEN, managed_text(lines), (*PATH, "locale"))
     return {_normalized(line.split()[0]) for line in lines}
 
 
@@ -65,7 +66,7 @@ def _locale_conf(
     if generated is not None:
         _check_generated(collector, settings, generated)
     lines = [f"{variable}={value}" for variable, value in settings.items()]
-    collector.file("/etc/locale.conf", managed_text(lines), (*PATH, "locale"))
+    collector.file(LOCALE_CONF, managed_text(lines), (*PATH, "locale"))
 
 
 def _check_generated(collector: Collector, settings: dict[str, str], generated: set[str]) -> None:

@@ -20,9 +20,9 @@ from kodos.config.model import MountConfig, MountPoint
 from kodos.config.packages import ConfigPath
 from kodos.desired.collect import Collector
 from kodos.desired.files import UnitSection, render_unit, unit_value, value_problem
+from kodos.desired.written import UNIT_DIR
 from kodos.text.lazyregex import lazy
 
-UNIT_DIR = "/etc/systemd/system"
 DEFAULT_WANTED_BY = "multi-user.target"
 _AUTOMOUNT_SETTING = lazy(r"[A-Za-z][A-Za-z0-9]*\s*=\s*\S.*")
 _VALID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.")

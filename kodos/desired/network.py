@@ -15,16 +15,16 @@ from __future__ import annotations
 from kodos.config.model import Network
 from kodos.desired.collect import Collector
 from kodos.desired.files import managed_text
+from kodos.desired.written import HOSTNAME, HOSTS, SYSCTL_IPV6
 
-SYSCTL_IPV6 = "/etc/sysctl.d/40-kodos-ipv6.conf"
 PATH = ("network",)
 
 
 def expand_network(collector: Collector, network: Network) -> None:
     if network.hostname is not None:
         name = network.hostname
-        collector.file("/etc/hostname", f"{name}\n", (*PATH, "hostname"))
-        collector.file("/etc/hosts", hosts(name, network.ipv6), (*PATH, "hostname"))
+        collector.file(HOSTNAME, f"{name}\n", (*PATH, "hostname"))
+        collector.file(HOSTS, hosts(name, network.ipv6), (*PATH, "hostname"))
     if not network.ipv6:
         lines = ["net.ipv6.conf.all.disable_ipv6 = 1", "net.ipv6.conf.default.disable_ipv6 = 1"]
         collector.file(SYSCTL_IPV6, managed_text(lines), (*PATH, "ipv6"))

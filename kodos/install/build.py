@@ -87,7 +87,7 @@ def _system(
     prepared: Prepared, target: Path, formatted: Formatted, esp: Esp, progress: Progress
 ) -> None:
     from kodos.desired import build_desired
-    from kodos.desired.boot import MKINITCPIO_DROP_IN
+    from kodos.desired.written import MKINITCPIO_DROP_IN
     from kodos.install import system
     from kodos.resources import address_of
 

@@ -89,6 +89,8 @@ def make_plan(options: PlanOptions) -> PlanResult:
             databases.index if databases is not None else None,
         ),
     )
+    unread = machine.unread(resources)
+    changes = [change for change in changes if change.address not in unread]
     plan = Plan(
         kodos_version=__version__,
         base=Base(
@@ -100,9 +102,27 @@ def make_plan(options: PlanOptions) -> PlanResult:
         config=ConfigRef(path=loaded.display_path, digest=loaded.digest),
         changes=changes,
         summary=summarize(changes),
-        notes=[*resolution.notes, *units.notes, *_disk_notes(loaded), *machine.notes],
+        notes=[
+            *resolution.notes,
+            *units.notes,
+            *_disk_notes(loaded),
+            *machine.notes,
+            *_unread_notes(unread, machine),
+        ],
     )
     return PlanResult(plan, resources, machine)
+
+
+def _unread_notes(unread: list[str], machine: MachineState) -> list[str]:
+    """What a plan from facts leaves out: resources the facts never looked for, so nothing
+    says whether they exist (a live machine is read for every address; this is empty then)."""
+    if not unread:
+        return []
+    return [
+        f"unknown: the facts in {machine.root.removeprefix('facts:')} did not capture "
+        f"{', '.join(unread)}, so this plan cannot say what would change there "
+        "(capture them with kodos facts -c CONFIG)"
+    ]
 
 
 def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:

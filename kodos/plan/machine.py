@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -32,10 +33,24 @@ class MachineState:
     record: GenerationRecord | None
     groups: frozenset[str]
     notes: tuple[str, ...] = ()
+    scope: frozenset[str] | None = None
+    """The addresses the providers that read only what they are asked (`READS_ALL` false) were
+    asked for; None for facts that did not record it. Outside it, absence proves nothing."""
 
     @property
     def managed(self) -> frozenset[str]:
         return frozenset(self.record.managed) if self.record else frozenset()
+
+    def unread(self, addresses: Iterable[str]) -> list[str]:
+        """Those of `addresses` this reading cannot speak for: of a provider that reads only
+        what it is asked, and not asked here (a file and a symlink at one path are one read)."""
+        from kodos.providers.registry import PROVIDERS
+
+        partial = {p.PROVIDER for p in PROVIDERS if not p.READS_ALL}
+        looked = {_read_key(a) for a in self.scope} if self.scope is not None else set()
+        return sorted(
+            a for a in addresses if a.split(".", 1)[0] in partial and _read_key(a) not in looked
+        )
 
     def digest(self) -> str:
         """sha256 over every resource (secrets by their digest): the plan's base."""
@@ -45,6 +60,11 @@ class MachineState:
         ]
         payload = json.dumps(document, sort_keys=True, default=_json_default).encode()
         return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+def _read_key(address: str) -> tuple[str, str]:
+    provider, _, name = parse_address(address)
+    return provider, name
 
 
 def read_machine(root: Path, scope_addresses: frozenset[str]) -> MachineState:
@@ -58,10 +78,10 @@ def read_machine(root: Path, scope_addresses: frozenset[str]) -> MachineState:
     refuse_other_distribution(root)
     record = read_record(root)
     managed = frozenset(record.managed) if record else frozenset()
-    actual = read_actual(root, Scope(addresses=scope_addresses | managed))
-    return MachineState(
-        str(root), actual.resources, record, frozenset(read_groups(root)), tuple(actual.notes)
-    )
+    scope = scope_addresses | managed
+    actual = read_actual(root, Scope(addresses=scope))
+    groups = frozenset(read_groups(root))
+    return MachineState(str(root), actual.resources, record, groups, tuple(actual.notes), scope)
 
 
 # ---- facts files ---------------------------------------------------------------------------
@@ -85,6 +105,9 @@ class Facts(BaseModel):
     groups: list[str]
     resources: list[FactResource]
     notes: list[str] = Field(default_factory=list)
+    scope: list[str] | None = None
+    """What the providers that read only what they are asked were asked for (files, AUR
+    packages): a plan from these facts calls anything else of theirs unknown, not absent."""
 
 
 def facts_of(machine: MachineState) -> Facts:
@@ -103,6 +126,7 @@ def facts_of(machine: MachineState) -> Facts:
         groups=sorted(machine.groups),
         resources=resources,
         notes=list(machine.notes),
+        scope=sorted(machine.scope) if machine.scope is not None else None,
     )
 
 
@@ -120,7 +144,9 @@ def machine_from_facts(path: Path) -> MachineState:
             raise _fact_error(path, number, "address", f"{fact.address} is listed twice")
         resources.add(resource)
     notes = (*facts.notes, f"planned from the facts in {path}, not from the machine")
-    return MachineState(f"facts:{path}", resources, facts.record, frozenset(facts.groups), notes)
+    scope = _checked_scope(path, facts.scope)
+    groups = frozenset(facts.groups)
+    return MachineState(f"facts:{path}", resources, facts.record, groups, notes, scope)
 
 
 def _checked_fact(path: Path, number: int, fact: FactResource) -> tuple[str, str, str]:
@@ -138,6 +164,17 @@ def _checked_fact(path: Path, number: int, fact: FactResource) -> tuple[str, str
             [Problem(f"{path}: resources.{number}.{field}", msg) for field, msg in problems]
         )
     return provider, kind, name
+
+
+def _checked_scope(path: Path, scope: list[str] | None) -> frozenset[str] | None:
+    if scope is None:
+        return None
+    for number, address in enumerate(scope):
+        try:
+            parse_address(address)
+        except ValueError as err:
+            raise FileFormatError([Problem(f"{path}: scope.{number}", str(err))]) from None
+    return frozenset(scope)
 
 
 def _fact_error(path: Path, number: int, field: str, message: str) -> FileFormatError:
