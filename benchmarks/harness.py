@@ -96,6 +96,11 @@ def settle() -> float:
     return time.perf_counter() - start
 
 
+def settled(timer: Timer) -> Timer:
+    """`timer` after an untimed `settle`."""
+    return lambda: (settle(), timer())[1]
+
+
 def kodos_command(*python_options: str) -> list[str]:
     """`kodos` as a user runs it: the console script (with `python_options`: through this
     interpreter), else `python -m kodos`."""
@@ -105,16 +110,26 @@ def kodos_command(*python_options: str) -> list[str]:
     return [sys.executable, *python_options, str(script)] if python_options else [str(script)]
 
 
-def timed_kodos(arguments: Sequence[str]) -> tuple[float, float, list[dict[str, Any]]]:
-    """Run kodos through its timing hooks (tests/support/timed_kodos.py): the process's start
-    and end on `time.monotonic()`'s clock, and the events it recorded, in order."""
+@dataclass(frozen=True)
+class TimedKodos:
+    """One kodos process run through its timing hooks: its start and end on the clock of
+    `time.monotonic()`, the events it recorded in order, its stdout."""
+
+    start: float
+    end: float
+    events: list[dict[str, Any]]
+    stdout: str
+
+
+def timed_kodos(arguments: Sequence[str]) -> TimedKodos:
+    """Run `kodos ARGUMENTS` through the timing hooks (tests/support/timed_kodos.py)."""
     with tempfile.NamedTemporaryFile("r", prefix="kodos-bench-events-") as events:
         argv = [sys.executable, "-m", "tests.support.timed_kodos", events.name, *arguments]
         start = time.monotonic()
-        run_process(argv)
+        stdout = run_process(argv)
         end = time.monotonic()
         lines = events.read().splitlines()
-    return start, end, [json.loads(line) for line in lines]
+    return TimedKodos(start, end, [json.loads(line) for line in lines], stdout)
 
 
 def require(*tools: str) -> None:
@@ -220,7 +235,18 @@ def work_directory(name: str, keep: bool = False) -> Iterator[Path]:
         if keep:
             print(f"files kept in {directory}", file=sys.stderr)
         else:
-            shutil.rmtree(directory, ignore_errors=True)
+            remove(directory)
+
+
+def remove(directory: Path) -> None:
+    """Delete `directory`, unless something is still mounted below it (then say so)."""
+    with open("/proc/self/mounts", encoding="utf-8") as mounts:
+        points = [line.split()[1].replace("\\040", " ") for line in mounts]
+    left = [point for point in points if Path(point).is_relative_to(directory)]
+    if left:
+        print(f"not deleting {directory}: still mounted there: {left}", file=sys.stderr)
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def main(benchmark: Callable[[], None], *errors: type[Exception]) -> int:

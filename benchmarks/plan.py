@@ -67,12 +67,12 @@ def durations(events: Sequence[dict[str, Any]]) -> Durations:
 
 def cold(machine: PlanMachine) -> Durations:
     """One real plan process through the timing hooks: its steps, and the time around them."""
-    start, end, events = harness.timed_kodos(machine.plan_arguments())
-    calls = {event["call"]: event for event in events if "call" in event}
-    times = durations(events)
-    times[BEFORE] = calls[TOTAL]["start"] - start
-    times[AFTER] = end - calls[PRINT]["end"]
-    times[WHOLE] = end - start
+    run = harness.timed_kodos(machine.plan_arguments())
+    calls = {event["call"]: event for event in run.events if "call" in event}
+    times = durations(run.events)
+    times[BEFORE] = calls[TOTAL]["start"] - run.start
+    times[AFTER] = run.end - calls[PRINT]["end"]
+    times[WHOLE] = run.end - run.start
     return times
 
 
