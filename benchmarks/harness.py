@@ -194,7 +194,7 @@ def verdict(figure: Figure) -> str:
 
 def print_table(figures: Sequence[Figure | None]) -> None:
     """The figures table: name, median, min, goal, PASS/over; None is a blank line."""
-    width = max(len(figure.label) for figure in figures if figure)
+    width = max(len("measurement"), *(len(figure.label) for figure in figures if figure))
     print(f"{'measurement':<{width}}  {'median':>10}  {'min':>10}  {'goal':>11}  result")
     for f in figures:
         if f is None:

@@ -52,19 +52,29 @@ PLAN_STEPS = (
 TOTAL = PLAN_STEPS[0][2]
 
 
-def _wrap(module_name: str, name: str, wrapper_of: Callable[[Any], Any]) -> bool:
-    """Replace `module_name.name` and every kodos module's alias of it; False if it is gone."""
+Patches = list[tuple[str, object, object]]
+"""(name, wrapper, original): what to put back."""
+
+
+def _wrap(module_name: str, name: str, wrapper_of: Callable[[Any], Any]) -> Patches:
+    """Replace `module_name.name` and every kodos module's alias of it; [] if it is gone."""
     module = importlib.import_module(module_name)
     original = getattr(module, name, None)
     if original is None:
-        return False
+        return []
     wrapper = wrapper_of(original)
-    for loaded in list(sys.modules.values()):
-        if getattr(loaded, "__name__", "").startswith("kodos") and (
-            loaded is module or getattr(loaded, name, None) is original
+    _replace(name, original, wrapper)
+    return [(name, wrapper, original)]
+
+
+def _replace(name: str, old: object, new: object) -> None:
+    """`name` in every kodos module where it is `old` becomes `new`."""
+    for module in list(sys.modules.values()):
+        if (
+            getattr(module, "__name__", "").startswith("kodos")
+            and getattr(module, name, None) is old
         ):
-            setattr(loaded, name, wrapper)
-    return True
+            setattr(module, name, new)
 
 
 def _timing(label: str | Callable[..., str], record: Record) -> Callable[[Any], Any]:
@@ -83,14 +93,17 @@ def _timing(label: str | Callable[..., str], record: Record) -> Callable[[Any], 
     return wrapper_of
 
 
-def plan_hooks(record: Record) -> list[str]:
-    """Wrap the plan's steps; returns the `module.function`s no longer found (their time
-    then counts in what make_plan spends outside its steps)."""
-    return [
-        f"{module}.{name}"
-        for module, name, label in PLAN_STEPS
-        if not _wrap(module, name, _timing(label, record))
-    ]
+def plan_hooks(record: Record) -> tuple[Patches, list[str]]:
+    """Wrap the plan's steps: what to undo, and the `module.function`s no longer found (their
+    time then counts in what make_plan spends outside its steps)."""
+    patches: Patches = []
+    missing: list[str] = []
+    for module, name, label in PLAN_STEPS:
+        done = _wrap(module, name, _timing(label, record))
+        patches += done
+        if not done:
+            missing.append(f"{module}.{name}")
+    return patches, missing
 
 
 def step_hook(record: Record) -> None:
@@ -110,12 +123,17 @@ def command_hook(record: Record) -> None:
 
 @contextmanager
 def collected() -> Iterator[list[dict[str, Any]]]:
-    """The plan hooks installed in this process, recording into the list yielded."""
+    """The plan hooks installed in this process for the body, recording into the list
+    yielded; the functions are put back after."""
     events: list[dict[str, Any]] = []
-    missing = plan_hooks(events.append)
+    patches, missing = plan_hooks(events.append)
     if missing:
         print(f"timing hooks: not found (kodos changed?): {', '.join(missing)}", file=sys.stderr)
-    yield events
+    try:
+        yield events
+    finally:
+        for name, wrapper, original in reversed(patches):
+            _replace(name, wrapper, original)
 
 
 def main() -> None:
