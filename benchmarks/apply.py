@@ -1,39 +1,27 @@
 """How much does `kodos apply` cost on top of what it has to do anyway: snapshot, then pacman?
 
 A generation is a Btrfs snapshot of the default one with the changes applied inside it, so the
-floor for installing N packages is one `btrfs subvolume snapshot` plus one `pacman -S`
-transaction. Everything else kodos does — start-up, lock, planning, mounts, verifying by
-re-planning, the record, the boot entry, the index and the two defaults — is overhead, and it
-should stay small and flat however many packages the apply installs. Measured on real Btrfs
-machines (loop images, `tests.support.btrfs.btrfs_machine`; root required), from a mirror of
-the base packages, `linux` and N packages of 1 MiB of random bytes (`tests.support.bulk`);
-every machine starts with base and `linux` installed, so the adopted root is bootable.
+floor for installing N packages is one `btrfs subvolume snapshot` plus one `pacman -S`.
+Everything else kodos does (start-up, lock, planning, mounts, verifying by re-planning, the
+record, the boot entry, the index, the two defaults) is overhead, and it should stay small and
+flat however many packages an apply installs. On fresh Btrfs machines (loop images,
+`tests.support.btrfs`; root) with base and `linux` installed, from a mirror of N packages of
+1 MiB of random bytes (`tests.support.bulk`), for each size, alternating which goes first:
 
-For N = 50 and N = 500 (`--sizes`), `--runs` times each, alternating which goes first, each
-on a fresh machine:
+1. kodos: the whole `kodos apply --yes` process adopting the root as generation 0 and building
+   generation 1 with the N packages, run through the timing hooks (tests/support/timed_kodos.py)
+   whose JSON stream stamps each step as it is done;
+2. raw: `btrfs subvolume snapshot` of `@` plus `pacman -S` of the same packages into it with
+   kodos's flags (`pacman_argv`), the top level mounted beforehand;
+3. kodos − raw — goal ≤ 1.0 s at every size, and ≤ 0.25 s more at the largest than the smallest;
+4. `kodos rollback 0` and `1` on the first kodos machine of each size — goal ≤ 0.5 s;
+5. the cost of the path checks (kodos/system/rootfs.py) at 50 packages: kodos's executor and
+   the generation's boot entry in this process, as kodos runs them and inside
+   `rootfs.unchecked_paths()` (plain joins; a library-level switch no command reaches) — goal
+   ≤ max(10 % of the unchecked run, 30 ms); and the checks alone, 1000 times each.
 
-1. kodos: the whole `kodos apply -c CONFIG --root ROOT --yes` process installing the N
-   packages: the first apply adopts the root as generation 0 and builds generation 1. It runs
-   through the timing hooks (tests/support/timed_kodos.py), whose JSON stream stamps each step
-   as it is done, which splits the process into its steps;
-2. raw: the top level mounted beforehand, `btrfs subvolume snapshot TOP/@ TOP/raw` plus
-   `pacman -S` of the same packages into it with kodos's flags (`pacman_argv`), timed together;
-3. kodos − raw — goal ≤ 1.0 s at every size, and ≤ 0.25 s more at the largest size than at
-   the smallest.
-
-Then, on the first kodos machine of each size, `kodos rollback 0` and `kodos rollback 1`,
-alternately — goal ≤ 0.5 s. Before every timed run the filesystems are synced; the `sync`
-right after each apply is timed apart (whichever fsync comes first pays for pacman's
-writeback), and the breakdown compares the two with their syncs added. `--commands` prints
-one more apply's every step and command with its time.
-
-Last, the cost of the path checks (every path kodos hands pacman or reads in the generation
-and on the ESP resolved inside them, kodos/system/rootfs.py) at 50 packages: kodos's executor
-installing them into a snapshot of `@` plus the generation's boot entry, in this process, once
-as kodos runs it and once inside `rootfs.unchecked_paths()` (the plain joins; a library-level
-switch no command reaches) — goal ≤ 10 % of the unchecked run or 30 ms, whichever is larger;
-beside it, the checks alone, noise-free, 1000 times each. `--path-checks-only` measures just
-that.
+Every timed run starts on synced filesystems; the `sync` after each apply is timed apart
+(whichever fsync comes first pays for pacman's writeback).
 
     sudo .venv/bin/python benchmarks/apply.py [--sizes 50,500] [--runs K] [--commands]
                                               [--path-checks-only]
@@ -50,6 +38,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import harness
@@ -164,8 +153,8 @@ def kodos_apply(machine: BtrfsMachine, config: Path, commands: bool = False) -> 
     steps["exit"] = run.end - previous
     if commands:
         print("\nkodos apply, its steps and commands (s since the start, s taken):")
-        for event in sorted(run.events, key=lambda event: event.get("at", event.get("start"))):
-            at = event.get("at", event.get("start", 0)) - run.start
+        for event in sorted(run.events, key=lambda e: float(e["at"] if "at" in e else e["start"])):
+            at = (event["at"] if "at" in event else event["start"]) - run.start
             taken = f"{event['end'] - event['start']:7.3f}" if "end" in event else " " * 7
             print(f"  {at:7.3f} {taken}  {event.get('step') or event['call'][:130]}")
         print(f"  {run.end - run.start:7.3f}          (process ended)\n")
@@ -197,6 +186,9 @@ class Size:
     kodos: list[Run]
     raw: list[Run]
     rollback: dict[str, list[float]]
+
+    def step(self, step: str) -> float:
+        return self.median(self.kodos, step)
 
     def median(self, runs: list[Run], part: str | None = None, synced: bool = False) -> float:
         return statistics.median(
@@ -359,7 +351,7 @@ def print_breakdown(sizes: list[Size]) -> None:
         "where kodos apply spends its time (ms, medians)",
         [f"N={s.packages}" for s in sizes],
         [
-            *(row(STEP_TEXT[step], lambda s, st=step: s.median(s.kodos, st)) for step in STEPS),
+            *(row(STEP_TEXT[step], partial(Size.step, step=step)) for step in STEPS),
             row("whole kodos apply", lambda s: s.median(s.kodos)),
             row("  then sync (not counted)", lambda s: statistics.median(r.sync for r in s.kodos)),
             row("raw: btrfs subvolume snapshot", lambda s: s.median(s.raw, "snapshot")),

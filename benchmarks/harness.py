@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import CalledProcessError
 from typing import Any, Literal
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -253,9 +254,10 @@ def main(benchmark: Callable[[], None], *errors: type[Exception]) -> int:
     """Run `benchmark`: 0 once it has measured; 1 (and why) when it could not."""
     from kodos.errors import KodosError
 
+    caught: tuple[type[Exception], ...] = (CannotMeasure, KodosError, CalledProcessError, *errors)
     try:
         benchmark()
-    except (CannotMeasure, KodosError, subprocess.CalledProcessError, *errors) as err:
+    except caught as err:
         print(f"could not measure: {err}", file=sys.stderr)
         return 1
     return 0

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 import harness
@@ -42,9 +43,11 @@ MTOOLS = {"MTOOLS_SKIP_CHECK": "1"}
 BOOTCTL = {"SYSTEMD_RELAX_ESP_CHECKS": "1", "SYSTEMD_LOG_LEVEL": "err"}
 
 
-def raw_install(work: Path, mirror: Mirror) -> None:
+def raw_install(work: Path, mirror: Mirror) -> float:
+    """The raw steps, timed (s); their files are deleted after."""
     image, root, esp = work / "raw.img", work / "raw-root", work / "raw-esp"
     conf = write_pacman_conf(work / "raw-pacman.conf", mirror)
+    start = time.perf_counter()
     run(["truncate", "-s", "2G", str(image)])
     loop = run(["losetup", "-P", "--show", "-f", str(image)]).stdout.strip()
     try:
@@ -69,6 +72,11 @@ def raw_install(work: Path, mirror: Mirror) -> None:
     finally:
         run(["partx", "-d", loop], check=False)
         run(["losetup", "-d", loop])
+    elapsed = time.perf_counter() - start
+    image.unlink()
+    harness.remove(root)
+    harness.remove(esp)
+    return elapsed
 
 
 def benchmark() -> None:
@@ -87,22 +95,18 @@ def benchmark() -> None:
         kodos = [*harness.kodos_command(), "install", "-c", str(config), "--image", str(image)]
         kodos += ["--size", "2G", "--yes", "--sync-dir", str(sync_dir), "--siglevel", "Never"]
 
-        def clean() -> None:  # each run starts from nothing
-            image.unlink(missing_ok=True)
-            harness.remove(work / "raw-root")
-            harness.remove(work / "raw-esp")
-            (work / "raw.img").unlink(missing_ok=True)
+        install = harness.settled(harness.process(kodos))
 
-        timers = {
-            "kodos": harness.settled(harness.process(kodos)),
-            "raw": harness.settled(harness.timed(lambda: raw_install(work, mirror))),
-        }
-        times = harness.rounds(
-            {name: lambda t=timer: (clean(), t())[1] for name, timer in timers.items()},
-            runs,
-            warm_up=False,
-        )
-        clean()
+        def kodos_once() -> float:
+            elapsed = install()
+            image.unlink()
+            return elapsed
+
+        def raw_once() -> float:
+            harness.settle()
+            return raw_install(work, mirror)
+
+        times = harness.rounds({"kodos": kodos_once, "raw": raw_once}, runs, warm_up=False)
     kodos_figure = harness.figure("kodos install --image (2 GiB)", times["kodos"], unit="s")
     raw = harness.figure("  raw steps: partition, mkfs, pacstrap, bootctl", times["raw"], unit="s")
     harness.print_table(
