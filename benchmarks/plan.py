@@ -12,8 +12,8 @@ measures, each next to its baseline in the same rounds:
 3. the same at 20,000 installed packages, and plan(20k) / plan(2k) — goal ≤ 5;
 4. where the time goes, at both sizes: each step of the real `make_plan`, timed by wrappers
    put around the functions it calls (tests/support/timed_kodos.py; kodos has no hook of its
-   own): cold, in real plan processes (a step's lazy imports count in it), and warm, repeated
-   in this process; then the process around them — python's start-up, what comes before
+   own): cold, in real plan processes (the hooked modules imported up front), and warm,
+   repeated in this process; then the process around them — python's start-up, what comes before
    `make_plan` (imports, CLI parsing), printing, exit; last, the largest imports.
 
 `--repo-size 15000` pads the sync databases to the size of Arch's; `--profile N` adds

@@ -15,6 +15,10 @@ benchmarks report, and appends one JSON line per event to EVENTS_FILE, each stam
 
 `plan_hooks` installs the same wrappers in a benchmark's own process (benchmarks/plan.py times
 `make_plan` warm with it). kodos itself has no timing hook and reads no variable for one.
+
+The modules holding the wrapped functions are imported before the CLI starts, so a step's
+lazy import of them counts before `make_plan` here, not in the step; the process's whole time
+is the same.
 """
 
 from __future__ import annotations
