@@ -24,11 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import CalledProcessError
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))  # for tests.support
 
+T = TypeVar("T")
 Unit = Literal["ms", "s", "x"]
 Timer = Callable[[], float]
 """Does one run and returns the seconds it counts (set-up it does first is not counted)."""
@@ -65,6 +66,12 @@ def run_process(argv: Sequence[str], *, expect: int = 0, stderr: bool = False) -
 def process(*argvs: Sequence[str], expect: int = 0) -> Timer:
     """A timer of whole processes: the commands run one after the other, each to exit `expect`."""
     return timed(lambda: [run_process(argv, expect=expect) for argv in argvs])
+
+
+def repeated(action: Callable[[], T], runs: int) -> list[T]:
+    """What `runs` calls of `action` return (it times itself), after an untimed warm-up call."""
+    action()
+    return [action() for _ in range(runs)]
 
 
 def rounds(

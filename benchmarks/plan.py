@@ -35,6 +35,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import harness
@@ -96,16 +97,13 @@ def breakdown(machines: list[PlanMachine], runs: int) -> None:
     python = statistics.median(
         harness.rounds({"p": harness.process([sys.executable, "-c", "pass"])}, runs)["p"]
     )
-    columns: list[tuple[Durations, Durations]] = []
-    for machine in machines:
-        warm_once = warm(machine)
-        warm_once()
-        columns.append(
-            (
-                medians([cold(machine) for _ in range(runs)]),
-                medians([warm_once() for _ in range(runs)]),
-            )
+    columns = [
+        (
+            medians(harness.repeated(partial(cold, machine), runs)),
+            medians(harness.repeated(warm(machine), runs)),
         )
+        for machine in machines
+    ]
 
     def row(label: str, *, warm_too: bool = True) -> tuple[str, list[float | None]]:
         values: list[float | None] = []
