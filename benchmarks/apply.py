@@ -10,7 +10,8 @@ flat however many packages an apply installs. On fresh Btrfs machines (loop imag
 
 1. kodos: the whole `kodos apply --yes` process adopting the root as generation 0 and building
    generation 1 with the N packages, run through the timing hooks (tests/support/timed_kodos.py)
-   whose JSON stream stamps each step as it is done;
+   whose JSON stream stamps each step as it is done (its figure includes the hooks' own
+   cost: a JSON line per step, per command and per plan step, well under a millisecond each);
 2. raw: `btrfs subvolume snapshot` of `@` plus `pacman -S` of the same packages into it with
    kodos's flags (`pacman_argv`), the top level mounted beforehand;
 3. kodos − raw — goal ≤ 1.0 s at every size, and ≤ 0.25 s more at the largest than the smallest;
