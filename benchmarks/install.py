@@ -2,7 +2,8 @@
 
 Both sides install the same package set from the same synthetic mirror (the configuration of
 `tests.support.installing.install_config`, which the install tests use) onto a fresh 2 GiB
-sparse image on a loop device, alternating which goes first, `--runs` times each:
+sparse image on a loop device, alternating which goes first, `--runs` times each, the
+filesystems synced before each:
 
 1. kodos: the whole `kodos install -c CONFIG --image IMG --size 2G --yes --sync-dir DIR
    --siglevel Never` process: checks, partitions, filesystems, subvolumes, base system, kernel,
@@ -15,26 +16,25 @@ sparse image on a loop device, alternating which goes first, `--runs` times each
    `losetup -d`. (Two pacstrap runs, as kodos's two transactions: base first gives the kernel's
    scriptlet a shell.)
 
-Goal: kodos − raw ≤ 2 s. Root required. Run: `.venv/bin/python benchmarks/install.py`.
+Goal: kodos − raw ≤ 2 s. Root required.
+
+    sudo .venv/bin/python benchmarks/install.py [--runs 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
+import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+import harness
 
-from kodos.system.runner import run  # noqa: E402
-from tests.support.installing import build_install_mirror, install_config  # noqa: E402
-from tests.support.mirror import Mirror, write_pacman_conf  # noqa: E402
-from tests.support.sync import mirror_sync_dir  # noqa: E402
+from kodos.system.runner import run
+from tests.support.installing import build_install_mirror, install_config
+from tests.support.mirror import Mirror, write_pacman_conf
+from tests.support.sync import mirror_sync_dir
 
 GOAL = 2.0
 PACKAGES = ("linux", "btrfs-progs", "linux-firmware", "htop", "openssh", "memtest86+-efi")
@@ -43,20 +43,8 @@ MTOOLS = {"MTOOLS_SKIP_CHECK": "1"}
 BOOTCTL = {"SYSTEMD_RELAX_ESP_CHECKS": "1", "SYSTEMD_LOG_LEVEL": "err"}
 
 
-def kodos_install(work: Path, config: Path, sync_dir: Path) -> float:
-    image = work / "kodos.img"
-    argv = [sys.executable, "-m", "kodos", "install", "-c", str(config), "--image", str(image)]
-    argv += ["--size", "2G", "--yes", "--sync-dir", str(sync_dir), "--siglevel", "Never"]
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"kodos install failed:\n{done.stderr}")
-    image.unlink()
-    return elapsed
-
-
 def raw_install(work: Path, mirror: Mirror) -> float:
+    """The raw steps, timed (s); their files are deleted after."""
     image, root, esp = work / "raw.img", work / "raw-root", work / "raw-esp"
     conf = write_pacman_conf(work / "raw-pacman.conf", mirror)
     start = time.perf_counter()
@@ -72,7 +60,13 @@ def raw_install(work: Path, mirror: Mirror) -> float:
         esp.mkdir()
         run(["mount", f"{loop}p3", str(root)])
         try:
-            _pacstrap_and_boot(conf, root, esp, loop)
+            run(["pacstrap", "-C", str(conf), "-G", "-M", str(root), "base"])
+            run(["pacstrap", "-C", str(conf), "-G", "-M", str(root), *PACKAGES])
+            (root / "efi").mkdir(exist_ok=True)
+            run(["mount", "--bind", str(esp), str(root / "efi")])
+            run(["bootctl", f"--esp-path={root / 'efi'}", "--no-variables", "install"], env=BOOTCTL)
+            entries = [str(p) for p in esp.iterdir()]
+            run(["mcopy", "-s", "-Q", "-i", f"{loop}p1", *entries, "::/"], env=MTOOLS)
         finally:
             run(["umount", "-R", str(root)])
     finally:
@@ -80,51 +74,45 @@ def raw_install(work: Path, mirror: Mirror) -> float:
         run(["losetup", "-d", loop])
     elapsed = time.perf_counter() - start
     image.unlink()
-    root.rmdir()
-    run(["rm", "-rf", str(esp)])
+    harness.remove(root)
+    harness.remove(esp)
     return elapsed
 
 
-def _pacstrap_and_boot(conf: Path, root: Path, esp: Path, loop: str) -> None:
-    run(["pacstrap", "-C", str(conf), "-G", "-M", str(root), "base"])
-    run(["pacstrap", "-C", str(conf), "-G", "-M", str(root), *PACKAGES])
-    (root / "efi").mkdir(exist_ok=True)
-    run(["mount", "--bind", str(esp), str(root / "efi")])
-    run(["bootctl", f"--esp-path={root / 'efi'}", "--no-variables", "install"], env=BOOTCTL)
-    entries = [str(p) for p in esp.iterdir()]
-    run(["mcopy", "-s", "-Q", "-i", f"{loop}p1", *entries, "::/"], env=MTOOLS)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
+def benchmark() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="installs of each kind (3)")
     runs = parser.parse_args().runs
-    with tempfile.TemporaryDirectory(prefix="kodos-bench-install-") as tmp:
-        work = Path(tmp)
+    if os.geteuid() != 0:
+        raise harness.CannotMeasure("benchmarks/install.py uses loop devices: run it as root")
+    with harness.work_directory("install") as work:
         mirror = build_install_mirror(work / "mirror")
         sync_dir = mirror_sync_dir(mirror, work / "sync")
         config = work / "config"
         config.mkdir()
         (config / "configuration.lua").write_text(install_config(mirror))
-        kodos_times, raw_times = [], []
-        for i in range(runs):
-            for name in ("kodos", "raw") if i % 2 == 0 else ("raw", "kodos"):
-                run(["sync"])  # no run pays for another's writeback
-                if name == "kodos":
-                    kodos_times.append(kodos_install(work, config, sync_dir))
-                else:
-                    raw_times.append(raw_install(work, mirror))
-    report(kodos_times, raw_times)
+        image = work / "kodos.img"
+        kodos = [*harness.kodos_command(), "install", "-c", str(config), "--image", str(image)]
+        kodos += ["--size", "2G", "--yes", "--sync-dir", str(sync_dir), "--siglevel", "Never"]
 
+        install = harness.settled(harness.process(kodos))
 
-def report(kodos_times: list[float], raw_times: list[float]) -> None:
-    kodos, raw = statistics.median(kodos_times), statistics.median(raw_times)
-    difference = kodos - raw
-    verdict = "met" if difference <= GOAL else "MISSED"
-    print(f"kodos install (median of {len(kodos_times)}): {kodos:.2f} s")
-    print(f"raw steps     (median of {len(raw_times)}): {raw:.2f} s")
-    print(f"kodos - raw: {difference:+.2f} s (goal <= {GOAL:.1f} s: {verdict})")
+        def kodos_once() -> float:
+            elapsed = install()
+            image.unlink()
+            return elapsed
+
+        def raw_once() -> float:
+            harness.settle()
+            return raw_install(work, mirror)
+
+        times = harness.rounds({"kodos": kodos_once, "raw": raw_once}, runs, warm_up=False)
+    kodos_figure = harness.figure("kodos install --image (2 GiB)", times["kodos"], unit="s")
+    raw = harness.figure("  raw steps: partition, mkfs, pacstrap, bootctl", times["raw"], unit="s")
+    harness.print_table(
+        [kodos_figure, raw, harness.difference("  kodos - raw", kodos_figure, raw, GOAL)]
+    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(harness.main(benchmark))

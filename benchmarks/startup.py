@@ -13,104 +13,75 @@ machine slows all of them alike). The figures are medians, the goals those of is
 4. `kodos plan --json` on a synthetic machine of 2,000 packages and 300 unit files (the set-up
    of benchmarks/plan.py) / the raw read `pacman -Qq` + `systemctl list-unit-files` ≤ 1.3.
 
-Exits 0 once it has measured (benchmarks inform, they don't gate); 1 if it cannot run.
-
     .venv/bin/python benchmarks/startup.py [--runs 20] [--plan-runs 10] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-# This directory is on sys.path when a benchmark runs as a script.
-from figures import Figure, print_table
-from plan import baseline_argvs, build_setup, kodos_command
+import harness
 
-HELP_GOAL_MS = 80.0
-TYPER_MARGIN_MS = 10.0  # --help never costs more than importing typer plus this
-VALIDATE_GOAL_MS = 140.0
-ROLLBACK_GOAL_MS = 120.0
+from tests.support.bigplan import raw_read_argvs, write_plan_machine
+
+HELP_GOAL = 0.080
+TYPER_MARGIN = 0.010  # --help never costs more than importing typer plus this
+VALIDATE_GOAL = 0.140
+ROLLBACK_GOAL = 0.120
 PLAN_RATIO_GOAL = 1.3
 PLAN_PACKAGES = 2000
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "testvm"
 
-
-def run(argvs: list[list[str]], expect: int) -> float:
-    """Wall time in ms of running the commands one after the other, each exiting `expect`."""
-    start = time.perf_counter()
-    for argv in argvs:
-        done = subprocess.run(argv, capture_output=True)
-        if done.returncode != expect:
-            raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr!r}")
-    return (time.perf_counter() - start) * 1000
-
-
-def rounds(commands: dict[str, tuple[list[list[str]], int]], runs: int) -> dict[str, list[float]]:
-    """Each command once per round, `runs` rounds after one untimed warm-up round."""
-    times: dict[str, list[float]] = {label: [] for label in commands}
-    for round_number in range(runs + 1):
-        for label, (argvs, expect) in commands.items():
-            elapsed = run(argvs, expect)
-            if round_number:
-                times[label].append(elapsed)
-    return times
-
-
-def over(label: str, samples: list[float], base: float, goal: float | None) -> Figure:
-    """A command's median (and min) minus the baseline's median."""
-    return Figure(label, statistics.median(samples) - base, min(samples) - base, goal)
-
-
-def start_up_figures(root: Path, runs: int) -> list[Figure | None]:
-    python = [sys.executable, "-c", "pass"]
-    kodos = kodos_command()
-    commands = {
-        "python -c pass": ([python], 0),
-        "typer": ([[sys.executable, "-c", "import typer"]], 0),
-        "help": ([[*kodos, "--help"]], 0),
-        "validate": ([[*kodos, "validate", "-c", str(EXAMPLE)]], 0),
-        "rollback": ([[*kodos, "rollback", "--root", str(root)]], 1),
-    }
-    times = rounds(commands, runs)
-    base = statistics.median(times["python -c pass"])
-    typer = over("import typer − python", times["typer"], base, None)
-    help_goal = min(HELP_GOAL_MS, typer.median + TYPER_MARGIN_MS)
+def start_up_figures(root: Path, runs: int) -> list[harness.Figure | None]:
+    kodos = harness.kodos_command()
+    times = harness.rounds(
+        {
+            "python": harness.process([sys.executable, "-c", "pass"]),
+            "typer": harness.process([sys.executable, "-c", "import typer"]),
+            "help": harness.process([*kodos, "--help"]),
+            "validate": harness.process(
+                [*kodos, "validate", "-c", str(harness.REPOSITORY / "examples/testvm")]
+            ),
+            "rollback": harness.process([*kodos, "rollback", "--root", str(root)], expect=1),
+        },
+        runs,
+    )
+    python = harness.figure("python -c pass", times["python"])
+    typer = harness.figure("import typer − python", times["typer"], minus=python.median)
+    help_goal = min(HELP_GOAL, typer.median + TYPER_MARGIN)
     return [
-        Figure("python -c pass", base, min(times["python -c pass"])),
+        python,
         typer,
-        over("kodos --help − python", times["help"], base, help_goal),
-        over("kodos validate examples/testvm − python", times["validate"], base, VALIDATE_GOAL_MS),
-        over("kodos rollback (to its refusal) − python", times["rollback"], base, ROLLBACK_GOAL_MS),
+        harness.figure("kodos --help − python", times["help"], help_goal, minus=python.median),
+        harness.figure(
+            "kodos validate examples/testvm − python",
+            times["validate"],
+            VALIDATE_GOAL,
+            minus=python.median,
+        ),
+        harness.figure(
+            "kodos rollback (to its refusal) − python",
+            times["rollback"],
+            ROLLBACK_GOAL,
+            minus=python.median,
+        ),
     ]
 
 
-def plan_figures(directory: Path, runs: int) -> list[Figure | None]:
-    setup = build_setup(directory, PLAN_PACKAGES, 0)
-    commands = {
-        "plan": ([setup.plan_argv()], 0),
-        "baseline": ([*baseline_argvs(setup.root)], 0),
-    }
-    times = rounds(commands, runs)
-    plan = Figure(
-        f"kodos plan --json ({PLAN_PACKAGES:,} packages)",
-        statistics.median(times["plan"]),
-        min(times["plan"]),
+def plan_figures(directory: Path, runs: int) -> list[harness.Figure | None]:
+    machine = write_plan_machine(directory, PLAN_PACKAGES)
+    times = harness.rounds(
+        {
+            "plan": harness.process([*harness.kodos_command(), *machine.plan_arguments()]),
+            "raw": harness.process(*raw_read_argvs(machine.root)),
+        },
+        runs,
     )
-    baseline = Figure(
-        "  pacman -Qq + systemctl list-unit-files",
-        statistics.median(times["baseline"]),
-        min(times["baseline"]),
-    )
-    ratio = Figure("  plan / raw read", plan.median / baseline.median, None, PLAN_RATIO_GOAL, "x")
-    return [plan, baseline, ratio]
+    plan = harness.figure(f"kodos plan --json ({PLAN_PACKAGES:,} packages)", times["plan"])
+    raw = harness.figure("  pacman -Qq + systemctl list-unit-files", times["raw"])
+    return [plan, raw, harness.ratio("  plan / raw read", plan, raw, PLAN_RATIO_GOAL)]
 
 
 def parse_args() -> argparse.Namespace:
@@ -121,29 +92,15 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> int:
+def benchmark() -> None:
     args = parse_args()
-    for tool in ("pacman", "systemctl"):
-        if shutil.which(tool) is None:
-            print(f"{tool} is not installed: the plan baseline cannot be measured", file=sys.stderr)
-            return 1
-    directory = Path(tempfile.mkdtemp(prefix="kodos-bench-startup-"))
-    try:
+    harness.require("pacman", "systemctl")
+    with harness.work_directory("startup", args.keep) as directory:
         print(f"python {sys.version.split()[0]}, {args.runs} rounds (plan: {args.plan_runs})\n")
         (directory / "root").mkdir()
         figures = start_up_figures(directory / "root", args.runs)
-        figures += [None, *plan_figures(directory / "plan", args.plan_runs)]
-        print_table(figures)
-    except (RuntimeError, subprocess.CalledProcessError) as err:
-        print(f"could not measure: {err}", file=sys.stderr)
-        return 1
-    finally:
-        if args.keep:
-            print(f"files kept in {directory}", file=sys.stderr)
-        else:
-            shutil.rmtree(directory)
-    return 0
+        harness.print_table([*figures, None, *plan_figures(directory / "plan", args.plan_runs)])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(harness.main(benchmark))

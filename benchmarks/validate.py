@@ -1,22 +1,20 @@
 """How fast is `kodos validate` on a large, realistic configuration?
 
 Validating is the command a user runs after every edit (and every other command starts by
-loading the configuration), so it has to feel instant. This script generates, in a temporary
-directory, a configuration of about 1,000 lines that uses every section (hundreds of packages one
-per line including `aur:` and `flatpak:` ones, many services with settings, several users with
-programs, locale settings, and two `require`d sibling modules returning package lists), checks
-that it validates, then measures:
+loading the configuration), so it has to feel instant. This script writes a configuration of
+about 1,000 lines that uses every section (`tests.support.workstation`: hundreds of packages
+one per line including `aur:` and `flatpak:` ones, many services with settings, several users
+with programs, locale settings, and two `require`d sibling modules returning package lists),
+checks that it validates, then measures:
 
 1. `load_config` in process, warm (after one warm-up call) — goal ≤ 20 ms;
 2. its parts, each timed on its own: Lua evaluation (`evaluate_file`), pydantic validation
    (`Config.model_validate`) and the rest (finding the file, `check_requests`);
 3. the whole `kodos validate -c DIR` process, wall time — goal ≤ 0.5 s;
-4. baselines from the same interpreter — `python -c pass` and `python -c "import kodos.cli"` —
-   so a reader can tell the interpreter's start-up from kodos's imports from kodos's work.
+4. baselines in the same rounds — `python -c pass` and `python -c "import kodos.cli"` — so a
+   reader can tell the interpreter's start-up from kodos's imports from kodos's work.
 
-Every figure is a median (and min) over repeated runs. Goals apply to the 1,000-line
-configuration; the script reports PASS or "over" and always exits 0 once it has measured
-(benchmarks inform, they don't gate). It exits 1 only if it cannot generate a valid configuration.
+Goals apply to the 1,000-line configuration.
 
     .venv/bin/python benchmarks/validate.py [--lines N] [--runs N] [--process-runs N] [--keep]
 """
@@ -24,467 +22,22 @@ configuration; the script reports PASS or "over" and always exits 0 once it has 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from itertools import count, islice
 from pathlib import Path
-from string import Template
 
-# This directory is on sys.path when a benchmark runs as a script.
-from figures import Figure, measure, print_table
+import harness
 
 from kodos.config.load import find_configuration, load_config
 from kodos.config.model import Config
 from kodos.config.packages import check_requests, package_requests
-from kodos.errors import ConfigError
 from kodos.lua.evaluator import evaluate_file
+from tests.support.workstation import Workstation, write_workstation
 
-LOAD_GOAL_MS = 20.0
-PROCESS_GOAL_MS = 500.0
-MODULES = ("packages_dev", "packages_media")  # the `require`d sibling modules
-
-# ---- name pools ----------------------------------------------------------------------------
+LOAD_GOAL = 0.020
+PROCESS_GOAL = 0.500
 
 
-def words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-ARCH_PACKAGES = words("""
-    base linux-firmware intel-ucode amd-ucode btrfs-progs dosfstools e2fsprogs exfatprogs
-    ntfs-3g sudo man-db man-pages texinfo less which tree file unzip zip p7zip unrar rsync wget
-    curl aria2 openssh gnupg pass htop btop iotop lsof strace ltrace gdb valgrind perf tmux
-    screen zsh fish bash-completion starship fzf ripgrep fd bat eza zoxide jq yq tldr neovim
-    vim emacs nano helix git git-lfs git-delta lazygit github-cli tig meld diffutils patch make
-    cmake ninja meson autoconf automake pkgconf gcc clang llvm lld mold rustup go nodejs npm
-    yarn pnpm deno python python-pip python-pipx python-poetry uv ruby lua luarocks jdk-openjdk
-    maven gradle kotlin scala sbt dotnet-sdk php composer sqlite postgresql-libs mariadb-clients
-    redis docker-compose podman buildah skopeo kubectl helm k9s terraform ansible packer vagrant
-    qemu-full virt-manager virt-viewer dnsmasq iptables-nft nftables wireguard-tools openvpn
-    tailscale bind nmap tcpdump wireshark-qt mtr iperf3 traceroute whois ethtool iw firefox
-    chromium thunderbird keepassxc signal-desktop telegram-desktop discord element-desktop
-    libreoffice-fresh hunspell-en_us okular evince zathura zathura-pdf-mupdf calibre inkscape
-    gimp krita darktable rawtherapee blender kdenlive obs-studio audacity ardour mpv vlc
-    ffmpeg yt-dlp imagemagick graphicsmagick pandoc texlive-basic texlive-latexextra
-    ghostscript poppler qpdf ocrmypdf tesseract tesseract-data-eng syncthing restic borg
-    rclone snapper snap-pac grub-btrfs smartmontools hdparm nvme-cli lm_sensors powertop
-    acpi tlp brightnessctl playerctl pavucontrol easyeffects helvum alacritty kitty foot
-    wezterm ghostty nautilus file-roller gnome-disk-utility gparted baobab flameshot
-    xdg-utils xdg-user-dirs xdg-desktop-portal-gnome wl-clipboard cliphist grim slurp
-""")
-LIBRARY_WORDS = words("""
-    requests numpy scipy pandas matplotlib pillow lxml yaml toml click rich typer attrs
-    pydantic httpx aiohttp flask django jinja markupsafe pygments pytest hypothesis black
-    mypy sphinx docutils babel cryptography paramiko psutil dateutil pytz tqdm regex
-    chardet idna urllib3 certifi six setuptools wheel packaging pyparsing decorator
-""")
-LIBRARY_PREFIXES = ("python", "perl", "ruby", "lua", "haskell", "nodejs", "rust", "go")
-AUR_PACKAGES = words("""
-    yay-bin paru-bin visual-studio-code-bin google-chrome spotify slack-desktop zoom
-    1password dropbox insync teams-for-linux brave-bin librewolf-bin floorp-bin zen-browser-bin
-    ttf-ms-fonts timeshift pamac-aur downgrade auto-cpufreq envycontrol
-""")
-FLATPAK_APPS = words("""
-    com.spotify.Client com.valvesoftware.Steam org.gimp.GIMP org.inkscape.Inkscape
-    com.obsproject.Studio org.videolan.VLC com.discordapp.Discord org.signal.Signal
-    md.obsidian.Obsidian com.github.tchx84.Flatseal org.mozilla.Thunderbird
-    io.github.flattool.Warehouse org.gnome.Boxes com.usebottles.bottles
-""")
-USER_NAMES = ("alice", "bob", "carol", "demo-user", "erin", "frank", "grace", "heidi")
-HASH = "$6$yYGlozWudGJ1pYBQ$90qFejr24w6sfZOYTFsRWw7sxxZwHBX5OmJhgGzEJ2QO.draeiLNRYAXbOjpOTV55KAuQeub.6l4wWuvsaTBl."  # noqa: E501
-
-# name, package, unit, extra packages, settings
-ServiceEntry = tuple[str, str | None, str | None, tuple[str, ...], dict[str, object]]
-SERVICES: tuple[ServiceEntry, ...] = (
-    ("networkmanager", None, "NetworkManager", ("networkmanager-openvpn",), {}),
-    ("cups", None, None, ("gutenprint", "cups-pdf"), {"Browsing": False, "MaxJobs": 100}),
-    ("fwupd", None, None, (), {}),
-    ("smartd", "smartmontools", None, (), {"DEVICESCAN": "-a -o on -S on"}),
-    ("chronyd", "chrony", None, (), {"makestep": "1.0 3", "rtcsync": True}),
-    ("postgresql", None, None, ("postgresql-old-upgrade",), {"max_connections": 200}),
-    ("nginx", None, None, ("certbot", "certbot-nginx"), {"worker_processes": "auto"}),
-    ("redis", None, None, (), {"maxmemory": "256mb", "appendonly": True}),
-    ("prometheus", None, None, ("prometheus-node-exporter",), {"scrape_interval": "15s"}),
-    ("grafana", None, None, (), {"http_port": 3000, "allow_sign_up": False}),
-    ("tailscale", None, "tailscaled", (), {"accept_routes": True}),
-    ("avahi", None, "avahi-daemon", ("nss-mdns",), {"use-ipv6": True}),
-)
-WORKER_SETTINGS = ("LogLevel", "Port", "Workers", "CacheDir", "Compress", "RetrySeconds")
-
-# ---- Lua text helpers ----------------------------------------------------------------------
-
-
-def lua_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
-
-
-def lua_key(key: str) -> str:
-    return key if key.isidentifier() and key.isascii() else f"[{lua_value(key)}]"
-
-
-def lua_list(items: tuple[str, ...] | list[str]) -> str:
-    return "{ " + ", ".join(lua_value(item) for item in items) + " }"
-
-
-def _plain_names() -> Iterator[str]:
-    yield from ARCH_PACKAGES
-    for prefix in LIBRARY_PREFIXES:
-        for word in LIBRARY_WORDS:
-            yield f"{prefix}-{word}"
-    for i in count():
-        yield f"local-tool{i}"
-
-
-def package_specs() -> Iterator[str]:
-    """Unique package specs: mostly Arch names, every 13th from the AUR, every 23rd a Flatpak."""
-    aur = iter(AUR_PACKAGES)
-    flatpak = iter(FLATPAK_APPS)
-    plain = _plain_names()
-    for i in count():
-        if i % 13 == 6:
-            yield "aur:" + next(aur, f"aur-tool{i}-git")
-        elif i % 23 == 11:
-            yield "flatpak:" + next(flatpak, f"io.github.example.App{i}")
-        else:
-            yield next(plain)
-
-
-def package_lines(indent: int, specs: list[str]) -> list[str]:
-    pad = "  " * indent
-    lines = []
-    for spec in specs:
-        note = ""
-        if spec.startswith("aur:"):
-            note = " -- built from the AUR"
-        elif spec.startswith("flatpak:"):
-            note = " -- from Flathub"
-        lines.append(f"{pad}{lua_value(spec)},{note}")
-    return lines
-
-
-# ---- sections ------------------------------------------------------------------------------
-# Fixed parts are written out as Lua; the generator only repeats users, services and packages.
-
-HEADER = """\
--- A large workstation configuration generated by benchmarks/validate.py.
-local disk = require("disk")
-local repos = require("repos")
-local dotmgr = require("dotfile_manager")
-local configs = require("configs")
-
-local lang = "en_US.UTF-8"
-local with_dev_tools = true
-
--- Every regional setting except messages follows Canadian usage.
-local regional = {}
-for _, category in ipairs({ "LC_ADDRESS", "LC_MEASUREMENT", "LC_MONETARY",
-  "LC_NAME", "LC_NUMERIC", "LC_PAPER", "LC_TELEPHONE", "LC_TIME" }) do
-  regional[category] = "en_CA.UTF-8"
-end
-
----@type kodos.Config
-local config = {"""
-
-SYSTEM = """\
-  repos = {
-    arch = repos.arch_repo("https://geo.mirror.pkgbuild.com"),
-    aur = repos.aur_repo("yay", "https://aur.archlinux.org/yay-bin.git"),
-    flatpak = repos.flatpak_repo("flathub"),
-  },
-  devices = {
-    disk0 = disk.disk_definition("/dev/nvme0n1", "16GB"),
-  },
-  boot = {
-    kernel = {
-      package = "linux-zen",
-      modules = {
-        "nvme",
-        "ahci",
-        "xhci_pci",
-        "usbhid",
-        "i915",
-      },
-    },
-    loader = { type = "systemd-boot", timeout = 3, include = { "memtest86+" } },
-  },
-  hardware = {
-    bluetooth = { enable = true, package = "bluez", extra_packages = { "blueman" } },
-    pipewire = {
-      enable = true,
-      extra_packages = {
-        "pipewire-alsa",
-        "pipewire-pulse",
-        "pipewire-jack",
-        "wireplumber",
-      },
-    },
-    tlp = {
-      enable = true,
-      settings = {
-        CPU_SCALING_GOVERNOR_ON_AC = "performance",
-        CPU_BOOST_ON_BAT = 0,
-        START_CHARGE_THRESH_BAT0 = 75,
-        STOP_CHARGE_THRESH_BAT0 = 80,
-      },
-    },
-    sane = { enable = true, extra_packages = { "sane-airscan" } },
-  },
-  locale = {
-    locale = {
-      default = lang .. " UTF-8",
-      extra_generate = {
-        "en_CA.UTF-8 UTF-8",
-        "fr_CA.UTF-8 UTF-8",
-        "de_DE.UTF-8 UTF-8",
-      },
-      extra_settings = map(regional) .. { LC_MESSAGES = "en_US.UTF-8" },
-    },
-    keymap = "us",
-    timezone = "America/Toronto",
-  },
-  network = {
-    hostname = "workstation",
-    ipv6 = true,
-  },
-  desktop = {
-    display_manager = "gdm",
-    desktop_manager = {
-      gnome = {
-        enable = true,
-        exclude_packages = { "gnome-tour", "yelp", "epiphany" },
-        extra_packages = {
-          "gnome-tweaks",
-          "gnome-shell-extension-appindicator",
-          "aur:extension-manager", -- built from the AUR
-        },
-      },
-      plasma = { enable = false, extra_packages = { "konsole", "dolphin" } },
-      cosmic = { enable = false, display_manager = "cosmic-greeter" },
-    },
-  },
-  fonts = {
-    font_dir = true,
-    packages = {
-      "noto-fonts",
-      "noto-fonts-cjk",
-      "noto-fonts-emoji",
-      "ttf-liberation",
-      "ttf-jetbrains-mono-nerd",
-      "aur:ttf-symbola", -- built from the AUR
-    },
-  },"""
-
-USER_TEMPLATE = Template("""\
-    $key = {
-      name = "$full",
-      hashed_password = "$hash",
-      shell = "/bin/zsh",
-      extra_groups = { "wheel", "audio", "video", "docker", "libvirt" },
-      dotfile_manager = dotmgr.stow({
-        source_dir = "~/dotfiles",
-        repo_url = "https://git.example.org/$name/dotfiles.git",
-      }),
-      programs = {
-        git = {
-          enable = true,
-          config = configs.git({
-            user_name = "$full",
-            user_email = "$name@example.org",
-            extra = { ["init.defaultBranch"] = "main", ["pull.rebase"] = true },
-          }),
-        },
-        zsh = {
-          enable = true,
-          deploy_config = true, -- links the zsh stow package
-          extra_packages = { "zsh-completions", "zsh-autosuggestions" },
-        },
-        neovim = { enable = true, deploy_config = true },
-        tmux = { enable = true, deploy_config = true },
-        alacritty = { enable = $alacritty, package = "alacritty" },
-        dconf = {
-          enable = true,
-          config = configs.dconf({
-            ["org/gnome/desktop/interface"] = { ["gtk-theme"] = "Adwaita-dark" },
-            ["org/gnome/shell"] = { ["favorite-apps"] = { "firefox.desktop" } },
-          }),
-        },
-      },
-      deploy_configs = { "home", "gtk", "fonts" },
-      services = {
-        syncthing = {
-          enable = $syncthing,
-          config = configs.syncthing({ options = "--no-browser" }),
-        },
-      },
-    },""")
-
-SERVICES_HEAD = """\
-  services = {
-    openssh = {
-      enable = true,
-      service_name = "sshd",
-      settings = map({ PermitRootLogin = false }) .. { PasswordAuthentication = false },
-    },
-    virtualisation = { -- a group: not a package itself
-      enable = true,
-      services = {
-        docker = { enable = true, extra_packages = { "docker-buildx" } },
-        libvirtd = { enable = true, package = "libvirt", extra_packages = { "edk2-ovmf" } },
-      },
-    },
-    nas = {
-      enable = true,
-      package = "nfs-utils",
-      mount = configs.mount({
-        media = {
-          type = "nfs", what = "nas.lan:/srv/media", where = "/mnt/media",
-          options = "noatime,vers=4.2", after = "network-online.target",
-          automount = true, automount_config = "TimeoutIdleSec=600",
-        },
-      }),
-    },"""
-
-
-def user_lines(name: str, index: int) -> list[str]:
-    """One user with programs, dotfiles and a user service (~45 lines)."""
-    text = USER_TEMPLATE.substitute(
-        key=lua_key(name),
-        name=name,
-        full=name.replace("-", " ").title(),
-        hash=HASH,
-        alacritty=lua_value(index % 2 == 0),
-        syncthing=lua_value(index == 0),
-    )
-    return text.splitlines()
-
-
-def users_section(n_users: int) -> list[str]:
-    names = [USER_NAMES[i] if i < len(USER_NAMES) else f"user{i}" for i in range(n_users)]
-    lines = ["  users = {", '    root = { no_password = true, shell = "/bin/bash" },']
-    for index, name in enumerate(names):
-        lines += user_lines(name, index)
-    return [*lines, "  },"]
-
-
-def service_lines(name: str, package: str | None, unit: str | None, extra: tuple[str, ...],
-                  settings: dict[str, object]) -> list[str]:  # fmt: skip
-    lines = [f"    {lua_key(name)} = {{", "      enable = true,"]
-    if package:
-        lines.append(f"      package = {lua_value(package)},")
-    if unit:
-        lines.append(f"      service_name = {lua_value(unit)},")
-    if extra:
-        lines.append(f"      extra_packages = {lua_list(extra)},")
-    if settings:
-        lines.append("      settings = {")
-        lines += [f"        {lua_key(key)} = {lua_value(v)}," for key, v in settings.items()]
-        lines.append("      },")
-    return [*lines, "    },"]
-
-
-def worker_service(i: int) -> ServiceEntry:
-    """The n-th made-up service once the real ones run out: a unit of a python program."""
-    values = ("info", 9000 + i, 2 + i % 6, f"/var/cache/worker{i}", i % 2 == 0, 30)
-    return f"worker{i}", "python", f"worker{i}", (), dict(zip(WORKER_SETTINGS, values, strict=True))
-
-
-def services_section(n_services: int) -> list[str]:
-    """openssh, a service group and a mount, then `n_services` more with settings."""
-    workers = (worker_service(i) for i in range(max(0, n_services - len(SERVICES))))
-    lines = SERVICES_HEAD.splitlines()
-    for entry in [*SERVICES, *workers][:n_services]:
-        lines += service_lines(*entry)
-    return [*lines, "  },"]
-
-
-def packages_section(specs: list[str]) -> list[str]:
-    dev, media = MODULES
-    return [
-        "  -- The long list lives here; two sibling modules add their own.",
-        "  packages = list({",
-        *package_lines(2, specs),
-        f'  }}) .. If(with_dev_tools, require("{dev}")) .. require("{media}"),',
-    ]
-
-
-def module_lines(name: str, specs: list[str]) -> list[str]:
-    return [
-        f"-- {name}: a package list, required by configuration.lua.",
-        "return list({",
-        *package_lines(1, specs),
-        "})",
-    ]
-
-
-# ---- the whole configuration ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Generated:
-    directory: Path
-    lines: dict[str, int]  # file name -> line count
-
-    @property
-    def total_lines(self) -> int:
-        return sum(self.lines.values())
-
-
-def render(n_services: int, n_users: int, specs: list[list[str]]) -> dict[str, list[str]]:
-    """File name -> lines: configuration.lua and the two modules, given their package specs."""
-    main_specs, *module_specs = specs
-    main = [
-        *HEADER.splitlines(),
-        *SYSTEM.splitlines(),
-        *users_section(n_users),
-        *packages_section(main_specs),
-        *services_section(n_services),
-        "}",
-        "",
-        "return config",
-    ]
-    files = {"configuration.lua": main}
-    for name, module in zip(MODULES, module_specs, strict=True):
-        files[f"{name}.lua"] = module_lines(name, module)
-    return files
-
-
-def generate(directory: Path, target_lines: int) -> Generated:
-    """Write a configuration of `target_lines` lines (all files), padded with packages."""
-    n_services = max(len(SERVICES), target_lines // 40)
-    n_users = max(2, target_lines // 300)
-    fixed = sum(len(lines) for lines in render(n_services, n_users, [[], [], []]).values())
-    free = target_lines - fixed
-    if free < 30:
-        raise SystemExit(f"--lines {target_lines} is too small; use at least {fixed + 30}")
-    specs = list(islice(package_specs(), free))
-    half, quarter = free - free // 2, free // 4  # main file, then one quarter per module
-    split = [specs[:half], specs[half : half + quarter], specs[half + quarter :]]
-    files = render(n_services, n_users, split)
-    for name, lines in files.items():
-        (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Generated(directory, {name: len(lines) for name, lines in files.items()})
-
-
-# ---- measuring -----------------------------------------------------------------------------
-
-
-def run_process(argv: list[str]) -> Callable[[], object]:
-    def action() -> object:
-        return subprocess.run(argv, check=True, capture_output=True)
-
-    return action
-
-
-def in_process_figures(directory: Path, runs: int) -> list[Figure]:
+def in_process_figures(directory: Path, runs: int) -> list[harness.Figure | None]:
     """load_config as a whole, then each of its parts measured on its own."""
     file, display = find_configuration(str(directory))
     data = evaluate_file(file, display)
@@ -495,97 +48,69 @@ def in_process_figures(directory: Path, runs: int) -> list[Figure]:
         return check_requests(config)
 
     return [
-        measure(
+        harness.measure(
             "load_config (evaluate + validate)",
             lambda: load_config(str(directory)),
             runs,
-            LOAD_GOAL_MS,
+            LOAD_GOAL,
         ),
-        measure("  Lua evaluation (evaluate_file)", lambda: evaluate_file(file, display), runs),
-        measure("  pydantic (Config.model_validate)", lambda: Config.model_validate(data), runs),
-        measure("  rest (find file, check_requests)", rest, runs),
+        harness.measure(
+            "  Lua evaluation (evaluate_file)", lambda: evaluate_file(file, display), runs
+        ),
+        harness.measure(
+            "  pydantic (Config.model_validate)", lambda: Config.model_validate(data), runs
+        ),
+        harness.measure("  rest (find file, check_requests)", rest, runs),
     ]
 
 
-def process_figures(directory: Path, runs: int) -> list[Figure]:
+def process_figures(directory: Path, runs: int) -> list[harness.Figure | None]:
     python = sys.executable
-    script = Path(python).parent / "kodos"  # the console script, as a user runs it
-    kodos = [str(script)] if script.exists() else [python, "-m", "kodos"]
+    times = harness.rounds(
+        {
+            "validate": harness.process(
+                [*harness.kodos_command(), "validate", "-c", str(directory)]
+            ),
+            "python": harness.process([python, "-c", "pass"]),
+            "cli": harness.process([python, "-c", "import kodos.cli"]),
+        },
+        runs,
+    )
     return [
-        measure(
-            "kodos validate -c DIR (process)",
-            run_process([*kodos, "validate", "-c", str(directory)]),
-            runs,
-            PROCESS_GOAL_MS,
-        ),
-        measure("  baseline: python -c pass", run_process([python, "-c", "pass"]), runs),
-        measure(
-            '  baseline: python -c "import kodos.cli"',
-            run_process([python, "-c", "import kodos.cli"]),
-            runs,
-        ),
+        harness.figure("kodos validate -c DIR (process)", times["validate"], PROCESS_GOAL),
+        harness.figure("  baseline: python -c pass", times["python"]),
+        harness.figure('  baseline: python -c "import kodos.cli"', times["cli"]),
     ]
 
 
-# ---- reporting -----------------------------------------------------------------------------
-
-
-def describe(generated: Generated, directory: Path) -> str:
-    config = load_config(str(directory)).config
+def describe(workstation: Workstation) -> str:
+    config = load_config(str(workstation.directory)).config  # a ConfigError: cannot measure
     sources: dict[str, int] = {}
     for request in package_requests(config):
         sources[request.source] = sources.get(request.source, 0) + 1
-    files = ", ".join(f"{name} {lines}" for name, lines in generated.lines.items())
+    files = ", ".join(f"{name} {lines}" for name, lines in workstation.lines.items())
     packages = ", ".join(f"{n} {source}" for source, n in sorted(sources.items()))
     return (
-        f"configuration: {generated.total_lines} lines ({files})\n"
+        f"configuration: {workstation.total_lines} lines ({files})\n"
         f"  packages requested: {packages}; {len(config.services)} services, "
         f"{len(config.users)} users"
     )
 
 
-def parse_args() -> argparse.Namespace:
+def benchmark() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1000, help="configuration size (1000)")
     parser.add_argument("--runs", type=int, default=50, help="in-process runs (50)")
     parser.add_argument("--process-runs", type=int, default=10, help="process runs (10)")
     parser.add_argument("--keep", action="store_true", help="keep the generated configuration")
-    return parser.parse_args()
-
-
-def benchmark(directory: Path, args: argparse.Namespace) -> int:
-    """Generate, check, measure, print. 0 once measured; 1 if the configuration is unusable."""
-    generated = generate(directory, args.lines)
-    if abs(generated.total_lines - args.lines) > max(5, args.lines // 50):
-        print(f"generated {generated.total_lines} lines, not ~{args.lines}", file=sys.stderr)
-        return 1
-    try:
-        summary = describe(generated, directory)
-    except ConfigError as err:
-        print(f"the generated configuration in {directory} is invalid:", file=sys.stderr)
-        for problem in err.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
-    print(summary)
-    if args.keep:
-        print(f"  kept in {directory}")
-    print(f"python {sys.version.split()[0]} at {sys.executable}\n")
-    in_process = in_process_figures(directory, args.runs)
-    print_table([*in_process, None, *process_figures(directory, args.process_runs)])
-    return 0
-
-
-def main() -> int:
-    args = parse_args()
-    directory = Path(tempfile.mkdtemp(prefix="kodos-bench-"))
-    status: int | None = None
-    try:
-        status = benchmark(directory, args)
-    finally:
-        if not args.keep and status != 1:  # an unusable configuration is kept to look at
-            shutil.rmtree(directory)
-    return status or 0
+    args = parser.parse_args()
+    with harness.work_directory("validate", args.keep) as directory:
+        workstation = write_workstation(directory, args.lines)
+        print(describe(workstation))
+        print(f"{harness.python_version()}\n")
+        in_process = in_process_figures(directory, args.runs)
+        harness.print_table([*in_process, None, *process_figures(directory, args.process_runs)])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(harness.main(benchmark, ValueError))
