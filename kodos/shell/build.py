@@ -1,0 +1,147 @@
+"""A new environment: the requested packages, checked against the sync databases, installed by
+pacman into overlay layers over the system.
+
+Names are checked first, on the host, so a typo is refused with a suggestion before anything
+is built. pacman then runs in a child that is root of its own namespaces (`namespace`), with
+`--root` the environment's tree (`tree`): its database, the system's sync databases and
+pacman.conf, hooks and keyring are the ones inside, seen through the overlays, so what it
+writes lands in the environment's layers. Its downloads go to the build's own cache (the
+system's cache, read through the `var` overlay, is never written) and its log to the build.
+The system's lock (`var/lib/pacman/db.lck`) is taken inside the overlay, never on the system.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from kodos.errors import KodosError
+from kodos.pacman.localdb import SyncIndex, read_sync_directory
+from kodos.pacman.syncdb import root_repos
+from kodos.plan.resolve import Suggester
+from kodos.shell import namespace, tree
+from kodos.system.runner import CommandFailed, run
+
+SYNC_DIR = Path("var/lib/pacman/sync")
+LOCATIONS = "locations"
+"""Where a normal user's build keeps the package files pacman listed (`-Sp`)."""
+
+
+class ShellBuildError(KodosError):
+    """The environment could not be built."""
+
+
+def check_names(system: Path, names: Sequence[str]) -> None:
+    """Refuse a name no repository of `system` offers as a package, a provided name or a
+    group, suggesting the closest one that exists."""
+    index = _index(system)
+    missing = [name for name in names if not _offered(index, name)]
+    if not missing:
+        return
+    name = missing[0]
+    suggester = Suggester(
+        [*(n for repo in index.repos for n in index.packages[repo]), *index.groups]
+    )
+    match = suggester.closest(name)
+    hint = f"; did you mean {_quote(match)}?" if match is not None else ""
+    repos = ", ".join(index.repos)
+    raise ShellBuildError(
+        f"no package or group named {_quote(name)} in the repositories ({repos}){hint}"
+    )
+
+
+def build(system: Path, names: Sequence[str], building: Path) -> None:
+    """Install `names` into a new environment in `building`, each pacman run in a child of
+    its own namespaces. A normal user's build downloads first and lists what the packages
+    hold, so the directories they go in can be made the user's (`skeleton`)."""
+    from kodos.shell.process import in_child
+    from kodos.shell.skeleton import DATABASE_DIRS, archive_directories, prepare
+
+    upper = building / "layers"
+    tops = tree.overlaid(system)
+    if os.geteuid() != 0:
+        upper.mkdir()
+        for top in tops:
+            (upper / top).mkdir()
+        prepare(system, upper, tops, DATABASE_DIRS)
+        in_child(lambda: _in_tree(system, building, names, download=True))
+        directories: set[str] = set()
+        for archive in _archives(system, building):
+            directories |= archive_directories(archive)
+        prepare(system, upper, tops, directories)
+    in_child(lambda: _in_tree(system, building, names, download=False))
+
+
+def _in_tree(system: Path, building: Path, names: Sequence[str], *, download: bool) -> int:
+    """In a child: lay the tree with `building/layers` receiving the writes, then run pacman:
+    to download and list the packages (`download`), or to install them."""
+    namespace.enter_as_root()
+    target = building / "tree"
+    target.mkdir(exist_ok=True)
+    layers = tree.Layers(lower=(), upper=building / "layers", work=building / "work")
+    tree.assemble(system, target, layers, user=os.geteuid() != 0, read_only=True)
+    try:
+        if download:
+            listed = run(pacman_argv(target, building, ["-Sp", "--print-format", "%l"], names))
+            (building / LOCATIONS).write_text(listed.stdout)
+            run(pacman_argv(target, building, ["-Sw"], names))
+        else:
+            run(pacman_argv(target, building, ["-S"], names))
+    except CommandFailed as err:
+        raise ShellBuildError(
+            f"pacman could not install {', '.join(names)}: {err.message} "
+            f"(its log: {building / 'pacman.log'})"
+        ) from None
+    return 0
+
+
+def _archives(system: Path, building: Path) -> list[Path]:
+    """The package files the install will use: downloaded into the build, or found in the
+    system's cache."""
+    found = []
+    for line in (building / LOCATIONS).read_text().splitlines():
+        name = line.strip().rsplit("/", 1)[-1]
+        if not name:
+            continue
+        for directory in (building / "pkg", system / "var/cache/pacman/pkg"):
+            if (directory / name).is_file():
+                found.append(directory / name)
+                break
+    return found
+
+
+def pacman_argv(
+    target: Path, building: Path, operation: Sequence[str], names: Sequence[str]
+) -> list[str]:
+    """pacman on the environment's tree: everything it reads is the environment's, its
+    downloads first go to the build's cache (the first cache directory it can write)."""
+    return [
+        "pacman",
+        "--root", str(target),
+        "--dbpath", str(target / "var/lib/pacman"),
+        "--config", str(target / "etc/pacman.conf"),
+        "--cachedir", str(building / "pkg"),
+        "--cachedir", str(target / "var/cache/pacman/pkg"),
+        "--hookdir", str(target / "etc/pacman.d/hooks"),
+        "--gpgdir", str(target / "etc/pacman.d/gnupg"),
+        "--logfile", str(building / "pacman.log"),
+        "--color", "never",
+        "--noconfirm", "--noprogressbar",
+        *operation, "--needed", "--", *names,
+    ]  # fmt: skip
+
+
+def _index(system: Path) -> SyncIndex:
+    directory = system / SYNC_DIR
+    repos = tuple(repo for repo in root_repos(system) if (directory / f"{repo}.db").exists())
+    return read_sync_directory(directory, repos)
+
+
+def _offered(index: SyncIndex, name: str) -> bool:
+    return index.satisfier(name) is not None or bool(index.group(name))
+
+
+def _quote(name: str) -> str:
+    return json.dumps(name, ensure_ascii=False)

@@ -1,0 +1,57 @@
+"""Directories an unprivileged install writes in, made the user's in the layer beforehand.
+
+In a user namespace the system's root-owned directories belong to no one mapped, and root of
+the namespace cannot write in them (capabilities cover mapped owners only). A directory that
+exists in an overlay's upper layer lends the merged directory its owner, though, so the
+directories pacman will write in — the parents of every file the packages hold, and pacman's
+database — are first made in the layer, owned by the user, with the system's modes. This is
+done on the host, before the overlays that install are mounted (overlayfs does not expect its
+layers to change under it). As root none of this is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from kodos.system.runner import run
+
+DATABASE_DIRS = ("var/lib/pacman", "var/lib/pacman/local")
+_METADATA = (".PKGINFO", ".MTREE", ".BUILDINFO", ".INSTALL", ".CHANGELOG")
+
+
+def archive_directories(archive: Path) -> set[str]:
+    """The directories the files of a package archive go in (bsdtar reads every compression
+    pacman accepts, zstd included)."""
+    listing = run(["bsdtar", "-tf", str(archive)]).stdout
+    found: set[str] = set()
+    for line in listing.splitlines():
+        member = PurePosixPath(line.strip().removeprefix("./"))
+        if not line.strip() or str(member) in _METADATA:
+            continue
+        found.update(str(parent) for parent in member.parents if str(parent) != ".")
+        if line.rstrip().endswith("/"):
+            found.add(str(member))
+    return found
+
+
+def prepare(system: Path, upper: Path, overlaid: Iterable[str], directories: Iterable[str]) -> None:
+    """Make each of `directories` (relative to the root) and its ancestors in `upper` where
+    the system has them as real directories under an overlaid top (`upper/TOP/...`)."""
+    tops = set(overlaid)
+    for directory in sorted(set(directories)):
+        parts = PurePosixPath(directory).parts
+        if not parts or parts[0] not in tops:
+            continue
+        for depth in range(1, len(parts) + 1):
+            relative = Path(*parts[:depth])
+            source = system / relative
+            if source.is_symlink() or not source.is_dir():
+                break  # pacman makes it, in a parent that is the user's now
+            copy = upper / relative
+            if not copy.exists():
+                mode = stat.S_IMODE(os.lstat(source).st_mode) | stat.S_IRWXU
+                copy.mkdir(mode=mode)
+                copy.chmod(mode)  # mkdir's mode passes through the umask
