@@ -60,7 +60,7 @@ def build(system: Path, names: Sequence[str], building: Path) -> None:
     from kodos.shell.skeleton import DATABASE_DIRS, archive_directories, prepare
 
     upper = building / "layers"
-    tops = tree.overlaid(system)
+    tops = tree.OVERLAID
     if os.geteuid() != 0:
         upper.mkdir()
         for top in tops:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from kodos.errors import KodosError
-from kodos.text.shown import shown
+from kodos.text.shown import quoted
 
 # kodos.config.types.ARCH_PACKAGE_RE (tests/test_shell.py holds them equal): importing the
 # configuration's types costs ~90 ms of a warm start's 300.
@@ -28,17 +28,17 @@ def package_names(words: Sequence[str]) -> list[str]:
         prefix, colon, name = word.partition(":")
         if colon and prefix == "aur":
             raise ShellRequestError(
-                f"-p {shown(word)}: AUR packages are not supported by kodos shell yet "
+                f"-p {quoted(word)}: AUR packages are not supported by kodos shell yet "
                 f"(they come with issue {AUR_ISSUE}, which builds AUR packages); "
                 "use a repository package"
             )
         if colon and prefix == "flatpak":
             raise ShellRequestError(
-                f"-p {shown(word)}: kodos shell installs pacman packages only; "
+                f"-p {quoted(word)}: kodos shell installs pacman packages only; "
                 f"run a Flatpak app without installing it for good with `flatpak run {name}` "
                 "after `flatpak install --user`, or declare it in the configuration"
             )
         if not PACKAGE_NAME.fullmatch(word):
-            raise ShellRequestError(f"-p {shown(word)}: not a package name")
+            raise ShellRequestError(f"-p {quoted(word)}: not a package name")
         names.setdefault(word, None)
     return list(names)

@@ -3,8 +3,8 @@
 Laid out in a tmpfs (only the namespace sees it) so the system needs no mount point of its
 own and nothing is ever created in it:
 
-* `usr`, `etc`, `var` (with pacman's database and cache) and `opt` (when the system has it)
-  are overlays: the system's directory at the bottom, the environment's installed packages
+* `usr`, `etc`, `var` (with pacman's database and cache) and `opt` (an empty lower layer
+  where the system has none) are overlays: the system's directory at the bottom, the environment's installed packages
   above it, and on top the layer that takes this run's writes (`Layers`). The whole of `var`,
   not only `var/lib/pacman`: packages write in `var/lib/NAME` too, and the system's copy must
   stay as it is, as must its package cache;
@@ -22,10 +22,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kodos.shell.namespace import MS_NODEV, MS_NOSUID, bind, mount, overlay
+from kodos.shell.namespace import (
+    MS_BIND,
+    MS_NODEV,
+    MS_NOSUID,
+    MS_RDONLY,
+    MS_REMOUNT,
+    bind,
+    mount,
+    overlay,
+)
 
 OVERLAID = ("usr", "etc", "var", "opt")
-"""What packages install into; `opt` only when the system has it."""
+"""What packages install into."""
 HOST_DIRS = ("proc", "sys", "dev", "run", "tmp", "home")
 
 
@@ -40,12 +49,6 @@ class Layers:
     work: Path
 
 
-def overlaid(system: Path) -> list[str]:
-    """The overlaid directories for this system: `opt` only where it has one (the others
-    are laid, empty if need be, since pacman installs into them)."""
-    return [path for path in OVERLAID if path != "opt" or (system / "opt").is_dir()]
-
-
 def assemble(
     system: Path, target: Path, layers: Layers, *, user: bool, read_only: bool = False
 ) -> None:
@@ -53,11 +56,10 @@ def assemble(
     `user`: mounting inside a user namespace; `read_only`: the system's other directories
     bound read-only."""
     mount("kodos-shell", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
-    names = overlaid(system)
     for entry in sorted(os.scandir(system), key=lambda e: e.name):
-        if entry.name not in names and entry.name not in HOST_DIRS:
+        if entry.name not in OVERLAID and entry.name not in HOST_DIRS:
             _place(Path(entry.path), target / entry.name, read_only=read_only)
-    for name in names:
+    for name in OVERLAID:
         _overlay(system, target, name, layers, user=user)
     for name in HOST_DIRS:
         host = Path("/") / name
@@ -65,6 +67,8 @@ def assemble(
             (target / name).mkdir(exist_ok=True)
             bind(host, target / name)
     _bind_home(target)
+    if read_only:  # anything pacman writes outside the overlays fails instead of vanishing
+        mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
 
 
 def _place(source: Path, target: Path, *, read_only: bool) -> None:

@@ -1,0 +1,317 @@
+"""`kodos shell`: packages a root lacks run inside a throwaway environment, as root and as a
+normal user, cold and warm, and the root (its files, its pacman database) stays byte-identical;
+every refusal says exactly what is wrong."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from kodos.config.types import ARCH_PACKAGE_RE
+from kodos.shell.request import PACKAGE_NAME
+from tests.support.catalog import base_packages
+from tests.support.fixtures import PACMAN_TOOLS
+from tests.support.mirror import Mirror, Pkg, build_mirror, write_pacman_conf
+from tests.support.privilege import require_root_for
+from tests.support.target import TargetRoot, make_root
+from tests.support.tools import require_tools
+
+NOBODY = 65534
+
+# Root's environments live in /var/cache/kodos/shell whatever its environment says: each root
+# run gets a private mount namespace with a temporary directory bound over /var/cache, so tests
+# never touch the machine's cache.
+AS_ROOT = """\
+import os, sys
+from pathlib import Path
+from kodos.shell import namespace
+namespace.enter_as_root()
+namespace.bind(Path(sys.argv[1]), Path("/var/cache"))
+os.execv(sys.executable, [sys.executable, "-m", "kodos", *sys.argv[2:]])
+"""
+
+
+# A user namespace mapping 65536 ids (root writes the child's maps, as newuidmap would), whose
+# user.max_user_namespaces is then set to 0; the command runs inside.
+NO_USER_NAMESPACES = """\
+import ctypes, os, sys
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(write)
+    if ctypes.CDLL(None, use_errno=True).unshare(0x10000000) != 0:
+        os._exit(90)
+    os.read(read, 1)  # the maps are written
+    open("/proc/sys/user/max_user_namespaces", "w").write("0")
+    os.execvp(sys.argv[1], sys.argv[1:])
+import time
+for _ in range(500):
+    if os.readlink(f"/proc/{pid}/ns/user") != os.readlink("/proc/self/ns/user"):
+        break
+    time.sleep(0.01)
+for name in ("uid_map", "gid_map"):
+    with open(f"/proc/{pid}/{name}", "w") as handle:
+        handle.write("0 0 65536")
+os.write(write, b"x")
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
+def packages() -> list[Pkg]:
+    return [
+        *base_packages(),
+        Pkg("hello", "1.0-1", repo="extra", depends=["libgreet"],
+            files={"usr/bin/hello": "#!/bin/sh\necho hello from $(cat /usr/share/libgreet/word)\n"}),
+        Pkg("libgreet", "2.0-1", repo="extra", files={"usr/share/libgreet/word": "greet\n"}),
+        Pkg("neovim", "0.10.2-1", repo="extra", files={"usr/bin/nvim": "#!/bin/sh\necho nvim\n"}),
+        Pkg("quitter", "1-1", repo="extra", files={"usr/bin/quitter": "#!/bin/sh\nexit 42\n"}),
+        Pkg("tools", "1-1", repo="extra", files={"opt/tools/bin/tool": "#!/bin/sh\necho tool\n",
+                                                   "var/lib/tools/state": "fresh\n"}),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def shared_base() -> Iterator[Path]:
+    """A directory every account may enter (pytest's tmp_path is root's alone)."""
+    require_root_for("real pacman installs into real roots, and setpriv changes user")
+    require_tools(*PACMAN_TOOLS, "busybox", "setpriv")
+    with tempfile.TemporaryDirectory(prefix="kodos-shell-test-") as tmp:
+        os.chmod(tmp, 0o755)
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="module")
+def mirror(shared_base: Path) -> Mirror:
+    return build_mirror(shared_base / "mirror", packages())
+
+
+@pytest.fixture
+def system(shared_base: Path, mirror: Mirror, tmp_path: Path) -> Path:
+    """A root with `base` and synchronised databases, readable by everyone, writable by root."""
+    root = make_root(Path(tempfile.mkdtemp(dir=shared_base)))
+    root.chmod(0o755)
+    conf = write_pacman_conf(root / "etc/pacman.conf", mirror)
+    TargetRoot(root, conf).install("base")
+    return root
+
+
+@pytest.fixture
+def root_cache(tmp_path: Path) -> Path:
+    cache = tmp_path / "var-cache"
+    cache.mkdir(mode=0o755)
+    return cache
+
+
+def as_root(cache: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-c", AS_ROOT, str(cache), *map(str, args)]
+    return subprocess.run(argv, capture_output=True, text=True, check=False, cwd="/")
+
+
+def as_nobody(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    argv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+            sys.executable, "-m", "kodos", *map(str, args)]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, check=False, env=env, cwd="/")
+
+
+@pytest.fixture
+def nobody_home(shared_base: Path) -> Path:
+    home = Path(tempfile.mkdtemp(dir=shared_base))
+    os.chown(home, NOBODY, NOBODY)
+    return home
+
+
+def snapshot(root: Path) -> dict[str, object]:
+    """Every path under `root` with its type, mode, owner and content (links as targets)."""
+    found: dict[str, object] = {}
+    for directory, dirs, files in os.walk(root):
+        for name in sorted(dirs + files):
+            full = Path(directory, name)
+            info = full.lstat()
+            if full.is_symlink():
+                what: object = ("link", os.readlink(full))
+            elif full.is_file():
+                what = hashlib.sha256(full.read_bytes()).hexdigest()
+            else:
+                what = "directory"
+            found[str(full.relative_to(root))] = (what, info.st_mode, info.st_uid, info.st_gid)
+    return found
+
+
+def mounts_under(*paths: Path) -> list[str]:
+    text = Path("/proc/self/mountinfo").read_text()
+    return [line for line in text.splitlines() for p in paths if str(p) in line]
+
+
+def shell(system: Path, *words: str, command: Sequence[str]) -> list[str]:
+    argv = ["shell", "--root", str(system)]
+    for word in words:
+        argv += ["-p", word]
+    return [*argv, "--", *command]
+
+
+# ---- as root --------------------------------------------------------------------------------
+
+
+@pytest.mark.system
+def test_a_package_the_root_lacks_runs_inside_and_the_root_stays_byte_identical(
+    system: Path, root_cache: Path
+) -> None:
+    before = snapshot(system)
+    done = as_root(root_cache, *shell(system, "neovim", command=["nvim"]))
+    assert (done.returncode, done.stdout) == (0, "nvim\n"), done.stderr
+    assert "kodos shell: installing neovim into a new environment" in done.stderr
+    assert snapshot(system) == before
+    assert not (system / "usr/bin/nvim").exists()
+    assert mounts_under(system, root_cache) == []
+
+
+@pytest.mark.system
+def test_dependencies_come_along_and_a_warm_start_only_mounts(
+    system: Path, root_cache: Path
+) -> None:
+    before = snapshot(system)
+    cold = as_root(root_cache, *shell(system, "hello", command=["hello"]))
+    assert (cold.returncode, cold.stdout) == (0, "hello from greet\n"), cold.stderr
+    warm = as_root(root_cache, *shell(system, "hello", command=["hello"]))
+    assert (warm.returncode, warm.stdout, warm.stderr) == (0, "hello from greet\n", "")
+    listed = as_root(root_cache, "shell", "--list")
+    assert listed.returncode == 0 and f"{system}  hello" in listed.stdout, listed.stdout
+    assert snapshot(system) == before
+
+
+@pytest.mark.system
+def test_the_environment_shows_its_packages_and_session_writes_vanish(
+    system: Path, root_cache: Path
+) -> None:
+    script = "echo $KODOS_SHELL; cat /var/lib/tools/state; /opt/tools/bin/tool; echo x > /usr/bin/scratch"
+    done = as_root(root_cache, *shell(system, "tools", "hello", command=["sh", "-c", script]))
+    assert (done.returncode, done.stdout) == (0, "tools hello\nfresh\ntool\n"), done.stderr
+    again = as_root(root_cache, *shell(system, "hello", "tools", command=["ls", "/usr/bin/scratch"]))
+    assert again.returncode == 1 and again.stdout == ""
+    assert not (system / "usr/bin/scratch").exists() and not (system / "opt").exists()
+
+
+@pytest.mark.system
+def test_a_failing_command_passes_its_exit_status_through(system: Path, root_cache: Path) -> None:
+    done = as_root(root_cache, *shell(system, "quitter", command=["quitter"]))
+    assert done.returncode == 42, done.stderr
+    missing = as_root(root_cache, *shell(system, "quitter", command=["no-such-program"]))
+    assert missing.returncode == 127
+    assert missing.stderr == "error: no-such-program: command not found in the environment\n"
+
+
+@pytest.mark.system
+def test_two_shells_at_once_build_once_and_both_run(system: Path, root_cache: Path) -> None:
+    argv = [sys.executable, "-c", AS_ROOT, str(root_cache),
+            *shell(system, "hello", command=["hello"])]  # fmt: skip
+    running = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]  # fmt: skip
+    results = [process.communicate() for process in running]
+    assert [process.returncode for process in running] == [0, 0], results
+    assert [out for out, _ in results] == ["hello from greet\n"] * 2
+    builds = sum("installing hello" in err for _, err in results)
+    assert builds == 1, results
+    assert len(list((root_cache / "kodos/shell").glob("*.lock"))) == 1
+
+
+@pytest.mark.system
+def test_gc_removes_the_cache(system: Path, root_cache: Path) -> None:
+    assert as_root(root_cache, *shell(system, "neovim", command=["true"])).returncode == 0
+    done = as_root(root_cache, "shell", "--gc")
+    assert done.returncode == 0 and "removed 1 environment(s)" in done.stdout
+    assert list((root_cache / "kodos/shell").iterdir()) == []
+    listed = as_root(root_cache, "shell", "--list")
+    assert listed.stdout == f"no environments cached in {Path('/var/cache/kodos/shell')}\n"
+
+
+# ---- as a normal user -----------------------------------------------------------------------
+
+
+@pytest.mark.system
+def test_a_normal_user_gets_a_shell_over_a_root_it_cannot_write(
+    system: Path, nobody_home: Path
+) -> None:
+    before = snapshot(system)
+    script = "hello; id -u; echo $KODOS_SHELL"
+    done = as_nobody(nobody_home, *shell(system, "hello", command=["sh", "-c", script]))
+    assert (done.returncode, done.stdout) == (0, f"hello from greet\n{NOBODY}\nhello\n"), done.stderr
+    warm = as_nobody(nobody_home, *shell(system, "hello", command=["hello"]))
+    assert (warm.returncode, warm.stdout, warm.stderr) == (0, "hello from greet\n", "")
+    status = as_nobody(nobody_home, *shell(system, "hello", command=["sh", "-c", "exit 3"]))
+    assert status.returncode == 3
+    assert snapshot(system) == before
+    assert mounts_under(system, nobody_home) == []
+    gc = as_nobody(nobody_home, "shell", "--gc")
+    assert gc.returncode == 0, gc.stderr
+    assert list((nobody_home / ".cache/kodos/shell").iterdir()) == []
+
+
+@pytest.mark.system
+def test_without_unprivileged_user_namespaces_the_refusal_suggests_root(
+    system: Path, nobody_home: Path
+) -> None:
+    """Inside a user namespace whose user.max_user_namespaces is 0, as a normal user there."""
+    env = {**os.environ, "HOME": str(nobody_home), "XDG_CACHE_HOME": str(nobody_home / ".cache")}
+    inner = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+             sys.executable, "-m", "kodos", *shell(system, "hello", command=["hello"])]  # fmt: skip
+    argv = [sys.executable, "-c", NO_USER_NAMESPACES, *inner]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, cwd="/")
+    assert done.returncode == 1
+    assert done.stderr.endswith(
+        "error: this kernel does not let normal users create user namespaces "
+        "(user.max_user_namespaces is 0), which kodos shell needs without root: "
+        "run it as root (sudo kodos shell ...)\n"
+    ), done.stderr
+
+
+# ---- refusals -------------------------------------------------------------------------------
+
+
+@pytest.mark.system
+def test_refusals_say_exactly_what_is_wrong(system: Path, root_cache: Path) -> None:
+    cases = {
+        ("helo",): 'error: no package or group named "helo" in the repositories (core, extra); '
+        'did you mean "hello"?\n',
+        ("aur:smem",): 'error: -p "aur:smem": AUR packages are not supported by kodos shell yet '
+        "(they come with issue 13, which builds AUR packages); use a repository package\n",
+        ("flatpak:org.gnome.Maps",): 'error: -p "flatpak:org.gnome.Maps": kodos shell installs '
+        "pacman packages only; run a Flatpak app without installing it for good with "
+        "`flatpak run org.gnome.Maps` after `flatpak install --user`, or declare it in the "
+        "configuration\n",
+        ("Bad Name",): 'error: -p "Bad Name": not a package name\n',
+    }
+    before = snapshot(system)
+    for words, message in cases.items():
+        done = as_root(root_cache, *shell(system, *words, command=["true"]))
+        assert (done.returncode, done.stderr) == (1, message), words
+    nothing = as_root(root_cache, "shell", "--root", system)
+    assert nothing.stderr == "error: kodos shell needs at least one package: -p NAME\n"
+    assert snapshot(system) == before
+    assert not list((root_cache / "kodos/shell").glob("*/"))
+
+
+@pytest.mark.system
+def test_without_sync_databases_the_refusal_says_how_to_get_them(
+    shared_base: Path, root_cache: Path
+) -> None:
+    bare = make_root(Path(tempfile.mkdtemp(dir=shared_base)))
+    done = as_root(root_cache, *shell(bare, "hello", command=["true"]))
+    assert (done.returncode, done.stderr) == (
+        1,
+        f"error: no sync databases in {bare}/var/lib/pacman/sync: kodos shell installs from "
+        "the repositories the system has synchronised; download them first with "
+        "`pacman -Sy` (as root)\n",
+    )
+
+
+def test_package_names_follow_the_configurations_rule() -> None:
+    assert PACKAGE_NAME.pattern == ARCH_PACKAGE_RE
