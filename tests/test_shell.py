@@ -195,7 +195,9 @@ def test_the_environment_shows_its_packages_and_session_writes_vanish(
     script = "echo $KODOS_SHELL; cat /var/lib/tools/state; /opt/tools/bin/tool; echo x > /usr/bin/scratch"
     done = as_root(root_cache, *shell(system, "tools", "hello", command=["sh", "-c", script]))
     assert (done.returncode, done.stdout) == (0, "tools hello\nfresh\ntool\n"), done.stderr
-    again = as_root(root_cache, *shell(system, "hello", "tools", command=["ls", "/usr/bin/scratch"]))
+    again = as_root(
+        root_cache, *shell(system, "hello", "tools", command=["ls", "/usr/bin/scratch"])
+    )
     assert again.returncode == 1 and again.stdout == ""
     assert not (system / "usr/bin/scratch").exists() and not (system / "opt").exists()
 
@@ -243,7 +245,9 @@ def test_a_normal_user_gets_a_shell_over_a_root_it_cannot_write(
     before = snapshot(system)
     script = "hello; id -u; echo $KODOS_SHELL"
     done = as_nobody(nobody_home, *shell(system, "hello", command=["sh", "-c", script]))
-    assert (done.returncode, done.stdout) == (0, f"hello from greet\n{NOBODY}\nhello\n"), done.stderr
+    assert (done.returncode, done.stdout) == (0, f"hello from greet\n{NOBODY}\nhello\n"), (
+        done.stderr
+    )
     warm = as_nobody(nobody_home, *shell(system, "hello", command=["hello"]))
     assert (warm.returncode, warm.stdout, warm.stderr) == (0, "hello from greet\n", "")
     status = as_nobody(nobody_home, *shell(system, "hello", command=["sh", "-c", "exit 3"]))

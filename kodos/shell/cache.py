@@ -23,7 +23,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +56,8 @@ class CachedEnvironment:
         total = 0
         for directory, _, files in os.walk(self.path):
             for name in files:
-                try:
+                with suppress(OSError):  # removed meanwhile
                     total += os.lstat(os.path.join(directory, name)).st_size
-                except OSError:
-                    pass
         return total
 
 

@@ -71,7 +71,7 @@ def _child(work: Callable[[], int], write: int) -> None:  # pragma: no cover
         code = _report(write, err.exit_code, str(err))
     except KodosError as err:
         code = _report(write, 1, str(err))
-    except BaseException as err:  # noqa: BLE001 - the child must never return into kodos
+    except BaseException as err:  # the child must never return into kodos's own code
         code = _report(write, 1, f"internal error: {type(err).__name__}: {err}")
     finally:
         os._exit(code)

@@ -98,7 +98,9 @@ def _session(system: Path, names: Sequence[str], entry: Path, command: Sequence[
         namespace.mount("kodos-shell", scratch, "tmpfs", 0, "mode=0700")
         target = scratch / "root"
         target.mkdir()
-        layers = tree.Layers(lower=(entry / "layers",), upper=scratch / "upper", work=scratch / "work")
+        layers = tree.Layers(
+            lower=(entry / "layers",), upper=scratch / "upper", work=scratch / "work"
+        )
         tree.assemble(system, target, layers, user=uid != 0)
         namespace.enter_as_user(uid, gid)
         os.chroot(target)

@@ -4,8 +4,9 @@ Laid out in a tmpfs (only the namespace sees it) so the system needs no mount po
 own and nothing is ever created in it:
 
 * `usr`, `etc`, `var` (with pacman's database and cache) and `opt` (an empty lower layer
-  where the system has none) are overlays: the system's directory at the bottom, the environment's installed packages
-  above it, and on top the layer that takes this run's writes (`Layers`). The whole of `var`,
+  where the system has none) are overlays: the system's directory at the bottom, the
+  environment's installed packages above it, and on top the layer that takes this run's
+  writes (`Layers`). The whole of `var`,
   not only `var/lib/pacman`: packages write in `var/lib/NAME` too, and the system's copy must
   stay as it is, as must its package cache;
 * every other top-level entry of the system is bound as it is (links copied as links), and
