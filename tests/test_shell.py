@@ -226,6 +226,53 @@ def test_two_shells_at_once_build_once_and_both_run(system: Path, root_cache: Pa
 
 
 @pytest.mark.system
+def test_a_warm_start_runs_while_pacman_holds_the_systems_lock(
+    system: Path, root_cache: Path
+) -> None:
+    """A shell never needs the system's pacman lock (an apply or a pacman may hold it)."""
+    assert as_root(root_cache, *shell(system, "neovim", command=["true"])).returncode == 0
+    lock = system / "var/lib/pacman/db.lck"
+    lock.touch()
+    packages = TargetRoot(system, system / "etc/pacman.conf").query("-Q")
+    done = as_root(root_cache, *shell(system, "neovim", command=["nvim"]))
+    assert (done.returncode, done.stdout) == (0, "nvim\n"), done.stderr
+    assert lock.read_bytes() == b""
+    lock.unlink()
+    assert TargetRoot(system, system / "etc/pacman.conf").query("-Q") == packages
+
+
+@pytest.mark.system
+def test_gc_keeps_an_environment_in_use(system: Path, root_cache: Path) -> None:
+    argv = [sys.executable, "-c", AS_ROOT, str(root_cache),
+            *shell(system, "neovim", command=["sh", "-c", "echo up; read line"])]  # fmt: skip
+    running = subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert running.stdout is not None and running.stdin is not None
+    assert running.stdout.readline() == "up\n"
+    gc = as_root(root_cache, "shell", "--gc")
+    running.stdin.write("done\n")
+    running.communicate()
+    key = next(path.name for path in (root_cache / "kodos/shell").iterdir() if "." not in path.name)
+    assert gc.stdout == "removed 0 environment(s) from /var/cache/kodos/shell\n"
+    assert gc.stderr == f"kept {key}: a shell is using it\n"
+
+
+@pytest.mark.system
+def test_a_cache_others_can_write_is_refused(system: Path, nobody_home: Path) -> None:
+    cache = nobody_home / ".cache"
+    cache.mkdir()
+    os.chown(cache, NOBODY, NOBODY)
+    cache.chmod(0o777)
+    done = as_nobody(nobody_home, *shell(system, "hello", command=["hello"]))
+    assert (done.returncode, done.stderr) == (
+        1,
+        f"error: cache {cache}: writable by others (mode 0777)\n",
+    )
+    assert list(cache.iterdir()) == []
+
+
+@pytest.mark.system
 def test_gc_removes_the_cache(system: Path, root_cache: Path) -> None:
     assert as_root(root_cache, *shell(system, "neovim", command=["true"])).returncode == 0
     done = as_root(root_cache, "shell", "--gc")

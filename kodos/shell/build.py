@@ -91,8 +91,7 @@ def _in_tree(system: Path, building: Path, names: Sequence[str], *, download: bo
             run(pacman_argv(target, building, ["-S"], names))
     except CommandFailed as err:
         raise ShellBuildError(
-            f"pacman could not install {', '.join(names)}: {err.message} "
-            f"(its log: {building / 'pacman.log'})"
+            f"pacman could not install {', '.join(names)}: {err.message}"
         ) from None
     return 0
 
