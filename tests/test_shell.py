@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -239,6 +240,37 @@ def test_a_warm_start_runs_while_pacman_holds_the_systems_lock(
     assert lock.read_bytes() == b""
     lock.unlink()
     assert TargetRoot(system, system / "etc/pacman.conf").query("-Q") == packages
+
+
+def processes_running(*argv: str) -> list[int]:
+    wanted = "\0".join(argv).encode() + b"\0"
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes() == wanted:
+                found.append(int(entry.name))
+        except OSError:
+            continue  # ended meanwhile
+    return found
+
+
+@pytest.mark.system
+def test_killing_kodos_leaves_no_process_and_no_mount(system: Path, root_cache: Path) -> None:
+    marker = ["sleep", "1234.5"]
+    argv = [sys.executable, "-c", AS_ROOT, str(root_cache),
+            *shell(system, "neovim", command=["sh", "-c", "echo up; exec sleep 1234.5"])]  # fmt: skip
+    running = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert running.stdout is not None
+    assert running.stdout.readline() == "up\n"
+    assert len(processes_running(*marker)) == 1
+    running.kill()
+    running.communicate()
+    for _ in range(100):
+        if not processes_running(*marker):
+            break
+        time.sleep(0.05)
+    assert processes_running(*marker) == []
+    assert mounts_under(system, root_cache) == []
 
 
 @pytest.mark.system

@@ -22,6 +22,7 @@ import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import NoReturn
 
 from kodos.errors import KodosError
 
@@ -140,7 +141,7 @@ def _unshare(flags: int, what: str) -> None:
         _fail(f"creating {what}")
 
 
-def _fail(call: str) -> None:
+def _fail(call: str) -> NoReturn:
     code = ctypes.get_errno()
     raise NamespaceError(f"{call} failed: {os.strerror(code)}")
 

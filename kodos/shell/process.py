@@ -3,8 +3,10 @@
 The kodos process itself never enters the environment's namespaces: it forks a child for the
 build and one for the session, waits, and stays on the host to rename a finished build, release
 locks and report. When the child ends — exits, is killed, or its command ends — the kernel
-tears its mounts down with it. An error in the child comes back as `ShellFailure` with the
-child's message and exit status (127 for a command not found, as a shell says).
+tears its mounts down with it; and when kodos itself is killed, the kernel kills the child
+(`PR_SET_PDEATHSIG`), so no pacman or shell of the environment goes on without it. An error
+in the child comes back as `ShellFailure` with the child's message and exit status (127 for
+a command not found, as a shell says).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kodos.errors import KodosError
 # and the shell must get SIGINT and SIGQUIT, which kodos ignores while it waits.
 _RESTORED = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGQUIT)
 _WAITING_IGNORES = (signal.SIGINT, signal.SIGQUIT)
+PR_SET_PDEATHSIG = 1
 
 
 class ShellFailure(KodosError):
@@ -37,9 +40,11 @@ def in_child(work: Callable[[], int]) -> int:
     sys.stdout.flush()  # what kodos printed must not be printed again by the child
     sys.stderr.flush()
     read, write = os.pipe()  # both close-on-exec: an exec'd command sees neither
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's code is measured by its effects
         os.close(read)
+        _die_with(parent)
         _child(work, write)
     os.close(write)
     previous = {number: signal.signal(number, signal.SIG_IGN) for number in _WAITING_IGNORES}
@@ -61,6 +66,16 @@ def restore_signals() -> None:
     """Give a program about to be exec'd the signal dispositions a shell would."""
     for number in _RESTORED:
         signal.signal(number, signal.SIG_DFL)
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover
+    """A killed kodos takes its child (pacman, the shell) along: nothing of the environment
+    outlives it. The setting survives the exec of the command."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # kodos died before the setting took
+        os._exit(1)
 
 
 def _child(work: Callable[[], int], write: int) -> None:  # pragma: no cover
