@@ -104,6 +104,23 @@ def system(shared_base: Path, mirror: Mirror, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def upgradable(shared_base: Path, mirror: Mirror) -> Path:
+    """A root with libgreet 1.0 (holding a file 2.0 no longer has), synchronised with the
+    mirror that offers 2.0."""
+    old = build_mirror(Path(tempfile.mkdtemp(dir=shared_base)), [
+        *base_packages(),
+        Pkg("libgreet", "1.0-1", repo="extra", files={"usr/share/libgreet/old": "old\n"}),
+    ])  # fmt: skip
+    root = make_root(Path(tempfile.mkdtemp(dir=shared_base)))
+    root.chmod(0o755)
+    target = TargetRoot(root, write_pacman_conf(root / "etc/pacman.conf", old))
+    target.install("base", "libgreet")
+    write_pacman_conf(root / "etc/pacman.conf", mirror)
+    target.pacman("-Syy")  # both mirrors date their databases alike: force
+    return root
+
+
+@pytest.fixture
 def root_cache(tmp_path: Path) -> Path:
     cache = tmp_path / "var-cache"
     cache.mkdir(mode=0o755)
@@ -336,6 +353,31 @@ def test_a_normal_user_gets_a_shell_over_a_root_it_cannot_write(
     gc = as_nobody(nobody_home, "shell", "--gc")
     assert gc.returncode == 0, gc.stderr
     assert list((nobody_home / ".cache/kodos/shell").iterdir()) == []
+
+
+UPGRADED = "ls /usr/share/libgreet; ls /var/lib/pacman/local | grep libgreet"
+
+
+@pytest.mark.system
+def test_an_upgrade_inside_hides_the_old_files_as_root(upgradable: Path, root_cache: Path) -> None:
+    before = snapshot(upgradable)
+    done = as_root(root_cache, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
+    assert (done.returncode, done.stdout) == (0, "word\nlibgreet-2.0-1\n"), done.stderr
+    warm = as_root(root_cache, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
+    assert warm.stdout == "word\nlibgreet-2.0-1\n"
+    assert snapshot(upgradable) == before
+
+
+@pytest.mark.system
+def test_an_upgrade_inside_hides_the_old_files_as_a_normal_user(
+    upgradable: Path, nobody_home: Path
+) -> None:
+    before = snapshot(upgradable)
+    done = as_nobody(nobody_home, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
+    assert (done.returncode, done.stdout) == (0, "word\nlibgreet-2.0-1\n"), done.stderr
+    warm = as_nobody(nobody_home, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
+    assert warm.stdout == "word\nlibgreet-2.0-1\n"
+    assert snapshot(upgradable) == before
 
 
 @pytest.mark.system

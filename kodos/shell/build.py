@@ -26,7 +26,7 @@ from kodos.system.runner import CommandFailed, run
 
 SYNC_DIR = Path("var/lib/pacman/sync")
 LOCATIONS = "locations"
-"""Where a normal user's build keeps the package files pacman listed (`-Sp`)."""
+"""Where a normal user's build keeps the packages pacman listed (`-Sp`: name and location)."""
 
 
 class ShellBuildError(KodosError):
@@ -57,7 +57,12 @@ def build(system: Path, names: Sequence[str], building: Path) -> None:
     its own namespaces. A normal user's build downloads first and lists what the packages
     hold, so the directories they go in can be made the user's (`skeleton`)."""
     from kodos.shell.process import in_child
-    from kodos.shell.skeleton import DATABASE_DIRS, archive_directories, prepare
+    from kodos.shell.skeleton import (
+        DATABASE_DIRS,
+        archive_directories,
+        installed_directories,
+        prepare,
+    )
 
     upper = building / "layers"
     tops = tree.OVERLAID
@@ -68,8 +73,8 @@ def build(system: Path, names: Sequence[str], building: Path) -> None:
         prepare(system, upper, tops, DATABASE_DIRS)
         in_child(lambda: _in_tree(system, building, names, download=True))
         directories: set[str] = set()
-        for archive in _archives(system, building):
-            directories |= archive_directories(archive)
+        for name, archive in _archives(system, building):
+            directories |= archive_directories(archive) | installed_directories(system, name)
         prepare(system, upper, tops, directories)
     in_child(lambda: _in_tree(system, building, names, download=False))
 
@@ -77,14 +82,15 @@ def build(system: Path, names: Sequence[str], building: Path) -> None:
 def _in_tree(system: Path, building: Path, names: Sequence[str], *, download: bool) -> int:
     """In a child: lay the tree with `building/layers` receiving the writes, then run pacman:
     to download and list the packages (`download`), or to install them."""
+    user = os.geteuid() != 0  # asked before entering: inside, everyone is root
     namespace.enter_as_root()
     target = building / "tree"
     target.mkdir(exist_ok=True)
     layers = tree.Layers(lower=(), upper=building / "layers", work=building / "work")
-    tree.assemble(system, target, layers, user=os.geteuid() != 0, read_only=True)
+    tree.assemble(system, target, layers, user=user, read_only=True)
     try:
         if download:
-            listed = run(pacman_argv(target, building, ["-Sp", "--print-format", "%l"], names))
+            listed = run(pacman_argv(target, building, ["-Sp", "--print-format", "%n %l"], names))
             (building / LOCATIONS).write_text(listed.stdout)
             run(pacman_argv(target, building, ["-Sw"], names))
         else:
@@ -96,17 +102,18 @@ def _in_tree(system: Path, building: Path, names: Sequence[str], *, download: bo
     return 0
 
 
-def _archives(system: Path, building: Path) -> list[Path]:
-    """The package files the install will use: downloaded into the build, or found in the
-    system's cache."""
+def _archives(system: Path, building: Path) -> list[tuple[str, Path]]:
+    """Each package the install will bring (name, package file): the file downloaded into
+    the build, or found in the system's cache."""
     found = []
     for line in (building / LOCATIONS).read_text().splitlines():
-        name = line.strip().rsplit("/", 1)[-1]
-        if not name:
+        name, _, location = line.strip().partition(" ")
+        filename = location.rsplit("/", 1)[-1]
+        if not filename:
             continue
         for directory in (building / "pkg", system / "var/cache/pacman/pkg"):
-            if (directory / name).is_file():
-                found.append(directory / name)
+            if (directory / filename).is_file():
+                found.append((name, directory / filename))
                 break
     return found
 
