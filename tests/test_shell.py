@@ -4,10 +4,13 @@ every refusal says exactly what is wrong."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -19,12 +22,15 @@ from kodos.config.types import ARCH_PACKAGE_RE
 from kodos.shell.request import PACKAGE_NAME
 from tests.support.catalog import base_packages
 from tests.support.fixtures import PACMAN_TOOLS
-from tests.support.mirror import Mirror, Pkg, build_mirror, write_pacman_conf
+from tests.support.mirror import BUILD_DATE, Mirror, Pkg, build_mirror, pkginfo, write_pacman_conf
 from tests.support.privilege import require_root_for
 from tests.support.target import TargetRoot, make_root
 from tests.support.tools import require_tools
 
-NOBODY = 65534
+USER_ID = 4242
+"""The normal user's uid (and gid): not the overflow id 65534, which the system's root-owned
+files show as inside, so that a file owned by the user is told apart from one nobody maps."""
+OVERFLOW_ID = 65534
 
 # Root's environments live in /var/cache/kodos/shell whatever its environment says: each root
 # run gets a private mount namespace with a temporary directory bound over /var/cache, so tests
@@ -72,6 +78,7 @@ def packages() -> list[Pkg]:
             files={"usr/bin/hello": "#!/bin/sh\necho hello from $(cat /usr/share/libgreet/word)\n"}),
         Pkg("libgreet", "2.0-1", repo="extra", files={"usr/share/libgreet/word": "greet\n"}),
         Pkg("neovim", "0.10.2-1", repo="extra", files={"usr/bin/nvim": "#!/bin/sh\necho nvim\n"}),
+        Pkg("booty", "1-1", repo="extra", files={"boot/vmlinuz-booty": "kernel\n"}),
         Pkg("quitter", "1-1", repo="extra", files={"usr/bin/quitter": "#!/bin/sh\nexit 42\n"}),
         Pkg("tools", "1-1", repo="extra", files={"opt/tools/bin/tool": "#!/bin/sh\necho tool\n",
                                                    "var/lib/tools/state": "fresh\n"}),
@@ -88,9 +95,39 @@ def shared_base() -> Iterator[Path]:
         yield Path(tmp)
 
 
+def add_owned_package(mirror: Mirror) -> None:
+    """`webapp`, whose /var/lib/webapp belongs to http (uid 33), as Arch's web apps' data
+    does: tests.support.mirror makes every file root's, so this archive is written here and
+    added with the real repo-add."""
+    pkg = Pkg("webapp", "1-1", repo="extra")
+    buffer = io.BytesIO()
+    gz = gzip.GzipFile(fileobj=buffer, mode="wb", mtime=BUILD_DATE)
+    with gz, tarfile.open(fileobj=gz, mode="w") as tar:
+        members = [
+            (".PKGINFO", pkginfo(pkg, 5).encode(), 0, 0o644),
+            ("var/", None, 0, 0o755),
+            ("var/lib/", None, 0, 0o755),
+            ("var/lib/webapp/", None, 33, 0o750),
+            ("var/lib/webapp/data", b"data\n", 33, 0o644),
+        ]
+        for name, data, uid, mode in members:
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.DIRTYPE if data is None else tarfile.REGTYPE
+            info.mtime, info.mode, info.size = BUILD_DATE, mode, len(data or b"")
+            info.uid = info.gid = uid
+            info.uname = info.gname = "http" if uid else "root"
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    path = mirror.repo_dir("extra") / pkg.filename
+    path.write_bytes(buffer.getvalue())
+    db = mirror.repo_dir("extra") / "extra.db.tar.gz"
+    subprocess.run(["repo-add", "--quiet", str(db), str(path)], check=True, capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def mirror(shared_base: Path) -> Mirror:
-    return build_mirror(shared_base / "mirror", packages())
+    built = build_mirror(shared_base / "mirror", packages())
+    add_owned_package(built)
+    return built
 
 
 @pytest.fixture
@@ -132,18 +169,18 @@ def as_root(cache: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, check=False, cwd="/")
 
 
-def as_nobody(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+def as_user(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    argv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+    argv = ["setpriv", f"--reuid={USER_ID}", f"--regid={USER_ID}", "--clear-groups",
             sys.executable, "-m", "kodos", *map(str, args)]  # fmt: skip
     return subprocess.run(argv, capture_output=True, text=True, check=False, env=env, cwd="/")
 
 
 @pytest.fixture
-def nobody_home(shared_base: Path) -> Path:
+def user_home(shared_base: Path) -> Path:
     home = Path(tempfile.mkdtemp(dir=shared_base))
-    os.chown(home, NOBODY, NOBODY)
+    os.chown(home, USER_ID, USER_ID)
     return home
 
 
@@ -308,12 +345,12 @@ def test_gc_keeps_an_environment_in_use(system: Path, root_cache: Path) -> None:
 
 
 @pytest.mark.system
-def test_a_cache_others_can_write_is_refused(system: Path, nobody_home: Path) -> None:
-    cache = nobody_home / ".cache"
+def test_a_cache_others_can_write_is_refused(system: Path, user_home: Path) -> None:
+    cache = user_home / ".cache"
     cache.mkdir()
-    os.chown(cache, NOBODY, NOBODY)
+    os.chown(cache, USER_ID, USER_ID)
     cache.chmod(0o777)
-    done = as_nobody(nobody_home, *shell(system, "hello", command=["hello"]))
+    done = as_user(user_home, *shell(system, "hello", command=["hello"]))
     assert (done.returncode, done.stderr) == (
         1,
         f"error: cache {cache}: writable by others (mode 0777)\n",
@@ -336,23 +373,23 @@ def test_gc_removes_the_cache(system: Path, root_cache: Path) -> None:
 
 @pytest.mark.system
 def test_a_normal_user_gets_a_shell_over_a_root_it_cannot_write(
-    system: Path, nobody_home: Path
+    system: Path, user_home: Path
 ) -> None:
     before = snapshot(system)
     script = "hello; id -u; echo $KODOS_SHELL"
-    done = as_nobody(nobody_home, *shell(system, "hello", command=["sh", "-c", script]))
-    assert (done.returncode, done.stdout) == (0, f"hello from greet\n{NOBODY}\nhello\n"), (
+    done = as_user(user_home, *shell(system, "hello", command=["sh", "-c", script]))
+    assert (done.returncode, done.stdout) == (0, f"hello from greet\n{USER_ID}\nhello\n"), (
         done.stderr
     )
-    warm = as_nobody(nobody_home, *shell(system, "hello", command=["hello"]))
+    warm = as_user(user_home, *shell(system, "hello", command=["hello"]))
     assert (warm.returncode, warm.stdout, warm.stderr) == (0, "hello from greet\n", "")
-    status = as_nobody(nobody_home, *shell(system, "hello", command=["sh", "-c", "exit 3"]))
+    status = as_user(user_home, *shell(system, "hello", command=["sh", "-c", "exit 3"]))
     assert status.returncode == 3
     assert snapshot(system) == before
-    assert mounts_under(system, nobody_home) == []
-    gc = as_nobody(nobody_home, "shell", "--gc")
+    assert mounts_under(system, user_home) == []
+    gc = as_user(user_home, "shell", "--gc")
     assert gc.returncode == 0, gc.stderr
-    assert list((nobody_home / ".cache/kodos/shell").iterdir()) == []
+    assert list((user_home / ".cache/kodos/shell").iterdir()) == []
 
 
 UPGRADED = "ls /usr/share/libgreet; ls /var/lib/pacman/local | grep libgreet"
@@ -370,23 +407,47 @@ def test_an_upgrade_inside_hides_the_old_files_as_root(upgradable: Path, root_ca
 
 @pytest.mark.system
 def test_an_upgrade_inside_hides_the_old_files_as_a_normal_user(
-    upgradable: Path, nobody_home: Path
+    upgradable: Path, user_home: Path
 ) -> None:
     before = snapshot(upgradable)
-    done = as_nobody(nobody_home, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
+    done = as_user(user_home, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
     assert (done.returncode, done.stdout) == (0, "word\nlibgreet-2.0-1\n"), done.stderr
-    warm = as_nobody(nobody_home, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
+    warm = as_user(user_home, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
     assert warm.stdout == "word\nlibgreet-2.0-1\n"
     assert snapshot(upgradable) == before
 
 
+OWNERS = "stat -c '%u %n' /var/lib/webapp /var/lib/webapp/data"
+
+
+@pytest.mark.system
+def test_files_packages_give_to_others_keep_their_owner_as_root(
+    system: Path, root_cache: Path
+) -> None:
+    done = as_root(root_cache, *shell(system, "webapp", command=["sh", "-c", OWNERS]))
+    assert (done.returncode, done.stdout) == (0, "33 /var/lib/webapp\n33 /var/lib/webapp/data\n")
+
+
+@pytest.mark.system
+def test_files_packages_give_to_others_belong_to_a_normal_user_inside(
+    system: Path, user_home: Path
+) -> None:
+    owners = OWNERS + " /usr/bin/busybox"
+    done = as_user(user_home, *shell(system, "webapp", command=["sh", "-c", owners]))
+    expected = (
+        f"{USER_ID} /var/lib/webapp\n{USER_ID} /var/lib/webapp/data\n"
+        f"{OVERFLOW_ID} /usr/bin/busybox\n"
+    )
+    assert (done.returncode, done.stdout) == (0, expected), done.stderr
+
+
 @pytest.mark.system
 def test_without_unprivileged_user_namespaces_the_refusal_suggests_root(
-    system: Path, nobody_home: Path
+    system: Path, user_home: Path
 ) -> None:
     """Inside a user namespace whose user.max_user_namespaces is 0, as a normal user there."""
-    env = {**os.environ, "HOME": str(nobody_home), "XDG_CACHE_HOME": str(nobody_home / ".cache")}
-    inner = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+    env = {**os.environ, "HOME": str(user_home), "XDG_CACHE_HOME": str(user_home / ".cache")}
+    inner = ["setpriv", f"--reuid={USER_ID}", f"--regid={USER_ID}", "--clear-groups",
              sys.executable, "-m", "kodos", *shell(system, "hello", command=["hello"])]  # fmt: skip
     argv = [sys.executable, "-c", NO_USER_NAMESPACES, *inner]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, cwd="/")
@@ -422,6 +483,22 @@ def test_refusals_say_exactly_what_is_wrong(system: Path, root_cache: Path) -> N
     assert nothing.stderr == "error: kodos shell needs at least one package: -p NAME\n"
     assert snapshot(system) == before
     assert not list((root_cache / "kodos/shell").glob("*/"))
+
+
+@pytest.mark.system
+def test_a_package_writing_outside_the_overlays_fails_the_build_and_changes_nothing(
+    system: Path, root_cache: Path
+) -> None:
+    (system / "boot").mkdir()
+    before = snapshot(system)
+    done = as_root(root_cache, *shell(system, "booty", command=["true"]))
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (
+        1,
+        "error: pacman could not install booty: warning given when extracting "
+        "/boot/vmlinuz-booty (Could not unlink)",
+    )
+    assert snapshot(system) == before
+    assert list((root_cache / "kodos/shell").glob("*/")) == []
 
 
 @pytest.mark.system

@@ -25,6 +25,9 @@ from kodos.shell import namespace, tree
 from kodos.system.runner import CommandFailed, run
 
 SYNC_DIR = Path("var/lib/pacman/sync")
+EXTRACTION_WARNING = "warning given when extracting"
+OWNER_WARNING = "(Can't set user="
+"""libarchive's words when a file's owner is not mapped in the user namespace."""
 LOCATIONS = "locations"
 """Where a normal user's build keeps the packages pacman listed (`-Sp`: name and location)."""
 
@@ -94,12 +97,27 @@ def _in_tree(system: Path, building: Path, names: Sequence[str], *, download: bo
             (building / LOCATIONS).write_text(listed.stdout)
             run(pacman_argv(target, building, ["-Sw"], names))
         else:
-            run(pacman_argv(target, building, ["-S"], names))
+            done = run(pacman_argv(target, building, ["-S"], names))
+            _check_silent_errors(done.stdout + done.stderr, names, target)
     except CommandFailed as err:
-        raise ShellBuildError(
-            f"pacman could not install {', '.join(names)}: {err.message}"
-        ) from None
+        raise ShellBuildError(_failed(names, err.message)) from None
     return 0
+
+
+def _check_silent_errors(output: str, names: Sequence[str], target: Path) -> None:
+    """pacman exits 0 when a file cannot be extracted (into a read-only directory: it only
+    warns) or a scriptlet fails; the environment would lack what it reported. The first such
+    line fails the build instead, its paths shown as inside the environment."""
+    for line in output.splitlines():
+        if OWNER_WARNING in line:  # in a user namespace files belong to the user: expected
+            continue
+        if line.startswith("error: ") or EXTRACTION_WARNING in line:
+            message = line.removeprefix("error: ").removeprefix("warning: ")
+            raise ShellBuildError(_failed(names, message.replace(str(target), "")))
+
+
+def _failed(names: Sequence[str], message: str) -> str:
+    return f"pacman could not install {', '.join(names)}: {message}"
 
 
 def _archives(system: Path, building: Path) -> list[tuple[str, Path]]:
