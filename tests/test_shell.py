@@ -396,23 +396,17 @@ UPGRADED = "ls /usr/share/libgreet; ls /var/lib/pacman/local | grep libgreet"
 
 
 @pytest.mark.system
-def test_an_upgrade_inside_hides_the_old_files_as_root(upgradable: Path, root_cache: Path) -> None:
-    before = snapshot(upgradable)
-    done = as_root(root_cache, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
-    assert (done.returncode, done.stdout) == (0, "word\nlibgreet-2.0-1\n"), done.stderr
-    warm = as_root(root_cache, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
-    assert warm.stdout == "word\nlibgreet-2.0-1\n"
-    assert snapshot(upgradable) == before
-
-
-@pytest.mark.system
-def test_an_upgrade_inside_hides_the_old_files_as_a_normal_user(
-    upgradable: Path, user_home: Path
+@pytest.mark.parametrize("who", ["root", "user"])
+def test_an_upgrade_inside_hides_the_old_files(
+    who: str, upgradable: Path, root_cache: Path, user_home: Path
 ) -> None:
+    def kodos(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return as_root(root_cache, *args) if who == "root" else as_user(user_home, *args)
+
     before = snapshot(upgradable)
-    done = as_user(user_home, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
+    done = kodos(*shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
     assert (done.returncode, done.stdout) == (0, "word\nlibgreet-2.0-1\n"), done.stderr
-    warm = as_user(user_home, *shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
+    warm = kodos(*shell(upgradable, "libgreet", command=["sh", "-c", UPGRADED]))
     assert warm.stdout == "word\nlibgreet-2.0-1\n"
     assert snapshot(upgradable) == before
 

@@ -20,11 +20,11 @@ import ctypes
 import errno
 import os
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from typing import NoReturn
 
 from kodos.errors import KodosError
+from kodos.system.mountns import libc_calls
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
@@ -57,7 +57,7 @@ def enter_as_root() -> None:
     if uid == 0:
         _unshare(CLONE_NEWNS, "a mount namespace")
     else:
-        if _libc().unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
+        if libc_calls().unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
             code = ctypes.get_errno()
             if code in _FORBIDDEN:
                 raise UserNamespacesUnavailable(unavailable_message(code))
@@ -94,7 +94,7 @@ def mount(
     source: str, target: str | Path, fstype: str | None, flags: int, data: str | None = None
 ) -> None:
     """mount(2); a failure raises `NamespaceError` naming the target."""
-    libc = _libc()
+    libc = libc_calls()
     encoded = data.encode() if data is not None else None
     done = libc.mount(
         source.encode(), str(target).encode(), fstype.encode() if fstype else None, flags, encoded
@@ -137,26 +137,10 @@ def _write(path: Path, text: str) -> None:
 
 
 def _unshare(flags: int, what: str) -> None:
-    if _libc().unshare(flags) != 0:
+    if libc_calls().unshare(flags) != 0:
         _fail(f"creating {what}")
 
 
 def _fail(call: str) -> NoReturn:
     code = ctypes.get_errno()
     raise NamespaceError(f"{call} failed: {os.strerror(code)}")
-
-
-@cache
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.unshare.argtypes = [ctypes.c_int]
-    libc.unshare.restype = ctypes.c_int
-    libc.mount.argtypes = [
-        ctypes.c_char_p,
-        ctypes.c_char_p,
-        ctypes.c_char_p,
-        ctypes.c_ulong,
-        ctypes.c_void_p,
-    ]
-    libc.mount.restype = ctypes.c_int
-    return libc
