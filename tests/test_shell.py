@@ -164,9 +164,11 @@ def root_cache(tmp_path: Path) -> Path:
     return cache
 
 
-def as_root(cache: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+def as_root(
+    cache: Path, *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-c", AS_ROOT, str(cache), *map(str, args)]
-    return subprocess.run(argv, capture_output=True, text=True, check=False, cwd="/")
+    return subprocess.run(argv, capture_output=True, text=True, check=False, cwd="/", env=env)
 
 
 def as_user(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -255,6 +257,13 @@ def test_the_environment_shows_its_packages_and_session_writes_vanish(
     )
     assert again.returncode == 1 and again.stdout == ""
     assert not (system / "usr/bin/scratch").exists() and not (system / "opt").exists()
+
+
+@pytest.mark.system
+def test_without_a_command_the_users_shell_runs(system: Path, root_cache: Path) -> None:
+    env = {**os.environ, "SHELL": "/usr/bin/hello"}  # a "shell" only the environment has
+    done = as_root(root_cache, "shell", "--root", system, "-p", "hello", env=env)
+    assert (done.returncode, done.stdout) == (0, "hello from greet\n"), done.stderr
 
 
 @pytest.mark.system
