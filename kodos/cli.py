@@ -309,7 +309,7 @@ def rollback_command(
 def shell_command(
     command: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[-- COMMAND [ARGS]...]", help="Run this instead of $SHELL."),
+        typer.Argument(metavar="-- COMMAND [ARGS]", help="Run this instead of $SHELL."),
     ] = None,
     packages: Annotated[
         list[str] | None,
