@@ -9,8 +9,10 @@ one 1 MiB package it lacks:
 2. warm: the same `kodos shell` again, the environment cached, whole process ≤ 0.3 s.
 
 As root (the cache is root's, so each run gets a private mount namespace with a temporary
-directory bound over /var/cache, as tests/test_shell.py does). Rounds alternate the commands,
-so a busy machine slows all alike. Exits 0 once it has measured; 1 if it cannot run.
+directory bound over /var/cache, as tests/test_shell.py does: one more interpreter start in
+every kodos figure, so `kodos --help` started the same way is shown for scale). Rounds
+alternate the commands, so a busy machine slows all alike. Exits 0 once it has measured; 1
+if it cannot run.
 
     .venv/bin/python benchmarks/shell.py [--runs 10]
 """
@@ -94,7 +96,8 @@ def measure(directory: Path, root: Path, runs: int) -> list[Figure | None]:
     warm_cache.mkdir(mode=0o755)
     warm_argv = [sys.executable, "-c", AS_ROOT, str(warm_cache), *shell]
     timed(warm_argv)  # builds the warm environment
-    cold, bare, warm = [], [], []
+    help_argv = [sys.executable, "-c", AS_ROOT, str(warm_cache), "--help"]
+    cold, bare, warm, help_ = [], [], [], []
     for round_number in range(runs):
         cache = directory / f"cold-cache-{round_number}"
         cache.mkdir(mode=0o755)
@@ -103,6 +106,7 @@ def measure(directory: Path, root: Path, runs: int) -> list[Figure | None]:
         cold.append(timed([sys.executable, "-c", AS_ROOT, str(cache), *shell]))
         bare.append(timed([sys.executable, "-c", BARE_INSTALL, str(root), str(scratch), "big"]))
         warm.append(timed(warm_argv))
+        help_.append(timed(help_argv))
         shutil.rmtree(cache)
         shutil.rmtree(scratch)
     base = statistics.median(bare)
