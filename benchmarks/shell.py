@@ -124,7 +124,13 @@ def measure(directory: Path, root: Path, runs: int) -> list[Figure | None]:
         Figure(
             "kodos shell -p big -- true, warm", statistics.median(warm), min(warm), WARM_GOAL_S, "s"
         ),
-        Figure("  for scale: kodos --help, started alike", statistics.median(help_), min(help_)),
+        Figure(
+            "  for scale: kodos --help, started alike",
+            statistics.median(help_),
+            min(help_),
+            None,
+            "s",
+        ),
     ]
 
 
