@@ -23,6 +23,7 @@ from kodos.errors import KodosError
 _RESTORED = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGQUIT)
 _WAITING_IGNORES = (signal.SIGINT, signal.SIGQUIT)
 PR_SET_PDEATHSIG = 1
+INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as a shell reports it
 
 
 class ShellFailure(KodosError):
@@ -86,6 +87,8 @@ def _child(work: Callable[[], int], write: int) -> None:  # pragma: no cover
         code = _report(write, err.exit_code, str(err))
     except KodosError as err:
         code = _report(write, 1, str(err))
+    except KeyboardInterrupt:  # Ctrl-C while pacman runs: the build stops, kodos cleans up
+        code = _report(write, INTERRUPTED_EXIT_CODE, "interrupted")
     except BaseException as err:  # the child must never return into kodos's own code
         code = _report(write, 1, f"internal error: {type(err).__name__}: {err}")
     finally:
