@@ -13,7 +13,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -305,6 +305,16 @@ def test_a_warm_start_runs_while_pacman_holds_the_systems_lock(
     assert TargetRoot(system, system / "etc/pacman.conf").query("-Q") == packages
 
 
+def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """Whether `condition` holds within `seconds` (processes start and end asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def processes_running(*argv: str) -> list[int]:
     wanted = "\0".join(argv).encode() + b"\0"
     found = []
@@ -319,20 +329,19 @@ def processes_running(*argv: str) -> list[int]:
 
 @pytest.mark.system
 def test_killing_kodos_leaves_no_process_and_no_mount(system: Path, root_cache: Path) -> None:
-    marker = ["sleep", "1234.5"]
+    marker = ["sleep", f"1{os.getpid()}.5"]  # this run's own, whatever else runs
+    script = f"echo up; exec {' '.join(marker)}"
     argv = [sys.executable, "-c", AS_ROOT, str(root_cache),
-            *shell(system, "neovim", command=["sh", "-c", "echo up; exec sleep 1234.5"])]  # fmt: skip
+            *shell(system, "neovim", command=["sh", "-c", script])]  # fmt: skip
     running = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert running.stdout is not None
-    assert running.stdout.readline() == "up\n"
-    assert len(processes_running(*marker)) == 1
-    running.kill()
-    running.communicate()
-    for _ in range(100):
-        if not processes_running(*marker):
-            break
-        time.sleep(0.05)
-    assert processes_running(*marker) == []
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline() == "up\n"
+        assert wait_for(lambda: len(processes_running(*marker)) == 1)
+    finally:
+        running.kill()
+        running.communicate(timeout=30)  # the pipe closes once the killed kodos's child is gone
+    assert wait_for(lambda: processes_running(*marker) == [])
     assert mounts_under(system, root_cache) == []
 
 
