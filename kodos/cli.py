@@ -305,6 +305,32 @@ def rollback_command(
     raise typer.Exit(run_rollback(root, generation, json_output, lock_timeout))
 
 
+@app.command("shell", context_settings={"allow_interspersed_args": False})
+def shell_command(
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="-- COMMAND [ARGS]", help="Run this instead of $SHELL."),
+    ] = None,
+    packages: Annotated[
+        list[str] | None,
+        typer.Option("-p", "--package", metavar="PKG", help="A package to add (repeatable)."),
+    ] = None,
+    root: RootOption = Path("/"),
+    list_cached: Annotated[
+        bool, typer.Option("--list", help="List the cached environments.")
+    ] = False,
+    gc_cache: Annotated[bool, typer.Option("--gc", help="Remove the cached environments.")] = False,
+) -> None:
+    """A throwaway shell with extra packages over the system at --root, which stays untouched."""
+    from kodos.commands.shell import run_gc, run_list, run_shell
+
+    if list_cached:
+        raise typer.Exit(run_list())
+    if gc_cache:
+        raise typer.Exit(run_gc())
+    raise typer.Exit(run_shell(root, packages or [], command or []))
+
+
 @app.command("vm")
 def vm_command(
     image: Annotated[Path, typer.Argument(metavar="IMAGE", help="A disk image to boot.")],

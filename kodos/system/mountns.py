@@ -49,7 +49,7 @@ def enter_private_mount_namespace() -> None:
             f"cannot enter a private mount namespace: this process runs {threads} threads "
             "(enter it before starting any)"
         )
-    libc = _libc()
+    libc = libc_calls()
     if libc.unshare(CLONE_NEWNS) != 0:
         _fail("unshare(CLONE_NEWNS)")
     if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
@@ -76,7 +76,8 @@ def thread_count() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def _libc() -> ctypes.CDLL:
+def libc_calls() -> ctypes.CDLL:
+    """libc with unshare(2) and mount(2) typed, errno kept (kodos.shell mounts with it too)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.unshare.argtypes = [ctypes.c_int]
     libc.unshare.restype = ctypes.c_int
