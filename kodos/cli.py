@@ -217,7 +217,7 @@ def facts_command(
 
 generations_app = typer.Typer(
     name="generations",
-    help="The machine's generations: list, diff, delete, gc, repair.",
+    help="The machine's generations: list, show, diff, delete, gc, repair.",
     no_args_is_help=True,
 )
 app.add_typer(generations_app)
@@ -249,6 +249,16 @@ def generations_diff(
     from kodos.commands.generations import run_diff
 
     raise typer.Exit(run_diff(root, a, b, json_output))
+
+
+@generations_app.command("show")
+def generations_show(
+    generation: GenerationArgument, root: RootOption = Path("/"), json_output: JsonOption = False
+) -> None:
+    """Show generation N: its record, the configuration that built it, its log, its boot entry."""
+    from kodos.commands.generations import run_show
+
+    raise typer.Exit(run_show(root, generation, json_output))
 
 
 @generations_app.command("delete")
