@@ -249,7 +249,15 @@ def test_a_root_without_btrfs_subvolume_or_esp_is_refused(
 def test_before_the_first_apply_there_is_nothing_to_list(btrfs_machine: BtrfsMachine) -> None:
     def generations(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "kodos", "generations", *args, "--root", str(btrfs_machine.root)],
+            [
+                sys.executable,
+                "-m",
+                "kodos",
+                "generations",
+                *args,
+                "--root",
+                str(btrfs_machine.root),
+            ],
             cwd=REPO,
             capture_output=True,
             text=True,

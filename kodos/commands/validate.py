@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from kodos.commands.report import print_problems
+from kodos.config.hostlists import check_against_host
 from kodos.config.load import load_config
 from kodos.config.summary import summary_lines
-from kodos.errors import ConfigError
+from kodos.errors import ConfigError, Problem
 from kodos.text.shown import problem_count
 from kodos.text.terminal import inert
 
@@ -17,12 +19,21 @@ def run_validate(path: str, lua_path: tuple[Path, ...] = ()) -> int:
     try:
         loaded = load_config(path, lua_path=lua_path)
     except ConfigError as err:
-        print_problems(err.problems)
-        count = problem_count(err.problems)
-        print(inert(f"{path}: {count} problem{'s' if count > 1 else ''} found"), file=sys.stderr)
-        return 1
+        return _invalid(path, err.problems)
+    host = check_against_host(loaded.config)
+    if host.problems:
+        return _invalid(path, host.problems, host.notes)
     print_problems(loaded.warnings, "warning")
+    print_problems(host.notes, "note")
     print(inert(f"{loaded.display_path}: valid"))
     for line in summary_lines(loaded.config):
         print(inert(line))
     return 0
+
+
+def _invalid(path: str, problems: Sequence[Problem], notes: Sequence[Problem] = ()) -> int:
+    print_problems(problems)
+    print_problems(notes, "note")
+    count = problem_count(problems)
+    print(inert(f"{path}: {count} problem{'s' if count > 1 else ''} found"), file=sys.stderr)
+    return 1
