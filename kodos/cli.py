@@ -58,11 +58,28 @@ def _root(
 
 
 @app.command()
-def validate(config: ConfigOption = DEFAULT_CONFIG_DIR, lua_path: LuaPathOption = None) -> None:
+def validate(
+    config: ConfigOption = DEFAULT_CONFIG_DIR,
+    lua_path: LuaPathOption = None,
+    sync_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also check package names against core.db and extra.db in this directory."
+        ),
+    ] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            help="Also check package names, downloading the configured mirror's databases."
+        ),
+    ] = False,
+) -> None:
     """Evaluate and validate a configuration; list every problem with its location."""
     from kodos.commands.validate import run_validate
+    from kodos.plan.offline import SyncOptions
 
-    raise typer.Exit(run_validate(config, tuple(lua_path or ())))
+    sync = SyncOptions(sync_dir, refresh)
+    raise typer.Exit(run_validate(config, tuple(lua_path or ()), sync))
 
 
 @app.command()

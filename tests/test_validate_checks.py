@@ -18,6 +18,8 @@ from kodos.config.errors import problems_from
 from kodos.config.hostlists import KEYMAP_DIRS, check_against_host
 from kodos.config.model import Config
 from kodos.config.types import LINE_BREAKS
+from tests.support.mirror import Mirror
+from tests.support.sync import FakeSyncEntry, fake_sync_repo
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -207,3 +209,102 @@ def test_validate_says_what_it_could_not_check(tmp_path: Path) -> None:
             "note: locale.keymap: not checked: this host has no keymaps "
             "(/usr/share/kbd/keymaps or /usr/share/keymaps)\n"
         )
+
+
+# ---- package names, with sync databases and no machine --------------------------------------
+
+
+def validate(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kodos", "validate", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def sync_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "sync"
+    fake_sync_repo(
+        directory,
+        "core",
+        [
+            FakeSyncEntry("htop", "3.3.0-1"),
+            FakeSyncEntry("gcc", "14.1.1-1", groups=("base-devel",)),
+            FakeSyncEntry("linux", "6.9.1.arch1-1"),
+        ],
+    )
+    fake_sync_repo(
+        directory,
+        "extra",
+        [
+            FakeSyncEntry("gnome-shell", "46.2-1", groups=("gnome",)),
+            FakeSyncEntry("epiphany", "46.0-1", groups=("gnome",)),
+            FakeSyncEntry("pipewire-jack", "1.2.0-1", provides=("jack",)),
+            FakeSyncEntry("gdm", "46.2-1"),
+        ],
+    )
+    return directory
+
+
+def test_validate_with_a_sync_dir_checks_package_names(tmp_path: Path) -> None:
+    config = tmp_path / "configuration.lua"
+    config.write_text(
+        'return { packages = { "htop", "htpo", "base-devel", "jack" }, desktop = {'
+        ' desktop_manager = { gnome = { enable = true, exclude_packages = { "gnome-shel" } } } } }'
+    )
+    directory = sync_dir(tmp_path)
+
+    assert validate("-c", config).returncode == 0  # names of a valid shape, not looked up
+    done = validate("-c", config, "--sync-dir", directory)
+
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        'error: desktop.desktop_manager.gnome.exclude_packages[1]: "gnome-shel" is not in the '
+        'gnome group; did you mean "gnome-shell"?',
+        'error: packages[2]: no package or group named "htpo" in the repositories (core, extra); '
+        'did you mean "htop"?',
+        f"{config}: 2 problems found",
+    ]
+    config.write_text('return { packages = { "htop", "base-devel", "jack" } }')
+    good = validate("-c", config, "--sync-dir", directory)
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.endswith("every package name found in the sync databases (3)\n")
+
+
+def test_validate_sync_options_that_cannot_work(tmp_path: Path) -> None:
+    config = tmp_path / "configuration.lua"
+    config.write_text('return { packages = { "htop" } }')
+    refusals = {
+        ("--sync-dir", tmp_path): f"error: --sync-dir {tmp_path}: no core.db, extra.db in that "
+        "directory\n",
+        ("--refresh",): "error: --refresh needs an Arch mirror: add one to repos with "
+        "repos.arch_repo(...)\n",
+        ("--refresh", "--sync-dir", tmp_path): "error: --sync-dir and --refresh exclude each "
+        "other: --sync-dir names databases to read as they are\n",
+    }
+    for options, message in refusals.items():
+        done = validate("-c", config, *options)
+        assert (done.returncode, done.stdout, done.stderr) == (1, "", message)
+
+
+@pytest.mark.system
+def test_validate_refresh_downloads_the_mirrors_databases(
+    standard_mirror: Mirror, tmp_path: Path
+) -> None:
+    from kodos.config.load import load_config
+    from kodos.plan.offline import SyncOptions, check_offline
+
+    config = tmp_path / "configuration.lua"
+    mirror = standard_mirror.path.resolve().as_uri()
+    config.write_text(
+        'local repos = require("repos")\n'
+        f'return {{ repos = {{ arch = repos.arch_repo("{mirror}") }}, packages = {{ "htop", "htpo" }} }}'
+    )
+    sync = SyncOptions(refresh=True, cache_dir=tmp_path / "cache")
+    check = check_offline(load_config(str(config)), sync)
+    assert [str(p) for p in check.problems] == [
+        'packages[2]: no package or group named "htpo" in the repositories (core, extra); did '
+        'you mean "htop"?'
+    ]
