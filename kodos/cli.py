@@ -58,11 +58,28 @@ def _root(
 
 
 @app.command()
-def validate(config: ConfigOption = DEFAULT_CONFIG_DIR, lua_path: LuaPathOption = None) -> None:
+def validate(
+    config: ConfigOption = DEFAULT_CONFIG_DIR,
+    lua_path: LuaPathOption = None,
+    sync_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also check package names against core.db and extra.db in this directory."
+        ),
+    ] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            help="Also check package names, downloading the configured mirror's databases."
+        ),
+    ] = False,
+) -> None:
     """Evaluate and validate a configuration; list every problem with its location."""
     from kodos.commands.validate import run_validate
+    from kodos.plan.offline import SyncOptions
 
-    raise typer.Exit(run_validate(config, tuple(lua_path or ())))
+    sync = SyncOptions(sync_dir, refresh)
+    raise typer.Exit(run_validate(config, tuple(lua_path or ()), sync))
 
 
 @app.command()
@@ -217,7 +234,7 @@ def facts_command(
 
 generations_app = typer.Typer(
     name="generations",
-    help="The machine's generations: list, diff, delete, gc, repair.",
+    help="The machine's generations: list, show, diff, delete, gc, repair.",
     no_args_is_help=True,
 )
 app.add_typer(generations_app)
@@ -249,6 +266,16 @@ def generations_diff(
     from kodos.commands.generations import run_diff
 
     raise typer.Exit(run_diff(root, a, b, json_output))
+
+
+@generations_app.command("show")
+def generations_show(
+    generation: GenerationArgument, root: RootOption = Path("/"), json_output: JsonOption = False
+) -> None:
+    """Show generation N: its record, the configuration that built it, its log, its boot entry."""
+    from kodos.commands.generations import run_show
+
+    raise typer.Exit(run_show(root, generation, json_output))
 
 
 @generations_app.command("delete")

@@ -52,6 +52,17 @@ class GenerationRecord(BaseModel):
         "built (its own id, or above after deletions): `generations repair` numbers on "
         "from the highest any record, the index or the file beside it knows.",
     )
+    configuration: dict[str, Any] | None = Field(
+        default=None,
+        description="The evaluated, validated configuration that built it, as JSON: the keys "
+        'it set (defaults left out), every secret replaced by "(sensitive)". None in records '
+        "written before kodos kept it.",
+    )
+    log: str | None = Field(
+        default=None,
+        description="Where the apply's log is kept: a path relative to the Btrfs top level "
+        "(kodos/logs/…); None when no log was kept.",
+    )
 
 
 def read_record(root: Path, shown: str | None = None) -> GenerationRecord | None:

@@ -23,7 +23,8 @@ def test_examples_validate(example: str) -> None:
     result = kodos("validate", "-c", example)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{example}/configuration.lua: valid\n")
-    assert result.stderr == ""
+    # at most a note that this host has no list to check a value against (hostlists.py)
+    assert all(line.startswith("note: ") for line in result.stderr.splitlines())
 
 
 def test_testvm_summary() -> None:
@@ -50,7 +51,8 @@ def test_the_seed_example_fails_at_its_dashed_key_with_a_hint() -> None:
 def test_the_corrected_seed_validates_and_warns_about_its_password(corrected_seed: Path) -> None:
     result = kodos("validate", "-c", str(corrected_seed / "configuration.lua"))
     assert result.returncode == 0
-    assert result.stderr.splitlines() == [
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert [line for line in result.stderr.splitlines() if line not in notes] == [
         'warning: users["demo-user"].password: a plain-text password is stored in the '
         "configuration; use hashed_password (e.g. from `openssl passwd -6`) instead"
     ]

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from kodos.secrets import PlainPassword
-from tests.test_desired import build, build_example, problems, requests
+from tests.test_desired import build, build_example, requests
 
 HASH = "$6$yYGlozWudGJ1pYBQ$90qFejr24w6sfZOYTFsRWw7sxxZwHBX5OmJhgGzEJ2QO.draeiLNRYAXbOjpOTV55KAuQeub.6l4wWuvsaTBl."
 SECRET = "correct horse battery staple"
@@ -59,11 +59,6 @@ def test_hashes_never_show_in_the_state(tmp_path: Path) -> None:
     assert hashed.startswith("$6$")
     assert hashed not in repr(desired) and hashed not in str(desired)
     assert hashed not in repr(desired.resources["users.user[demo-user]"])
-
-
-def test_a_gecos_that_would_break_passwd(tmp_path: Path) -> None:
-    desired = build({"users": {"amy": {"name": "Amy: Pond"}}}, tmp_path)
-    assert problems(desired) == ["users.amy.name: a full name must not contain ':' or line breaks"]
 
 
 def test_programs_and_dotfiles(tmp_path: Path) -> None:

@@ -66,6 +66,16 @@ MANAGED = {
     },
 }
 
+# The configuration each record keeps (the validated model's JSON, secrets redacted).
+CONFIGURATION: dict[int, dict[str, Any]] = {
+    1: {"users": {"old": {"shell": "/bin/sh"}}, "packages": ["htop", "nano"]},
+    2: {
+        "network": {"hostname": "two"},
+        "packages": ["htop", "vim"],
+        "services": {"sshd": {"enable": True}},
+    },
+}
+
 
 @dataclass
 class Built:
@@ -151,6 +161,7 @@ def build_generation(
         packages=PACKAGES.get(gen_id, PACKAGES[2]),
         kernel="linux",
         desired=MANAGED.get(gen_id, {}),
+        configuration=CONFIGURATION.get(gen_id),
     )
     (root / RECORD_PATH).parent.mkdir(parents=True, exist_ok=True)
     write_json(root / RECORD_PATH, record.model_dump(mode="json"))
@@ -236,15 +247,33 @@ def test_a_root_without_btrfs_subvolume_or_esp_is_refused(
 
 
 def test_before_the_first_apply_there_is_nothing_to_list(btrfs_machine: BtrfsMachine) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "kodos", "generations", "list", "--root", str(btrfs_machine.root)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert done.stderr == (
+    def generations(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kodos",
+                "generations",
+                *args,
+                "--root",
+                str(btrfs_machine.root),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    hint = "hint: kodos has built no generations here yet: `kodos apply` builds the first\n"
+    listed = generations("list")
+    assert (listed.returncode, listed.stderr) == (0, hint)
+    assert listed.stdout == "GEN  CREATED  STATUS  PACKAGES  KERNEL  ROLE\n"
+    as_json = generations("list", "--json")
+    assert (as_json.returncode, as_json.stdout, as_json.stderr) == (0, "[]\n", hint)
+    # what needs a generation still says there is none
+    shown = generations("show", "0")
+    assert shown.returncode == 1
+    assert shown.stderr == (
         f"error: {btrfs_machine.root}: kodos has built no generations here yet (run kodos apply)\n"
     )
 
@@ -257,7 +286,7 @@ def test_list_as_a_table_and_as_json(built: Built) -> None:
     adopted, packages = rows[0]["created"][:19].replace("T", " "), rows[0]["packages"]
 
     assert built.ok("generations", "list") == (
-        "GEN  CREATED              STATUS  PACKAGES  KERNEL\n"
+        "GEN  CREATED              STATUS  PACKAGES  KERNEL  ROLE\n"
         f"  0  {adopted}  ready   {packages:>8}  linux   running\n"
         "  1  2024-05-02 12:00:00  ready          4  linux\n"
         "  2  2024-05-03 12:00:00  ready          4  linux   default\n"
@@ -292,7 +321,12 @@ def test_diff_of_two_records(built: Built) -> None:
         "  + files.file[/etc/hostname]\n"
         "  + services.unit[sshd.service]\n"
         "  - users.user[old]\n"
-        "configuration: changed\n"
+        "configuration: 3 added, 2 removed\n"
+        '  + network.hostname: "two"\n'
+        '  - packages: "nano"\n'
+        '  + packages: "vim"\n'
+        "  + services.sshd.enable: true\n"
+        '  - users.old.shell: "/bin/sh"\n'
     )
     data = json.loads(built.ok("generations", "diff", "1", "2", "--json"))
     assert data["packages"][0] == {

@@ -239,6 +239,8 @@ def new_record(
 ) -> GenerationRecord:
     """The record of generation `gen_id`, built from `planned` and re-read as `verified`.
     Shared with `kodos install` (whose generation 1 has no parent)."""
+    from kodos.config.recorded import recorded_configuration
+
     installed = verified.machine.resources
     packages = {
         r.name: str(r.attributes.get("version", ""))
@@ -256,6 +258,7 @@ def new_record(
         kernel=kernel,
         desired=_redacted(planned.desired),
         highest_id=gen_id,  # numbered above every one used before it
+        configuration=recorded_configuration(planned.config),
     )
 
 

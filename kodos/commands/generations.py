@@ -11,35 +11,33 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kodos.generations.diff import GenerationDiff, PackageChangeKind
 from kodos.generations.history import GenerationView, delete, diff, gc, list_generations, view
 from kodos.generations.host import (
     GenerationsError,
     ManagedRoot,
+    NoGenerations,
     locked_top_level,
     open_managed_root,
     top_level,
 )
+from kodos.generations.render import render_details, render_diff, render_table
 from kodos.text.terminal import inert_lines
 
-_SYMBOL = {
-    PackageChangeKind.ADDED: "+",
-    PackageChangeKind.REMOVED: "-",
-    PackageChangeKind.UPGRADED: "↑",
-    PackageChangeKind.DOWNGRADED: "↓",
-    PackageChangeKind.REBUILT: "~",
-}
-_HEADERS = ("GEN", "CREATED", "STATUS", "PACKAGES", "KERNEL", "")
-_RIGHT_ALIGNED = {0, 3}  # the numbers
+NO_GENERATIONS_HINT = "kodos has built no generations here yet: `kodos apply` builds the first"
 
 
 def run_list(root: Path, json_output: bool) -> int:
     with _reading(root) as (machine, top):
-        views = list_generations(machine, top)
+        try:
+            views = list_generations(machine, top)
+        except NoGenerations:
+            # a machine kodos does not manage yet: nothing to list is an answer, not an error
+            views = []
+            print(f"hint: {NO_GENERATIONS_HINT}", file=sys.stderr)
     if json_output:
         print(json.dumps([v.model_dump(mode="json") for v in views], indent=2))
     else:
@@ -51,6 +49,18 @@ def run_diff(root: Path, a: int, b: int, json_output: bool) -> int:
     with _reading(root) as (machine, top):
         changes = diff(machine, top, a, b)
     print(changes.model_dump_json(indent=2) if json_output else inert_lines(render_diff(changes)))
+    return 0
+
+
+def run_show(root: Path, gen_id: int, json_output: bool) -> int:
+    from kodos.generations.details import generation_details
+
+    with _reading(root) as (machine, top):
+        details = generation_details(machine, top, gen_id)
+    if json_output:
+        print(details.model_dump_json(indent=2))
+    else:
+        print(inert_lines(render_details(details)))
     return 0
 
 
@@ -107,73 +117,6 @@ def ask(question: str, assume_yes: bool, command: str) -> bool:
     if not sys.stdin.isatty():
         raise GenerationsError(f"kodos {command} asks for confirmation: run again with --yes")
     return input(f"{question} Only 'yes' is accepted: ").strip() == "yes"
-
-
-def render_table(views: list[GenerationView]) -> str:
-    """A fixed-width table, one generation a line, oldest first."""
-    rows = [_HEADERS, *(_row(v) for v in views)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
-    lines = [
-        "  ".join(
-            cell.rjust(width) if i in _RIGHT_ALIGNED else cell.ljust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _row(view: GenerationView) -> tuple[str, ...]:
-    marks = [m for m, on in (("running", view.running), ("default", view.default)) if on]
-    return (
-        str(view.id),
-        view.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
-        str(view.status),
-        str(view.packages),
-        view.kernel or "-",
-        ", ".join(marks),
-    )
-
-
-def render_diff(changes: GenerationDiff) -> str:
-    lines = [f"generation {changes.a} → {changes.b}"]
-    if changes.packages:
-        lines.append(f"packages: {_counts(c.change for c in changes.packages)}")
-        lines += [
-            f"  {_SYMBOL[c.change]} {c.name} {_versions(c.before, c.after)}"
-            for c in changes.packages
-        ]
-    lines += _managed_lines(changes)
-    if changes.kernel is not None:
-        lines.append(f"kernel: {changes.kernel[0] or '-'} → {changes.kernel[1] or '-'}")
-    if changes.config_changed:
-        lines.append("configuration: changed")
-    if len(lines) == 1:
-        lines.append("no differences")
-    return "\n".join(lines)
-
-
-def _managed_lines(changes: GenerationDiff) -> list[str]:
-    groups = [("added", "+"), ("removed", "-"), ("changed", "~")]
-    listed = [(name, symbol, getattr(changes.managed, name)) for name, symbol in groups]
-    counts = [f"{len(addresses)} {name}" for name, _, addresses in listed if addresses]
-    if not counts:
-        return []
-    lines = [f"managed: {', '.join(counts)}"]
-    for _, symbol, addresses in listed:
-        lines += [f"  {symbol} {address}" for address in addresses]
-    return lines
-
-
-def _versions(before: str | None, after: str | None) -> str:
-    if before is None or after is None:
-        return before or after or ""
-    return f"{before} → {after}"
-
-
-def _counts(kinds: Iterable[PackageChangeKind]) -> str:
-    listed = list(kinds)
-    return ", ".join(f"{listed.count(k)} {k}" for k in PackageChangeKind if k in listed)
 
 
 def _ids(ids: list[int]) -> str:

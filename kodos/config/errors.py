@@ -97,10 +97,30 @@ def _path(parts: tuple[str | int, ...]) -> str:
 
 def _unknown_key(located: _Located, path: str) -> Problem:
     known = _field_names(located.parent)
-    suggestion = _close_match(str(located.parts[-1]), known)
+    key = str(located.parts[-1])
+    suggestion = _close_match(key, known)
     if suggestion:
         return Problem(path, f"unknown key; did you mean {suggestion[0]!r}?")
+    section = _section_one_level_down(located.parent, key)
+    if section is not None:
+        where = _path((*located.parts[:-1], section))
+        meant = _path((*located.parts[:-1], section, key))
+        message = f"unknown key; did you mean {meant}? ({key!r} belongs one level down, in {where})"
+        return Problem(path, message)
     return Problem(path, f"unknown key (known keys here: {', '.join(known)})")
+
+
+def _section_one_level_down(model: Any, key: str) -> str | None:
+    """The field of `model` whose own table has the key `key` (`locale = { default = … }`
+    was meant as `locale = { locale = { default = … } }`), if exactly one has it."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    sections = [
+        name
+        for name, field in model.model_fields.items()
+        if key in _field_names(_strip(field.annotation))
+    ]
+    return sections[0] if len(sections) == 1 else None
 
 
 def _not_one_of(located: _Located, path: str, value: Any) -> Problem:

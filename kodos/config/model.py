@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from kodos.config.types import (
     AbsolutePath,
+    AutomountSettings,
     ConfigName,
     DevicePath,
+    FullName,
     GitUrl,
     GroupName,
     HashedPassword,
@@ -25,10 +27,14 @@ from kodos.config.types import (
     LocaleEntry,
     LocaleName,
     LuaList,
+    MountPath,
+    OneLine,
     PackageName,
     PackageSpec,
     Scalar,
     Setting,
+    SettingKey,
+    SettingValue,
     SwapSize,
     TimeZone,
     UnitName,
@@ -134,14 +140,16 @@ class SyncthingConfig(Section):
 
 class MountPoint(Section):
     type: ConfigName = Field(description="File system type, e.g. nfs or cifs.")
-    what: str
-    where: AbsolutePath
-    description: str | None = None
-    options: str | None = None
+    what: OneLine
+    where: MountPath = Field(description="A directory below /, without . or .. parts.")
+    description: OneLine | None = None
+    options: OneLine | None = None
     after: UnitName | None = None
     wanted_by: UnitName | None = None
     automount: bool = False
-    automount_config: str | None = None
+    automount_config: AutomountSettings | None = Field(
+        None, description="Automount settings, one `Key=value` a line (TimeoutIdleSec=600)."
+    )
 
 
 class MountConfig(Section):
@@ -171,7 +179,7 @@ class HardwareItem(Section):
     package: PackageName | None = None
     service_name: UnitName | None = None
     extra_packages: LuaList[PackageSpec] = []
-    settings: dict[str, Scalar] = {}
+    settings: dict[SettingKey, SettingValue] = {}
 
 
 class Service(Section):
@@ -179,7 +187,9 @@ class Service(Section):
     package: PackageName | None = Field(None, description="Defaults to the service's name.")
     service_name: UnitName | None = Field(None, description="Unit; defaults to the name.")
     extra_packages: LuaList[PackageSpec] = []
-    settings: dict[str, Scalar] = Field({}, description="Written to the service's config.")
+    settings: dict[SettingKey, SettingValue] = Field(
+        {}, description="Written to the service's config, one line each."
+    )
     config: ProgramConfig | None = None
     mount: MountConfig | None = None
     services: dict[ConfigName, Service] = Field({}, description="Sub-services of a group.")
@@ -197,7 +207,7 @@ class Program(Section):
 
 
 class User(Section):
-    name: str | None = Field(None, description="Full name (GECOS).")
+    name: FullName | None = Field(None, description="Full name (GECOS), without ':'.")
     password: SecretStr | None = Field(None, description="Plain text: prefer hashed_password.")
     hashed_password: HashedPassword | None = None
     no_password: bool = False

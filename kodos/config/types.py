@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr,
 from pydantic_core import PydanticCustomError
 
 from kodos.text.lazyregex import lazy
-from kodos.text.shown import quoted
+from kodos.text.shown import quoted, shown
 
 T = TypeVar("T")
 
@@ -121,6 +121,22 @@ HostName = Annotated[
         "letters, digits and -, in dot-separated labels of at most 63",
     ),
 ]
+
+
+def _check_known_zone(value: str) -> str:
+    from kodos.config.zones import closest_zone, is_zone
+
+    if is_zone(value):
+        return value
+    suggestion = closest_zone(value)
+    advice = f"; did you mean {suggestion!r}?" if suggestion else " (such as Europe/Berlin or UTC)"
+    raise PydanticCustomError(
+        "kodos_time_zone",
+        "{value} is not a time zone zoneinfo knows{advice}",
+        {"value": quoted(value), "advice": advice},
+    )
+
+
 TimeZone = Annotated[
     str,
     _pattern(
@@ -128,6 +144,7 @@ TimeZone = Annotated[
         r"[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*",
         "a zoneinfo name such as Europe/Berlin or UTC",
     ),
+    AfterValidator(_check_known_zone),
 ]
 KeyMap = Annotated[str, _pattern("keymap", r"[A-Za-z0-9_.-]+", "a console keymap such as us")]
 LocaleEntry = Annotated[
@@ -215,6 +232,92 @@ def _check_scalar(value: Any) -> str | int | float | bool:
 
 Scalar = Annotated[str | int | float | bool, PlainValidator(_check_scalar), _SCALAR_SCHEMA]
 """A setting's value: a string, a number or a boolean (tables are not settings)."""
+
+
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""Every character `str.splitlines` breaks a line at: the readers of the files kodos writes
+split on some of them, so a value holding any one would smuggle in a line of its own."""
+
+
+def _line_problem(value: str) -> str | None:
+    if any(char in LINE_BREAKS for char in value):
+        return "a value must fit on one line"
+    if value.endswith("\\"):
+        return "a value must not end with a backslash (it would continue on the next line)"
+    return None
+
+
+def _check_one_line(value: str) -> str:
+    problem = _line_problem(value)
+    if problem:
+        raise PydanticCustomError("kodos_one_line", problem)
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_check_one_line)]
+"""Text written as one line of a file kodos renders (a unit file, a settings file)."""
+
+
+def _check_full_name(value: str) -> str:
+    # a field of /etc/passwd: ':' separates the fields, a line break starts another entry
+    if ":" in value or any(char in LINE_BREAKS for char in value):
+        raise PydanticCustomError(
+            "kodos_full_name", "a full name must not contain ':' or line breaks"
+        )
+    return value
+
+
+FullName = Annotated[str, AfterValidator(_check_full_name)]
+
+
+def _check_setting_value(value: Any) -> str | int | float | bool:
+    checked = _check_scalar(value)
+    return _check_one_line(checked) if isinstance(checked, str) else checked
+
+
+SettingValue = Annotated[
+    str | int | float | bool, PlainValidator(_check_setting_value), _SCALAR_SCHEMA
+]
+"""A service's or hardware item's setting: a scalar written on one line of its file."""
+
+SettingKey = Annotated[
+    str,
+    _pattern("setting name", r"[A-Za-z0-9_.-]+", "letters, digits and _.- only"),
+]
+
+
+def _check_mount_point(value: str) -> str:
+    parts = [part for part in value.split("/") if part]
+    if not parts or any(part in (".", "..") for part in parts):
+        # systemd refuses such mount points, and the unit's name is made from the path
+        raise PydanticCustomError(
+            "kodos_mount_point", "a mount point must be a directory below /, without . or .. parts"
+        )
+    return value
+
+
+MountPath = Annotated[AbsolutePath, AfterValidator(_check_mount_point)]
+
+_AUTOMOUNT_SETTING = lazy(r"[A-Za-z][A-Za-z0-9]*\s*=\s*\S.*")
+
+
+def _check_automount_settings(value: str) -> str:
+    for line in automount_lines(value):
+        if not _AUTOMOUNT_SETTING.fullmatch(line):
+            raise PydanticCustomError(
+                "kodos_automount_setting",
+                "{line} is not an automount setting such as TimeoutIdleSec=600",
+                {"line": shown(line)},
+            )
+    return value
+
+
+def automount_lines(text: str) -> list[str]:
+    """The settings of an `automount_config` text, one a line, blank lines left out."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+AutomountSettings = Annotated[str, AfterValidator(_check_automount_settings)]
 
 
 def _check_setting(value: Any) -> Any:

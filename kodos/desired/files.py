@@ -1,8 +1,8 @@
 """Text of the files kodos writes: one header, settings formats, systemd unit files.
 
 Every file starts with `HEADER` where its format has comments, and ends with a newline.
-Values come from the configuration, so each renderer's caller first checks them with
-`value_problem`/`key_problem`: a newline in a value would smuggle in a line of its own.
+Values come from the configuration, whose model refuses keys and values that would break a
+line (`kodos.config.types.SettingKey`, `OneLine`); `key_problem` adds what one format forbids.
 """
 
 from __future__ import annotations
@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from kodos.desired.descriptors import SettingsTarget
-from kodos.text.lazyregex import lazy
 
 HEADER = "# Managed by kodos: changes made here are replaced on the next apply."
 
 SettingValue = str | int | float | bool
 UnitSection = tuple[str, list[tuple[str, str]]]
-
-_KEY = lazy(r"[A-Za-z0-9_.-]+")
 
 
 def managed_text(lines: Iterable[str]) -> str:
@@ -26,19 +23,10 @@ def managed_text(lines: Iterable[str]) -> str:
 
 
 def key_problem(key: str, target: SettingsTarget) -> str | None:
-    if not _KEY.fullmatch(key):
-        return f"{key!r} is not a setting name: letters, digits and _.- only"
+    """What the settings file's format forbids of a key the model accepted."""
     if target.format == "sshd" and key.lower() == "match":
         # Every line after a Match line belongs to its block: flat settings cannot say that.
         return "a Match block cannot be written as a setting; put it in a file of its own"
-    return None
-
-
-def value_problem(value: SettingValue) -> str | None:
-    if isinstance(value, str) and ("\n" in value or "\r" in value):
-        return "a value must fit on one line"
-    if isinstance(value, str) and value.endswith("\\"):
-        return "a value must not end with a backslash (it would continue on the next line)"
     return None
 
 

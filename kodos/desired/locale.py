@@ -17,13 +17,13 @@
 
 from __future__ import annotations
 
+from kodos.config.hostlists import ALWAYS_AVAILABLE, glibc_normalized
 from kodos.config.model import Locale, LocaleGeneration
 from kodos.desired.collect import Collector
 from kodos.desired.files import managed_text
 from kodos.desired.written import LOCALE_CONF, LOCALE_GEN, LOCALTIME, VCONSOLE
 
 ZONEINFO = "/usr/share/zoneinfo"
-ALWAYS_AVAILABLE = frozenset({"c", "posix", "c.utf8"})
 PATH = ("locale",)
 
 
@@ -47,7 +47,7 @@ def _locale_gen(collector: Collector, generation: LocaleGeneration) -> set[str] 
     if not lines:
         return None
     collector.file(LOCALE_GEN, managed_text(lines), (*PATH, "locale"))
-    return {_normalized(line.split()[0]) for line in lines}
+    return {glibc_normalized(line.split()[0]) for line in lines}
 
 
 def _locale_conf(
@@ -71,23 +71,13 @@ def _locale_conf(
 
 def _check_generated(collector: Collector, settings: dict[str, str], generated: set[str]) -> None:
     for variable, value in settings.items():
-        name = _normalized(value)
+        name = glibc_normalized(value)
         if variable == "LANGUAGE" or name in generated or name in ALWAYS_AVAILABLE:
             continue
         where = (*PATH, "locale", "extra_settings", variable)
         message = f"{value} is not generated, so programs would fall back to the C locale"
         hint = f'add "{value} {_codeset(value)}" to locale.locale.extra_generate'
         collector.problem(where, message, hint)
-
-
-def _normalized(locale_name: str) -> str:
-    """glibc's spelling-insensitive form: en_US.UTF-8 and en_US.utf8 are one locale."""
-    language, dot, rest = locale_name.partition(".")
-    if not dot:
-        return language.lower()
-    codeset, at, modifier = rest.partition("@")
-    codeset = "".join(char for char in codeset if char.isalnum()).lower()
-    return f"{language}.{codeset}{at}{modifier}".lower()
 
 
 def _codeset(locale_name: str) -> str:

@@ -11,20 +11,21 @@ Choices:
 * `after = "network-online.target"` also adds `Wants=network-online.target`: After= only
   orders, and without Wants= that target is never reached on a machine where nothing else
   pulls it in (systemd.special(7)).
-* `%` in values is doubled (a unit file would read it as a specifier); values are single lines.
+* `%` in values is doubled (a unit file would read it as a specifier). That values are single
+  lines, mount points free of `.` and `..` and automount settings `Key=value` lines, the
+  configuration model has checked (`kodos.config.types`): `kodos validate` reports it.
 """
 
 from __future__ import annotations
 
 from kodos.config.model import MountConfig, MountPoint
 from kodos.config.packages import ConfigPath
+from kodos.config.types import automount_lines
 from kodos.desired.collect import Collector
-from kodos.desired.files import UnitSection, render_unit, unit_value, value_problem
+from kodos.desired.files import UnitSection, render_unit, unit_value
 from kodos.desired.written import UNIT_DIR
-from kodos.text.lazyregex import lazy
 
 DEFAULT_WANTED_BY = "multi-user.target"
-_AUTOMOUNT_SETTING = lazy(r"[A-Za-z][A-Za-z0-9]*\s*=\s*\S.*")
 _VALID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.")
 
 
@@ -47,13 +48,10 @@ def escape_path(path: str) -> str:
     return "".join(out)
 
 
-def normalized_where(where: str) -> str | None:
-    """The mount point without doubled or trailing slashes; None if it has . or .. parts or
-    is / itself (systemd refuses such mount points)."""
-    parts = [part for part in where.split("/") if part]
-    if not parts or any(part in (".", "..") for part in parts):
-        return None
-    return "/" + "/".join(parts)
+def normalized_where(where: str) -> str:
+    """The mount point without doubled or trailing slashes (the model refused `.`, `..` and
+    / itself, which systemd refuses)."""
+    return "/" + "/".join(part for part in where.split("/") if part)
 
 
 def expand_mounts(collector: Collector, mount: MountConfig, path: ConfigPath) -> None:
@@ -63,34 +61,12 @@ def expand_mounts(collector: Collector, mount: MountConfig, path: ConfigPath) ->
 
 def _mount_point(collector: Collector, point: MountPoint, path: ConfigPath) -> None:
     where = normalized_where(point.where)
-    if where is None:
-        message = "a mount point must be a directory below /, without . or .. parts"
-        collector.problem((*path, "where"), message)
-        return
-    if _has_bad_value(collector, point, path):
-        return
     unit = f"{UNIT_DIR}/{escape_path(where)}"
     collector.file(f"{unit}.mount", render_unit(_mount_sections(point, where)), path)
     if point.automount:
         collector.file(f"{unit}.automount", render_unit(_automount_sections(point, where)), path)
     enabled = escape_path(where) + (".automount" if point.automount else ".mount")
     collector.unit(enabled, path)
-
-
-def _has_bad_value(collector: Collector, point: MountPoint, path: ConfigPath) -> bool:
-    bad = False
-    for key in ("what", "description", "options"):
-        value = getattr(point, key)
-        problem = value_problem(value) if value is not None else None
-        if problem:
-            collector.problem((*path, key), problem)
-            bad = True
-    for line in _automount_settings(point):
-        if not _AUTOMOUNT_SETTING.fullmatch(line):
-            message = f"{line!r} is not an automount setting such as TimeoutIdleSec=600"
-            collector.problem((*path, "automount_config"), message)
-            bad = True
-    return bad
 
 
 def _mount_sections(point: MountPoint, where: str) -> list[UnitSection]:
@@ -126,5 +102,4 @@ def _unit_settings(point: MountPoint) -> list[tuple[str, str]]:
 
 
 def _automount_settings(point: MountPoint) -> list[str]:
-    text = point.automount_config or ""
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return automount_lines(point.automount_config or "")

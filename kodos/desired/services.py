@@ -32,7 +32,7 @@ from kodos.config.model import HardwareItem, Service
 from kodos.config.packages import ConfigPath
 from kodos.desired.collect import Collector
 from kodos.desired.descriptors import BrokenDescriptor, ItemDescriptor, ItemSection
-from kodos.desired.files import key_problem, render_settings, value_problem
+from kodos.desired.files import key_problem, render_settings
 from kodos.desired.mounts import expand_mounts
 
 UNIT_TYPES = frozenset(
@@ -203,8 +203,8 @@ def _settings(collector: Collector, item: Item, descriptor: ItemDescriptor | Non
         collector.problem(path, message)
         return
     bad = False
-    for key, value in sorted(item.settings.items()):
-        problem = key_problem(key, descriptor.settings) or value_problem(value)
+    for key in sorted(item.settings):
+        problem = key_problem(key, descriptor.settings)
         if problem:
             collector.problem((*path, key), problem)
             bad = True

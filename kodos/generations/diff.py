@@ -2,9 +2,11 @@
 
 Read from each generation's own record (inside its subvolume): packages with their versions,
 the addresses kodos manages (units, users, files, …) and, for addresses both manage, whether
-their desired attributes changed; plus the kernel and the configuration's digest. A generation
-without a record — the root kodos adopted as generation 0 — manages nothing, and its packages
-are read from its pacman database.
+their desired attributes changed; the kernel; and the configuration setting by setting
+(`kodos.generations.configdiff`), from the configuration each record keeps. A generation
+without a record — the root kodos adopted as generation 0 — manages nothing and was built by no
+configuration, and its packages are read from its pacman database. A record written before
+kodos kept the configuration says only whether the configuration's digest changed.
 
 Versions are compared the way pacman compares them (`kodos.pacman.vercmp`), so a change is an
 upgrade or a downgrade as pacman would call it.
@@ -19,8 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kodos.generations.configdiff import SettingChange, setting_changes
 from kodos.pacman.vercmp import vercmp
-from kodos.state.generation import read_record
+from kodos.state.generation import Status, read_record
 
 
 class PackageChangeKind(StrEnum):
@@ -55,10 +58,19 @@ class GenerationDiff(BaseModel):
 
     a: int
     b: int
+    status: tuple[Status, Status] = Field(description="(A's, B's), as the index lists them.")
     packages: list[PackageChange]
     managed: ManagedChanges
     kernel: tuple[str | None, str | None] | None = Field(description="(A's, B's) when they differ.")
     config_changed: bool
+    configuration: list[SettingChange] | None = Field(
+        description="The settings that differ; None when A or B did not keep its configuration "
+        "(`not_kept` says which)."
+    )
+    not_kept: list[int] = Field(
+        default_factory=list,
+        description="A and/or B when its record predates kept configurations.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,25 +82,38 @@ class Side:
     desired: dict[str, dict[str, Any]]
     kernel: str | None
     config_digest: str | None
+    configuration: dict[str, Any] | None
+    """{} for a root no configuration built; None when its record did not keep it."""
+    status: Status = Status.READY
 
 
-def read_side(root: Path, shown: str | None = None) -> Side:
+def read_side(root: Path, shown: str | None = None, status: Status = Status.READY) -> Side:
     """A generation's side of a diff, from its record, or its pacman database without one.
-    `shown` names the root in errors when the user knows it by another path."""
+    `shown` names the root in errors when the user knows it by another path; `status` is the
+    index's word on it (a failed build's record may still say building)."""
     record = read_record(root, shown)
     if record is None:
         from kodos.pacman.localdb import read_local_packages
 
         packages = {name: p.version for name, p in read_local_packages(root).items()}
-        return Side(packages, frozenset(), {}, None, None)
-    managed = frozenset(record.managed)
-    return Side(dict(record.packages), managed, record.desired, record.kernel, record.config_digest)
+        return Side(packages, frozenset(), {}, None, None, {}, status)
+    return Side(
+        dict(record.packages),
+        frozenset(record.managed),
+        record.desired,
+        record.kernel,
+        record.config_digest,
+        record.configuration,
+        status,
+    )
 
 
 def compare(a_id: int, a: Side, b_id: int, b: Side) -> GenerationDiff:
+    kept = a.configuration is not None and b.configuration is not None
     return GenerationDiff(
         a=a_id,
         b=b_id,
+        status=(a.status, b.status),
         packages=package_changes(a.packages, b.packages),
         managed=ManagedChanges(
             added=sorted(b.managed - a.managed),
@@ -101,6 +126,10 @@ def compare(a_id: int, a: Side, b_id: int, b: Side) -> GenerationDiff:
         ),
         kernel=None if a.kernel == b.kernel else (a.kernel, b.kernel),
         config_changed=a.config_digest != b.config_digest,
+        configuration=(
+            setting_changes(a.configuration or {}, b.configuration or {}) if kept else None
+        ),
+        not_kept=[i for i, side in ((a_id, a), (b_id, b)) if side.configuration is None],
     )
 
 

@@ -180,9 +180,9 @@ def diff(machine: ManagedRoot, top: Path, a: int, b: int) -> GenerationDiff:
     """What changed from generation `a` to generation `b`, read from their own records."""
     index = read_history(machine, top).index
     shown = shown_top(machine)
+    entries = [index.entry(gen_id) for gen_id in (a, b)]
     side_a, side_b = (
-        read_side(top / index.entry(gen_id).subvolume, f"{shown}/{index.entry(gen_id).subvolume}")
-        for gen_id in (a, b)
+        read_side(top / e.subvolume, f"{shown}/{e.subvolume}", e.status) for e in entries
     )
     return compare(a, side_a, b, side_b)
 

@@ -21,6 +21,7 @@ from kodos.plan.removals import kept_packages
 from kodos.resources import Resource, ResourceSet, address_of
 
 if TYPE_CHECKING:
+    from kodos.config.model import Config
     from kodos.config.packages import PackageRequest
     from kodos.pacman.localdb import InstalledPackage
     from kodos.pacman.syncdb import SyncDatabases
@@ -55,6 +56,8 @@ class PlanResult:
     plan: Plan
     desired: ResourceSet
     machine: MachineState
+    config: Config
+    """The validated configuration: the generation's record keeps it (secrets redacted)."""
 
 
 def build_plan(options: PlanOptions) -> Plan:
@@ -110,7 +113,7 @@ def make_plan(options: PlanOptions) -> PlanResult:
             *_unread_notes(unread, machine),
         ],
     )
-    return PlanResult(plan, resources, machine)
+    return PlanResult(plan, resources, machine, loaded.config)
 
 
 def _unread_notes(unread: list[str], machine: MachineState) -> list[str]:

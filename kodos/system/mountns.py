@@ -43,6 +43,9 @@ def enter_private_mount_namespace() -> None:
     matters: on a systemd host every mount is shared, and without it mounts made here would
     still propagate back to the host's namespace.
     """
+    from kodos.system.privilege import require_root
+
+    require_root()  # the kernel would refuse unshare(CLONE_NEWNS) with a message no one can use
     threads = thread_count()
     if threads > 1:
         raise MountNamespaceError(
