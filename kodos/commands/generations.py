@@ -124,7 +124,9 @@ def render_table(views: list[GenerationView]) -> str:
 
 
 def _row(view: GenerationView) -> tuple[str, ...]:
-    marks = [m for m, on in (("running", view.running), ("default", view.default)) if on]
+    boot = {"trial": "on trial", "bad": "failed to boot"}.get(str(view.boot), "")
+    flags = (("running", view.running), ("default", view.default), (boot, bool(boot)))
+    marks = [m for m, on in flags if on]
     return (
         str(view.id),
         view.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
