@@ -82,4 +82,7 @@ def _build_initramfs(target: Path, kernel: PackagedKernel) -> None:
     try:
         run_in_target(target, argv, [])
     except CommandFailed as failed:
-        raise BootEntryError(f"{' '.join(argv)} failed in the new generation: {failed}") from None
+        raise BootEntryError(
+            f"`{' '.join(argv)}` failed in the new generation with exit code "
+            f"{failed.exit_code}: {failed.message}"
+        ) from None
