@@ -131,8 +131,11 @@ def test_generations_boot_and_rollback_changes_what_boots(
     assert booted(image, work / "3.log", "generation 1 (rollback)") == ("1", "no")
 
     kodos_on_image(image, work / "gc", "generations", "gc", "--keep", "0", "--yes")
-    assert entry_files(image) == ["kodos-1+0-3.conf"]  # gen 2 gone; gen 1 booted 3 times
+    assert entry_files(image) == ["kodos-1+1-2.conf"]  # gen 2 gone; gen 1 booted twice
     assert booted_with_kodos_vm(image, "default after gc, with kodos vm") == ("1", "no")
+    # its last try, now used up: without systemd-bless-boot (this test system has no systemd)
+    # nothing renames a booted entry back to kodos-1.conf
+    assert entry_files(image) == ["kodos-1+0-3.conf"]
 
     point_default_at_deleted_generation(image, 2)
     result = boot_image(image, work / "5.log", "negative control (generation 2 deleted)")

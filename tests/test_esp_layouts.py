@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,10 +20,10 @@ from tests.support.bootkernels import KERNELS, build_arch_kernel_mirror, kernel_
 from tests.support.btrfs import BTRFS_TOOLS, BtrfsMachine, btrfs_machine
 from tests.support.mirror import Mirror
 from tests.support.tools import require_root, require_tools
+from tests.test_apply import kodos
 
 pytestmark = pytest.mark.system
 
-REPO = Path(__file__).resolve().parents[1]
 LAYOUTS = ("efi", "boot/efi", "boot")
 CONFIG = """
 return {{
@@ -52,18 +49,6 @@ def machine(
     with btrfs_machine(tmp_path, arch_kernel_mirror, esp_at=request.param) as built:
         built.target.install("linux")
         yield built
-
-
-def kodos(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kodos", *map(str, args)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "TZ": "UTC"},
-        timeout=180,
-    )
 
 
 def ok(*args: str | Path) -> str:

@@ -150,13 +150,19 @@ def test_without_mkinitcpio_a_missing_initramfs_cannot_be_built(tmp_path: Path) 
     )
 
 
-@pytest.mark.system
-def test_a_failing_mkinitcpio_fails_the_build(new_root) -> None:  # type: ignore[no-untyped-def]
-    target: TargetRoot = new_root()
+def with_mkinitcpio(target: TargetRoot, script: str) -> Path:
+    """The root (with a shell) holding `linux` as packaged and `script` as its mkinitcpio."""
     root = packaged(target.path, "linux")
     mkinitcpio = root / "usr/bin/mkinitcpio"
-    mkinitcpio.write_text("#!/bin/sh\necho '==> ERROR: no such hook: nope' >&2\nexit 3\n")
+    mkinitcpio.write_text(script)
     mkinitcpio.chmod(0o755)
+    return root
+
+
+@pytest.mark.system
+def test_a_failing_mkinitcpio_fails_the_build(new_root) -> None:  # type: ignore[no-untyped-def]
+    script = "#!/bin/sh\necho '==> ERROR: no such hook: nope' >&2\nexit 3\n"
+    root = with_mkinitcpio(new_root(), script)
 
     with pytest.raises(BootEntryError) as caught:
         boot_kernel(root)
@@ -169,11 +175,7 @@ def test_a_failing_mkinitcpio_fails_the_build(new_root) -> None:  # type: ignore
 
 @pytest.mark.system
 def test_mkinitcpio_builds_a_missing_initramfs_inside_the_generation(new_root) -> None:  # type: ignore[no-untyped-def]
-    target: TargetRoot = new_root()
-    root = packaged(target.path, "linux")
-    mkinitcpio = root / "usr/bin/mkinitcpio"
-    mkinitcpio.write_text('#!/bin/sh\necho "built for $2" > "$4"\n')
-    mkinitcpio.chmod(0o755)
+    root = with_mkinitcpio(new_root(), '#!/bin/sh\necho "built for $2" > "$4"\n')
 
     files = boot_kernel(root)
 
