@@ -82,6 +82,11 @@ def _boot_times_on_the_terminal(request: pytest.FixtureRequest) -> None:
     _say = say if capture is not None else print
 
 
+def say(line: str) -> None:
+    """A line on pytest's terminal, past output capture (see `_boot_times_on_the_terminal`)."""
+    _say(line)
+
+
 def boot_image(image: Path, log: Path, label: str) -> BootResult:
     result = boot(image, timeout=BOOT_TIMEOUT, log=log)
     _say(f"boot {label}: {result.seconds:.1f} s ({result.accel})")
