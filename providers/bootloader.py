@@ -57,11 +57,15 @@ def find_esp(root: Path) -> str | None:
     """The host path of the root's ESP, or None."""
     for candidate in ESP_CANDIDATES:
         esp = resolve_in_root(root, candidate)
-        if os.path.isfile(os.path.join(esp, LOADER_CONF)) or os.path.isdir(
-            os.path.join(esp, BOOT_LOADER_DIR)
-        ):
+        if holds_systemd_boot(esp):
             return esp
     return None
+
+
+def holds_systemd_boot(esp: str) -> bool:
+    """Whether the directory `esp` has systemd-boot: `loader/loader.conf` or `EFI/systemd`."""
+    loader_conf = os.path.join(esp, LOADER_CONF)
+    return os.path.isfile(loader_conf) or os.path.isdir(os.path.join(esp, BOOT_LOADER_DIR))
 
 
 def _entries(root: Path, esp: str, notes: list[str]) -> list[Resource]:

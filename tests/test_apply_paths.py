@@ -88,7 +88,7 @@ def test_generations_delete_removes_a_link_at_esp_kodos_n_and_later_applies_work
     kernels.symlink_to(targets[link])
     before, loader = tree(host), tree(esp(btrfs_machine) / "loader")
     entries = esp(btrfs_machine) / "loader/entries"
-    kept = sorted(name for name in os.listdir(entries) if name != "kodos-1.conf")
+    kept = sorted(name for name in os.listdir(entries) if name != "kodos-1+3.conf")
 
     done = kodos("generations", "delete", "1", "--root", btrfs_machine.root, "--yes")
 
@@ -96,7 +96,7 @@ def test_generations_delete_removes_a_link_at_esp_kodos_n_and_later_applies_work
     assert not kernels.is_symlink() and not kernels.exists()
     assert tree(host) == before
     assert sorted(os.listdir(entries)) == kept
-    loader.pop("entries/kodos-1.conf")
+    loader.pop("entries/kodos-1+3.conf")
     assert tree(esp(btrfs_machine) / "loader") == loader  # `inside`: nothing emptied there
     done = apply(btrfs_machine, write_config(tmp_path, THIRD))
     assert done.returncode == 0, done.stderr

@@ -21,8 +21,8 @@ from kodos.generations.bootentries import (
     kernel_dir_ids,
     kernel_name,
     kernel_options,
+    pin_default_entry,
     remove_generation_entry,
-    set_default_entry,
     write_generation_entry,
 )
 
@@ -86,7 +86,7 @@ def test_an_entry_and_its_kernels(tmp_path: Path) -> None:
 
     entry = write_entry(esp, root, 3, "quiet", "loglevel=3")
 
-    assert entry == esp / "loader/entries/kodos-3.conf"
+    assert entry == esp / "loader/entries/kodos-3+3.conf"  # three tries to boot
     assert entry.read_text() == (
         "# kodos generation 3: written by kodos, removed by `kodos generations delete`\n"
         "title      Arch Linux (kodos generation 3)\n"
@@ -126,7 +126,7 @@ def test_rewriting_an_entry_drops_stale_kernels(tmp_path: Path) -> None:
         "initramfs-linux.img",
         "vmlinuz-linux",
     ]
-    assert "/kodos/2/vmlinuz-linux\n" in (esp / "loader/entries/kodos-2.conf").read_text()
+    assert "/kodos/2/vmlinuz-linux\n" in (esp / "loader/entries/kodos-2+3.conf").read_text()
 
 
 def test_a_missing_kernel_file_is_a_clean_error(tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ def test_remove_takes_the_entry_boot_counted_names_and_kernels(tmp_path: Path) -
     root = generation_root(tmp_path)
     for gen_id in (1, 2, 12):
         write_entry(esp, root, gen_id)
-    (esp / "loader/entries/kodos-2.conf").rename(esp / "loader/entries/kodos-2+1-2.conf")
+    (esp / "loader/entries/kodos-2+3.conf").rename(esp / "loader/entries/kodos-2+1-2.conf")
     (esp / "loader/entries/arch.conf").write_text("title Arch\n")
 
     assert entry_ids(esp) == [1, 2, 12]
@@ -181,8 +181,8 @@ def test_remove_takes_the_entry_boot_counted_names_and_kernels(tmp_path: Path) -
     assert kernel_dir_ids(esp) == [1, 12]
     assert sorted(p.name for p in (esp / "loader/entries").iterdir()) == [
         "arch.conf",
-        "kodos-1.conf",
-        "kodos-12.conf",
+        "kodos-1+3.conf",
+        "kodos-12+3.conf",
     ]
 
 
@@ -201,25 +201,25 @@ def test_set_default_rewrites_only_the_default_line(tmp_path: Path) -> None:
         "default @saved\neditor no\n"
     )
 
-    set_default_entry(tmp_path, 4)
+    pin_default_entry(tmp_path, 4)
 
     assert conf.read_text() == (
-        "# written by hand\ntimeout 3\ndefault kodos-4.conf\nconsole-mode max\neditor no\n"
+        "# written by hand\ntimeout 3\ndefault kodos-4[.+]*\nconsole-mode max\neditor no\n"
     )
     assert default_entry_id(tmp_path) == 4
     assert [p.name for p in conf.parent.iterdir()] == ["loader.conf"]  # no temp file left
 
 
 def test_set_default_appends_and_creates(tmp_path: Path) -> None:
-    set_default_entry(tmp_path / "fresh", 1)
-    assert (tmp_path / "fresh/loader/loader.conf").read_text() == "default kodos-1.conf\n"
+    pin_default_entry(tmp_path / "fresh", 1)
+    assert (tmp_path / "fresh/loader/loader.conf").read_text() == "default kodos-1[.+]*\n"
 
     conf = tmp_path / "loader/loader.conf"
     conf.parent.mkdir()
     conf.write_text("timeout 0")
-    set_default_entry(tmp_path, 2)
-    set_default_entry(tmp_path, 3)
-    assert conf.read_text() == "timeout 0\ndefault kodos-3.conf\n"
+    pin_default_entry(tmp_path, 2)
+    pin_default_entry(tmp_path, 3)
+    assert conf.read_text() == "timeout 0\ndefault kodos-3[.+]*\n"
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,9 @@ def test_set_default_appends_and_creates(tmp_path: Path) -> None:
         ("default\tkodos-7\n", "kodos-7", 7),
         ("default kodos-1.conf\ndefault kodos-2.conf\n", "kodos-2.conf", 2),  # the last counts
         ("default arch.conf\n", "arch.conf", None),
-        ("default kodos-*\n", "kodos-*", None),
+        ("default kodos-*\n", "kodos-*", None),  # no entry for it to choose
+        ("default kodos-12[.+]*\n", "kodos-12[.+]*", 12),  # kodos's pin
+        ("default kodos-1?\n", "kodos-1?", None),
         ("# default kodos-1.conf\ntimeout 3\n", None, None),
         ("default\n", None, None),  # a key without a value is ignored, as systemd-boot does
     ],

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from kodos.generations.bootentries import default_entry, entry_ids, kernel_dir_ids
+from kodos.generations.bootentries import default_entry, entry_ids, kernel_dir_ids, publish_entry
 from kodos.generations.host import ManagedRoot, open_managed_root
 from kodos.generations.lifecycle import (
     adopt_or_read_index,
@@ -167,6 +167,7 @@ def build_generation(
     write_json(root / RECORD_PATH, record.model_dump(mode="json"))
     if status is Status.READY:
         write_boot_entry(kodos, gen_id, root, subvolume)
+        publish_entry(kodos.esp, gen_id)  # what the commit does once the index lists it
     index = read_index(top)
     assert index is not None
     write_index(top, index.with_entry(entry_of_record(record, subvolume)))
@@ -204,7 +205,14 @@ def test_the_layout_the_applier_writes(built: Built) -> None:
     assert built.subvolumes() == ["@", "@home", "kodos/generations/1", "kodos/generations/2"]
     assert entry_ids(built.esp) == [0, 1, 2]  # the adopted root got kodos-0 from its /boot
     assert kernel_dir_ids(built.esp) == [0, 1, 2]
-    entry = (built.esp / "loader/entries/kodos-2.conf").read_text()
+    # kodos-0 (the running root, which has booted) has no counter; new ones have three tries
+    assert sorted(p.name for p in (built.esp / "loader/entries").iterdir()) == [
+        "kodos-0.conf",
+        "kodos-1+3.conf",
+        "kodos-2+3.conf",
+    ]
+    assert default_entry(built.esp) == "kodos-*"
+    entry = (built.esp / "loader/entries/kodos-2+3.conf").read_text()
     assert (
         f"options    root=UUID={built.kodos.fs.uuid} rootflags=subvol=kodos/generations/2 rw\n"
         in entry
@@ -288,8 +296,8 @@ def test_list_as_a_table_and_as_json(built: Built) -> None:
     assert built.ok("generations", "list") == (
         "GEN  CREATED              STATUS  PACKAGES  KERNEL  ROLE\n"
         f"  0  {adopted}  ready   {packages:>8}  linux   running\n"
-        "  1  2024-05-02 12:00:00  ready          4  linux\n"
-        "  2  2024-05-03 12:00:00  ready          4  linux   default\n"
+        "  1  2024-05-02 12:00:00  ready          4  linux   on trial\n"
+        "  2  2024-05-03 12:00:00  ready          4  linux   default, on trial\n"
     )
     assert [(r["id"], r["running"], r["default"], r["subvolume"]) for r in rows] == [
         (0, True, False, "@"),
@@ -305,6 +313,7 @@ def test_list_as_a_table_and_as_json(built: Built) -> None:
         "subvolume": "kodos/generations/1",
         "running": False,
         "default": False,
+        "boot": "trial",
     }
     assert rows[0]["packages"] > 0  # the adopted root's pacman database
 
@@ -403,13 +412,13 @@ def test_rollback_to_the_previous_generation_and_forward_again(built: Built) -> 
     seconds = time.monotonic() - started
 
     assert output == "Generation 1 boots by default (it was generation 2); reboot to run it.\n"
-    assert default_entry(built.esp) == "kodos-1.conf"
+    assert default_entry(built.esp) == "kodos-1[.+]*"  # pinned, whatever its counter says
     assert built.btrfs_default() == "kodos/generations/1"
     assert [r["id"] for r in listed(built) if r["default"]] == [1]
     print(f"kodos rollback, whole process: {seconds:.3f} s")
 
     assert json.loads(built.ok("rollback", "--json")) == {"previous": 1, "default": 0, "running": 0}
-    assert default_entry(built.esp) == "kodos-0.conf"
+    assert default_entry(built.esp) == "kodos-0[.+]*"
     assert built.btrfs_default() == "@"
     assert built.fails("rollback") == (
         "error: there is no ready generation older than generation 0 to roll back to\n"
@@ -429,7 +438,7 @@ def test_loader_conf_keeps_its_other_keys(built: Built) -> None:
 
     built.ok("rollback", "1")
 
-    assert conf.read_text() == "timeout 3\n# a comment\ndefault kodos-1.conf\neditor no\n"
+    assert conf.read_text() == "timeout 3\n# a comment\ndefault kodos-1[.+]*\neditor no\n"
 
 
 def test_rollback_refusals(built: Built) -> None:
@@ -443,12 +452,12 @@ def test_rollback_refusals(built: Built) -> None:
         built.fails("rollback", "7")
         == "error: there is no generation 7 (generations: 0, 1, 2, 3)\n"
     )
-    (built.esp / "loader/entries/kodos-1.conf").unlink()
+    (built.esp / "loader/entries/kodos-1+3.conf").unlink()
     assert built.fails("rollback", "1") == (
         f"error: generation 1 has no boot entry (loader/entries/kodos-1.conf on {built.esp}): "
         "it cannot be made the default\n"
     )
-    assert default_entry(built.esp) == "kodos-2.conf"  # every refusal changed nothing
+    assert default_entry(built.esp) == "kodos-*"  # every refusal changed nothing
     assert built.btrfs_default() == "kodos/generations/2"
 
 
@@ -465,7 +474,7 @@ def test_a_held_lock_makes_rollback_wait_then_name_the_holder(built: Built) -> N
         f"error: another kodos (pid {os.getpid()}, `kodos apply -c /etc/kodos`, since "
     )
     assert message.endswith(") holds the lock for this machine; waited 0.5 s\n")
-    assert default_entry(built.esp) == "kodos-2.conf"
+    assert default_entry(built.esp) == "kodos-*"
 
 
 # ---- delete, gc ---------------------------------------------------------------------------
@@ -576,6 +585,7 @@ def test_clean_interrupted_removes_only_provably_half_built_generations(built: B
         list_as_building(top, 8)
         # 9: a boot entry the index does not list → never touched
         write_boot_entry(built.kodos, 9, top / "kodos/generations/2", "kodos/generations/9")
+        publish_entry(built.kodos.esp, 9)
         index = read_index(top)
         assert index is not None
 

@@ -97,10 +97,10 @@ def test_install_plan_apply_rollback(
         assert "No changes. The system matches the configuration." in plan.stdout
         fstab = (root / "etc/fstab").read_text()
         assert "subvol=@home" in fstab and "subvol=kodos" not in fstab and " swap " in fstab
-        entry = (root / "efi/loader/entries/kodos-1.conf").read_text()
+        entry = (root / "efi/loader/entries/kodos-1+3.conf").read_text()
         assert "rootflags=subvol=kodos/generations/1" in entry
         loader = (root / "efi/loader/loader.conf").read_text()
-        assert "timeout 3" in loader and "default kodos-1.conf" in loader
+        assert "timeout 3" in loader and "default kodos-*" in loader
 
         changed = install_config(install_mirror).replace('"htop"', '"htop", "git"')
         applied = kodos(
@@ -128,12 +128,12 @@ def _check_esp(image: Path) -> None:
     for path in (
         "::/EFI/BOOT/BOOTX64.EFI",
         "::/loader/loader.conf",
-        "::/loader/entries/kodos-1.conf",
+        "::/loader/entries/kodos-1+3.conf",
         "::/kodos/1/vmlinuz-linux",
         "::/kodos/1/initramfs-linux.img",
     ):
         assert path in listing.splitlines(), listing
-    entry = run(["mtype", "-i", where, "::/loader/entries/kodos-1.conf"], env=MTOOLS).stdout
+    entry = run(["mtype", "-i", where, "::/loader/entries/kodos-1+3.conf"], env=MTOOLS).stdout
     assert "linux      /kodos/1/vmlinuz-linux" in entry
 
 

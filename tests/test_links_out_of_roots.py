@@ -406,7 +406,7 @@ def test_a_link_at_esp_kodos_n_is_removed_itself_and_never_followed(
     write_entry(esp, root, 5)
     assert (esp / "kodos/5").is_dir() and not (esp / "kodos/5").is_symlink()
     assert sorted(os.listdir(esp / "loader")) == ["entries", "loader.conf"]
-    assert sorted(os.listdir(esp / "loader/entries")) == ["arch.conf", "kodos-5.conf"]
+    assert sorted(os.listdir(esp / "loader/entries")) == ["arch.conf", "kodos-5+3.conf"]
 
 
 @pytest.mark.system

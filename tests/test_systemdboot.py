@@ -26,7 +26,7 @@ from kodos.systemd.boot import entry_files, entry_id, key_value_pairs, key_value
         ("a+x.conf", "a+x"),
         ("+1.conf", "+1"),  # the name is never empty
         ("a.conf.conf", "a.conf"),
-        (".hidden.conf", ".hidden"),
+        (".hidden.conf", None),  # systemd-boot skips hidden files
         ("kodos-3", None),  # no .conf
         ("kodos-3.conf~", None),
         ("kodos-3.CONF", None),

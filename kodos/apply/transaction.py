@@ -133,11 +133,13 @@ def _apply_locked(
 
 def _build(build: _Build, index: Index, on_step: OnStep) -> ApplyResult:
     from kodos.apply.execute import execute
+    from kodos.apply.kernel import place_kernel
     from kodos.generations.lifecycle import discard_generation
     from kodos.system.btrfs import snapshot
 
     try:
         snapshot(build.top, build.base.subvolume, build.subvolume)
+        place_kernel(build.target)  # an empty /boot when the ESP is mounted there
         checkpoint(StepId.SNAPSHOT, on_step)
         system, boot = _split_bootloader(build.result.plan.changes)
         with _shared_directories(build):
@@ -210,11 +212,12 @@ def _commit(
     build: _Build, index: Index, verified: PlanResult, boot: list[Change], on_step: OnStep
 ) -> None:
     from kodos.apply.execute import execute
-    from kodos.generations.bootentries import find_kernel, kernel_name, set_default_entry
+    from kodos.apply.kernel import boot_kernel
+    from kodos.generations.bootentries import kernel_name, set_default_entry
     from kodos.generations.lifecycle import write_boot_entry
     from kodos.system.btrfs import set_default
 
-    kernel = kernel_name(find_kernel(build.target))
+    kernel = kernel_name(boot_kernel(build.target))
     record = _record(build, verified, kernel)
     write_record(build.target, record)
     checkpoint(StepId.RECORD, on_step)

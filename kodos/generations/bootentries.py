@@ -29,9 +29,12 @@ import shutil
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
-from kodos.errors import KodosError, ReadError
+from kodos.errors import ReadError
+from kodos.generations.kernels import BootEntryError as BootEntryError
+from kodos.generations.kernels import KernelFiles as KernelFiles
+from kodos.generations.kernels import find_kernel as find_kernel
+from kodos.generations.kernels import kernel_name as kernel_name
 from kodos.system.atomic import fsync_directory, write_text_atomic
 from kodos.system.rootfs import (
     ESP,
@@ -42,66 +45,40 @@ from kodos.system.rootfs import (
     read_text_in_root,
 )
 from kodos.systemd.boot import (
+    BOOT_TRIES,
     ENTRIES_DIR,
     LOADER_CONF,
+    BootState,
+    counted_file_name,
+    default_matches,
     entry_files,
     entry_id,
     key_values,
+    parse_entry_file,
     rewrite_keys,
 )
 
 KERNELS_DIR = Path("kodos")
 """`ESP/kodos/N/` holds generation N's kernel and initramfs."""
+STAGED_SUFFIX = ".staged"
+"""An entry being committed: systemd-boot reads only `*.conf`, so it is no entry yet."""
+NEWEST_DEFAULT = "kodos-*"
+"""loader.conf's default after an apply: the newest kodos entry with tries left."""
 
 # Generation N's entry is `kodos-N` (its file kodos-N.conf, or kodos-N+LEFT[-DONE].conf once
 # boot counting renamed it). A pattern string, compiled by `re` on first use (not at import).
 _GENERATION_ENTRY = r"kodos-(?P<id>0|[1-9][0-9]*)"
-_ARCH_KERNEL = "linux"
 _DEFAULT_OS_NAME = "Arch Linux"
 
 
-class BootEntryError(KodosError):
-    """A boot entry or loader.conf could not be written or read."""
-
-
-class KernelFiles(NamedTuple):
-    """A generation's kernel (`linux` for `/boot/vmlinuz-linux`) and its image and initramfs,
-    as host paths inside its root: regular files, every link on the way resolved in the root."""
-
-    name: str
-    vmlinuz: Path
-    initramfs: Path | None
-
-
 def entry_name(gen_id: int) -> str:
-    """The entry id systemd-boot knows generation `gen_id` by (`kodos-N.conf`)."""
-    return f"kodos-{gen_id}.conf"
+    """The id systemd-boot knows generation `gen_id` by (`kodos-N.conf`; before boot counting
+    is done with it, its file is `kodos-N+LEFT[-DONE].conf`)."""
+    return f"{_entry_stem(gen_id)}.conf"
 
 
-def find_kernel(generation_root: Path) -> KernelFiles:
-    """The kernel pacman installed in the generation's `/boot`: `vmlinuz-linux` when present
-    (Arch's default kernel), else the first `vmlinuz-*` by name, with the matching
-    `initramfs-*.img` (None when there is none). No kernel is an error: such a generation
-    cannot boot."""
-    boot = Path(checked_in_root(generation_root, "/boot"))
-    listed = sorted(p.name for p in boot.glob("vmlinuz-*"))
-    kernels = [name for name in listed if is_file_in_root(generation_root, f"/boot/{name}")]
-    if not kernels:
-        raise BootEntryError(
-            f"{generation_root / 'boot'}: no kernel (vmlinuz-*): this generation cannot boot"
-        )
-    preferred = f"vmlinuz-{_ARCH_KERNEL}"
-    name = (preferred if preferred in kernels else kernels[0]).removeprefix("vmlinuz-")
-    vmlinuz = Path(checked_in_root(generation_root, f"/boot/vmlinuz-{name}"))
-    initramfs = f"/boot/initramfs-{name}.img"
-    if not is_file_in_root(generation_root, initramfs):
-        return KernelFiles(name, vmlinuz, None)
-    return KernelFiles(name, vmlinuz, Path(checked_in_root(generation_root, initramfs)))
-
-
-def kernel_name(files: KernelFiles) -> str:
-    """The kernel's name as its files are named: `linux` for `vmlinuz-linux`."""
-    return files.name
+def _entry_stem(gen_id: int) -> str:
+    return f"kodos-{gen_id}"
 
 
 def generation_title(generation_root: Path, gen_id: int) -> str:
@@ -131,10 +108,15 @@ def write_generation_entry(
     kernel_files: KernelFiles,
     title: str,
     extra_options: Sequence[str] = (),
+    tries: int | None = BOOT_TRIES,
+    staged: bool = False,
 ) -> Path:
     """Copy the kernel (and initramfs) to `ESP/kodos/N/`, then write the entry that boots them
     with `root=UUID=<fs_uuid> rootflags=subvol=<subvolume> rw` and `extra_options` (see
-    `kernel_options`); returns the entry's path."""
+    `kernel_options`); returns the entry's path. The entry has `tries` boots to prove itself
+    (`kodos-N+3.conf`; None: `kodos-N.conf`, no counting). `staged` writes it as
+    `kodos-N+3.conf.staged`, which neither systemd-boot nor kodos counts as an entry until
+    `publish_entry` renames it: a `default kodos-*` would boot it the moment it exists."""
     _check_single_words(fs_uuid=fs_uuid, subvolume=subvolume)
     options = kernel_options(fs_uuid, subvolume, extra_options)
     _check_single_lines(title=title, options=" ".join(options))
@@ -152,11 +134,30 @@ def write_generation_entry(
         *(f"initrd     {_esp_path(esp, path)}" for path in copied[1:]),
         f"options    {' '.join(options)}",
     ]
-    # kodos-N.conf is kodos's own name: whatever is there (a link too) is replaced.
-    entry = on_esp(esp, ENTRIES_DIR) / entry_name(gen_id)
+    stem = _entry_stem(gen_id)
+    name = counted_file_name(stem, tries) if tries is not None else f"{stem}.conf"
+    # kodos-N…conf is kodos's own name: whatever is there (a link too) is replaced, and any
+    # other file of generation N's entry goes, so that it has one.
+    entry = on_esp(esp, ENTRIES_DIR) / (name + STAGED_SUFFIX if staged else name)
     entry.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(entry, "\n".join(lines) + "\n")
+    for other in _generation_files(entry.parent, gen_id):
+        if other != entry:
+            other.unlink()
+    fsync_directory(entry.parent)
     return entry
+
+
+def publish_entry(esp: Path, gen_id: int) -> None:
+    """Make generation `gen_id`'s staged entry an entry (`kodos-N+3.conf.staged` →
+    `kodos-N+3.conf`); nothing when none is staged."""
+    directory = _esp_directory(esp, ENTRIES_DIR)
+    if directory is None:
+        return
+    for staged in _generation_files(directory, gen_id):
+        if staged.name.endswith(STAGED_SUFFIX):
+            os.replace(staged, staged.with_name(staged.name.removesuffix(STAGED_SUFFIX)))
+            fsync_directory(directory)
 
 
 def kernel_options(fs_uuid: str, subvolume: str, extra_options: Sequence[str]) -> list[str]:
@@ -191,10 +192,10 @@ def default_entry_options(esp: Path) -> list[str]:
     """The kernel options of the entry loader.conf boots by default ([] when there is no such
     entry file, or the default is a pattern): what a new generation's entry inherits, so that
     options the machine needs (`rd.luks.name=…`, `resume=…`) survive kodos taking over."""
-    value = default_entry(esp)
-    if not value:
+    entry = _default_entry_name(esp)
+    if entry is None:
         return []
-    files = entry_files(on_esp(esp, ENTRIES_DIR), value.removesuffix(".conf"))
+    files = entry_files(on_esp(esp, ENTRIES_DIR), entry)
     return _options_of(esp, files[0]) if files else []
 
 
@@ -203,10 +204,9 @@ def remove_generation_entry(esp: Path, gen_id: int) -> None:
     Whatever is already gone is fine; what is not kodos's (behind a link out of the ESP) is
     left alone, and a link at `ESP/kodos/N` is removed itself, never followed."""
     entries = _esp_directory(esp, ENTRIES_DIR)
-    for path in _entry_files(entries):
-        if _generation_of(path.name) == gen_id:
-            path.unlink()
-            fsync_directory(path.parent)
+    for path in _generation_files(entries, gen_id):
+        path.unlink()
+        fsync_directory(path.parent)
     directory = _esp_directory(esp, KERNELS_DIR)
     if directory is None:
         return
@@ -272,10 +272,34 @@ def _dir_or_link(path: Path) -> bool:
 
 
 def set_default_entry(esp: Path, gen_id: int) -> None:
-    """Make `default kodos-N.conf` loader.conf's default, keeping its other lines; the file
-    (and `loader/`) is created when missing."""
+    """Make a newly built generation `gen_id` boot by default: its staged entry published,
+    then loader.conf's `default kodos-*` — systemd-boot boots the newest kodos entry whose
+    tries are not used up, so a generation that never completes a boot falls back to the one
+    before it by itself (docs/generations.md, "Boot counting"). Should that pattern not choose
+    `gen_id` (an entry by hand above it), generation N is pinned instead."""
+    publish_entry(esp, gen_id)
+    newest = NEWEST_DEFAULT if _chosen(esp, NEWEST_DEFAULT) == gen_id else pinned_default(gen_id)
+    _write_default(esp, newest)
+
+
+def pin_default_entry(esp: Path, gen_id: int) -> None:
+    """Make generation `gen_id` boot by default whatever its boot counter says (`kodos
+    rollback N`): `default kodos-N[.+]*`, which matches its entry under every name boot
+    counting gives it, and no other."""
+    _write_default(esp, pinned_default(gen_id))
+
+
+def pinned_default(gen_id: int) -> str:
+    """The pattern matching generation `gen_id`'s entry alone: `kodos-N.conf` and
+    `kodos-N+…conf` (older systemd-boot keeps the counter in the id), never `kodos-N0.conf`."""
+    return f"{_entry_stem(gen_id)}[.+]*"
+
+
+def _write_default(esp: Path, value: str) -> None:
+    """loader.conf's `default` set to `value`, its other lines kept; the file (and `loader/`)
+    is created when missing."""
     path = on_esp(esp, LOADER_CONF.parent) / LOADER_CONF.name
-    text = rewrite_keys(_loader_conf_text(esp), {"default": entry_name(gen_id)})
+    text = rewrite_keys(_loader_conf_text(esp), {"default": value})
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, text)
 
@@ -287,10 +311,58 @@ def default_entry(esp: Path) -> str | None:
 
 
 def default_entry_id(esp: Path) -> int | None:
-    """The generation loader.conf boots by default; None when its default is not a kodos
+    """The generation loader.conf boots by default; None when its default chooses no kodos
     entry (or there is none)."""
+    entry = _default_entry_name(esp)
+    return _generation_id(entry) if entry is not None else None
+
+
+def _default_entry_name(esp: Path) -> str | None:
+    """The entry loader.conf's default boots (`arch`, `kodos-3`): the name itself when the
+    value is one (`arch.conf`, or `arch` as kodos has always read it), the generation chosen
+    when it is a pattern (`_chosen`); None without a default or a match."""
     value = default_entry(esp)
-    return _generation_id(value.removesuffix(".conf")) if value else None
+    if not value:
+        return None
+    if not any(c in value for c in "*?["):
+        return value.removesuffix(".conf")
+    pinned = re.fullmatch(_GENERATION_ENTRY + re.escape("[.+]*"), value)
+    if pinned:  # kodos's own pin means generation N, whatever its entry is named now
+        return _entry_stem(int(pinned["id"]))
+    gen_id = _chosen(esp, value)
+    return _entry_stem(gen_id) if gen_id is not None else None
+
+
+def _chosen(esp: Path, pattern: str) -> int | None:
+    """The generation whose entry systemd-boot boots for `default pattern`: the first
+    matching entry in its order. kodos writes its entries with `sort-key kodos` and `version
+    N`, so among them that order is: entries with tries left before used-up ones, then newest
+    first, then more tries left, fewer done. None when the pattern also matches an entry kodos
+    did not write (whose place in that order kodos does not compute) or matches none."""
+    directory = _esp_directory(esp, ENTRIES_DIR)
+    if directory is None:
+        return None
+    matching = [p.name for p in directory.iterdir() if default_matches(pattern, p.name)]
+    ranked = []
+    for name in matching:
+        parsed = parse_entry_file(name)
+        gen_id = _generation_id(parsed.entry) if parsed else None
+        if parsed is None or gen_id is None:
+            return None
+        left = -1 if parsed.tries_left is None else parsed.tries_left
+        ranked.append((left == 0, -gen_id, -left, parsed.tries_done or 0, gen_id))
+    return min(ranked)[-1] if ranked else None
+
+
+def entry_states(esp: Path) -> dict[int, BootState]:
+    """What boot counting says of each generation's entry: good, on trial, or bad."""
+    states = {}
+    for path in _entry_files(_esp_directory(esp, ENTRIES_DIR)):
+        parsed = parse_entry_file(path.name)
+        gen_id = _generation_of(path.name)
+        if parsed is not None and gen_id is not None:
+            states[gen_id] = parsed.state
+    return states
 
 
 def read_on_esp(esp: Path, relative: Path) -> str:
@@ -360,6 +432,17 @@ def _entry_files(directory: Path | None) -> list[Path]:
     if directory is None or not directory.is_dir():
         return []
     return sorted(p for p in directory.iterdir() if _generation_of(p.name) is not None)
+
+
+def _generation_files(directory: Path | None, gen_id: int) -> list[Path]:
+    """Generation `gen_id`'s entry files in `directory`, boot-counted and staged ones too."""
+    if directory is None or not directory.is_dir():
+        return []
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if _generation_of(p.name.removesuffix(STAGED_SUFFIX)) == gen_id
+    )
 
 
 def _generation_of(file_name: str) -> int | None:

@@ -5,7 +5,8 @@ mounted as the root (the *running* generation) and its ESP (found the way the bo
 provider finds it). Every other function takes the filesystem's top level mounted at `top`
 (`top_level(machine)`) and reads the index there (`kodos.state.index`).
 
-The *default* generation — the one that boots next — is loader.conf's `default kodos-N.conf`;
+The *default* generation — the one that boots next — is the one loader.conf's `default` chooses
+(`kodos-*`: the newest whose entry has tries left; `kodos-N[.+]*`: N, pinned by a rollback);
 when that names no generation the index lists (a machine kodos just adopted still boots its own
 entry), the generation whose subvolume is the Btrfs default, and failing that the running one.
 
@@ -26,7 +27,7 @@ it again finishes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -35,8 +36,9 @@ from pydantic import BaseModel, ConfigDict
 from kodos.generations.bootentries import (
     default_entry_id,
     entry_ids,
+    entry_states,
+    pin_default_entry,
     remove_generation_entry,
-    set_default_entry,
 )
 from kodos.generations.deletion import (
     REPAIR_HINT,
@@ -64,6 +66,7 @@ from kodos.state.index import (
 )
 from kodos.system import btrfs
 from kodos.system.jsonfile import FileFormatError
+from kodos.systemd.boot import BootState
 
 # ---- reading ----------------------------------------------------------------------------------
 
@@ -77,6 +80,8 @@ class History:
     default: int | None
     btrfs_default: str
     """The Btrfs default subvolume ("" for the top level): never deleted, btrfs refuses."""
+    boot: dict[int, BootState] = field(default_factory=dict)
+    """What boot counting says of each generation's entry (none: no entry)."""
 
 
 class GenerationView(BaseModel):
@@ -92,6 +97,9 @@ class GenerationView(BaseModel):
     subvolume: str
     running: bool
     default: bool
+    boot: BootState | None = None
+    """Its entry's boot counting: good, on trial (not yet booted to boot-complete.target),
+    bad (its tries used up: systemd-boot no longer boots it by default); None: no entry."""
 
 
 def load_index(machine: ManagedRoot, top: Path) -> Index | None:
@@ -153,6 +161,7 @@ def read_history(machine: ManagedRoot, top: Path) -> History:
         running.id if running else None,
         default.id if default else None,
         btrfs_default,
+        entry_states(machine.esp),
     )
 
 
@@ -173,6 +182,7 @@ def view(history: History, gen_id: int) -> GenerationView:
         subvolume=entry.subvolume,
         running=entry.id == history.running,
         default=entry.id == history.default,
+        boot=history.boot.get(entry.id),
     )
 
 
@@ -252,7 +262,7 @@ def rollback(machine: ManagedRoot, top: Path, target: int | None) -> Rollback:
     chosen = _rollback_target(history) if target is None else target
     entry = history.index.entry(chosen)
     _check_bootable(machine, top, entry)
-    set_default_entry(machine.esp, entry.id)
+    pin_default_entry(machine.esp, entry.id)
     btrfs.set_default(top, entry.subvolume)
     return Rollback(history.default, entry.id, history.running)
 

@@ -8,6 +8,7 @@ level mounted (`top_level`), or hold the machine's lock while it is (`locked_top
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,8 +48,6 @@ class ManagedRoot:
 def open_managed_root(root: Path) -> ManagedRoot:
     """The machine whose root filesystem is mounted at `root`: its root must be a Btrfs
     subvolume (not the top level) and it must have an ESP with systemd-boot."""
-    from kodos.providers.bootloader import ESP_CANDIDATES, find_esp
-
     fs = btrfs.filesystem_of(root)
     running = btrfs.subvolume_of(root)
     if not running:
@@ -56,6 +55,29 @@ def open_managed_root(root: Path) -> ManagedRoot:
             f"{root} is the top level of its Btrfs filesystem: kodos needs the root in a "
             "subvolume (such as @) to keep generations beside it"
         )
+    return ManagedRoot(root, fs, running, find_machine_esp(root))
+
+
+def find_machine_esp(root: Path) -> Path:
+    """The running machine's ESP, from its mounts: the first of `/efi`, `/boot/efi`, `/boot`
+    mounted and holding systemd-boot (with the ESP at /boot, a root's own /boot/efi or /efi
+    directory is never taken for it). An ESP the root's /etc/fstab mounts at one of them
+    (vfat) but that is not mounted is refused: entries written under the mount point would
+    never be seen by the firmware. A root where none of them is a mount point (a test root, a
+    chroot) has its ESP found by its files, as the bootloader provider finds it."""
+    from kodos.providers.bootloader import ESP_CANDIDATES, find_esp, holds_systemd_boot
+    from kodos.system.rootfs import resolve_in_root
+
+    for candidate in ESP_CANDIDATES:
+        path = resolve_in_root(root, candidate)
+        if os.path.ismount(path) and holds_systemd_boot(path):
+            return Path(path)
+    for mount_point in _fstab_esp_mount_points(root):
+        if not os.path.ismount(resolve_in_root(root, mount_point)):
+            raise GenerationsError(
+                f"/etc/fstab mounts the ESP at {mount_point}, but nothing is mounted at "
+                f"{root / mount_point.lstrip('/')}: mount it, then try again"
+            )
     esp = find_esp(root)
     if esp is None:
         looked = ", ".join(f"{root / c}" for c in ESP_CANDIDATES)
@@ -63,7 +85,28 @@ def open_managed_root(root: Path) -> ManagedRoot:
             f"no ESP with systemd-boot found (looked for loader/loader.conf or EFI/systemd in "
             f"{looked}); is the ESP mounted?"
         )
-    return ManagedRoot(root, fs, running, Path(esp))
+    return Path(esp)
+
+
+def _fstab_esp_mount_points(root: Path) -> list[str]:
+    """The ESP mount points (`/efi`, `/boot/efi`, `/boot`) the root's /etc/fstab gives a vfat
+    file system, in fstab's order; [] without a readable fstab."""
+    from kodos.providers.bootloader import ESP_CANDIDATES
+    from kodos.system.rootfs import read_text_in_root
+
+    try:
+        text = read_text_in_root(root, "/etc/fstab")
+    except (OSError, UnicodeDecodeError, KodosError):
+        return []
+    candidates = {f"/{c}" for c in ESP_CANDIDATES}
+    found = []
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 3 and fields[2] == "vfat":
+            mount_point = "/" + fields[1].strip("/")
+            if mount_point in candidates:
+                found.append(mount_point)
+    return found
 
 
 def shown_top(machine: ManagedRoot) -> str:

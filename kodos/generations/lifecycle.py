@@ -6,8 +6,9 @@
   (`kodos.generations.history.load_index`): only `kodos generations repair` rebuilds it.
 * `start_generation`: the next number, above every one ever used, listed as `building` in the
   index *before* its snapshot exists — the proof a later run needs to remove it.
-* `write_boot_entry`: a generation's entry, its kernel taken from its own /boot and its kernel
-  options inherited from the entry that boots by default now.
+* `write_boot_entry`: a generation's entry, its kernel taken from its own /boot (current with
+  its packaged kernel: `kodos.generations.kernels`) and its kernel options inherited from the
+  entry that boots by default now; counted (`kodos-N+3.conf`) and staged until the commit.
 * `clean_interrupted`: what an interrupted run left, removed — only generations the index lists
   as building, and of those never one with a boot entry, a ready record of its own, or that is
   mounted, running or a default (those are kept, marked failed).
@@ -25,17 +26,16 @@ from kodos.generations.bootentries import (
     BootEntryError,
     default_entry_id,
     entry_ids,
-    find_kernel,
     generation_options,
     generation_title,
     kernel_dir_ids,
-    kernel_name,
     remove_generation_entry,
     write_generation_entry,
 )
 from kodos.generations.deletion import DeletionRefused, check_deletable, subvolume_present
 from kodos.generations.history import load_index, remove_generation
 from kodos.generations.host import ManagedRoot, shown_top
+from kodos.generations.kernels import BootFiles, KernelFiles, find_kernel, kernel_name
 from kodos.state.generation import GenerationRecord, Status, read_record
 from kodos.state.index import (
     GENERATIONS_DIR,
@@ -48,6 +48,8 @@ from kodos.state.index import (
 )
 from kodos.system import btrfs
 from kodos.system.jsonfile import FileFormatError
+from kodos.system.rootfs import ESP, resolve_in_root
+from kodos.systemd.boot import BOOT_TRIES
 
 
 def adopt_or_read_index(machine: ManagedRoot, top: Path) -> Index:
@@ -66,39 +68,65 @@ def adopt_or_read_index(machine: ManagedRoot, top: Path) -> Index:
         created=datetime.now(UTC),
         status=Status.READY,
         subvolume=machine.running_subvolume,
-        kernel=kernel,
+        kernel=kernel_name(kernel) if kernel is not None else None,
         packages=len(read_local_packages(machine.root)),
         subvolume_uuid=btrfs.subvolume_uuid(top, machine.running_subvolume),
     )
     index = Index(filesystem_uuid=machine.fs.uuid, generations=[adopted])
     write_index(top, index)  # first: a kodos-0 entry without an index would look like damage
     if kernel is not None:
-        write_boot_entry(machine, 0, machine.root, machine.running_subvolume)
+        # The running system has booted: its entry needs no tries to prove itself.
+        _write_entry(machine, 0, machine.root, machine.running_subvolume, kernel, counted=False)
     return index
 
 
-def _adopted_kernel(machine: ManagedRoot) -> str | None:
-    """The adopted root's kernel's name, or None when it has none (a rollback to 0 will say
-    it cannot boot)."""
+def _adopted_kernel(machine: ManagedRoot) -> KernelFiles | None:
+    """The adopted root's kernel, or None when it has none it can boot (a rollback to 0 will
+    say it cannot boot). With the ESP mounted at /boot, the kernel and initramfs are the ESP's
+    own (`vmlinuz-linux` beside `loader/`), taken when the image is its packaged kernel's."""
     try:
-        return kernel_name(find_kernel(machine.root))
+        return find_kernel(machine.root, _running_boot_files(machine))
     except BootEntryError:
         return None
+
+
+def _running_boot_files(machine: ManagedRoot) -> BootFiles:
+    """Where the running root's /boot files are: on the ESP when it is mounted at /boot (read
+    as the ESP's files, no link out of it followed), else in the root."""
+    if machine.esp == Path(resolve_in_root(machine.root, "boot")):
+        return BootFiles(machine.esp, "", ESP)
+    return BootFiles(machine.root)
 
 
 def write_boot_entry(
     machine: ManagedRoot, gen_id: int, generation_root: Path, subvolume: str
 ) -> Path:
     """Generation `gen_id`'s boot entry, booting the kernel in `generation_root`'s /boot with
-    the generation's kernel options (see `generation_options`)."""
+    the generation's kernel options (see `generation_options`). A new generation's entry is
+    counted (`kodos-N+3.conf`) and staged: `set_default_entry` publishes it at the commit."""
+    files = find_kernel(generation_root)
+    return _write_entry(machine, gen_id, generation_root, subvolume, files, counted=True)
+
+
+def _write_entry(
+    machine: ManagedRoot,
+    gen_id: int,
+    generation_root: Path,
+    subvolume: str,
+    kernel: KernelFiles,
+    *,
+    counted: bool,
+) -> Path:
     return write_generation_entry(
         machine.esp,
         gen_id,
         fs_uuid=machine.fs.uuid,
         subvolume=subvolume,
-        kernel_files=find_kernel(generation_root),
+        kernel_files=kernel,
         title=generation_title(generation_root, gen_id),
         extra_options=generation_options(generation_root, machine.esp),
+        tries=BOOT_TRIES if counted else None,
+        staged=counted,
     )
 
 

@@ -43,7 +43,10 @@ def render_table(views: list[GenerationView]) -> str:
 
 
 def _marks(view: GenerationView) -> list[str]:
-    return [mark for mark, on in (("running", view.running), ("default", view.default)) if on]
+    """Its roles, and how its boot entry fares under boot counting (docs/generations.md)."""
+    boot = {"trial": "on trial", "bad": "failed to boot"}.get(str(view.boot), "")
+    flags = (("running", view.running), ("default", view.default), (boot, bool(boot)))
+    return [mark for mark, on in flags if on]
 
 
 def _row(view: GenerationView) -> tuple[str, ...]:

@@ -13,7 +13,14 @@ The one place that knows them, for the bootloader provider (reading), the bootlo
   Lines are read with `str.splitlines` (LF, CRLF, a missing last newline) and written back with
   LF, each line ending in one.
 * Boot counting renames an entry file, not the entry: `NAME+LEFT[-DONE].conf` is entry `NAME`
-  (systemd-boot's "boot assessment"), so matching a file to an entry strips that suffix.
+  (systemd-boot's "boot assessment"), so matching a file to an entry strips that suffix. An
+  entry written as `NAME+3.conf` has three tries: systemd-boot renames it to `NAME+2-1.conf`
+  before each boot, `systemd-bless-boot` to `NAME.conf` once `boot-complete.target` is
+  reached; `NAME+0-3.conf` has used up its tries (`BootState.BAD`).
+* loader.conf's `default` is a glob (`*`, `?`, `[...]`) matched against entry ids, the first
+  entry in systemd-boot's order winning (`default_matches`). Older systemd-boot (Debian 12's
+  252) takes the whole file name as the id (`kodos-5+2-1.conf`), newer ones the name without
+  the counter (`kodos-5.conf`); a pattern kodos writes means the same under both.
 
 Only formats and names live here; every path on the ESP is resolved by the callers through
 `bootentries.on_esp` / `kodos.system.rootfs`, which refuse a link out of the ESP.
@@ -23,15 +30,78 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 LOADER_CONF = Path("loader/loader.conf")
 ENTRIES_DIR = Path("loader/entries")
 BOOT_LOADER_DIR = Path("EFI/systemd")
 """Where `bootctl install` puts systemd-boot's EFI program."""
 
+BOOT_TRIES = 3
+"""The tries a new entry gets (`NAME+3.conf`): systemd's own example and default."""
+
 # NAME[+LEFT[-DONE]].conf. A pattern string, compiled by `re` on first use (not at import).
-_ENTRY_FILE = r"^(?P<name>.+?)(?:\+\d+(?:-\d+)?)?\.conf$"
+_ENTRY_FILE = r"^(?P<name>.+?)(?:\+(?P<left>\d+)(?:-(?P<done>\d+))?)?\.conf$"
+
+
+class BootState(StrEnum):
+    """What boot counting says of an entry file."""
+
+    GOOD = "good"
+    """No counter: blessed by systemd-bless-boot, or written without one."""
+    TRIAL = "trial"
+    """A counter with tries left: not yet booted to `boot-complete.target`."""
+    BAD = "bad"
+    """No tries left: systemd-boot sorts it last and boots it only when asked by name."""
+
+
+class EntryFile(NamedTuple):
+    """A file of `loader/entries` read as systemd-boot reads its name."""
+
+    entry: str
+    """The entry's name without counter and `.conf` (`kodos-3`)."""
+    tries_left: int | None
+    tries_done: int | None
+
+    @property
+    def state(self) -> BootState:
+        if self.tries_left is None:
+            return BootState.GOOD
+        return BootState.TRIAL if self.tries_left > 0 else BootState.BAD
+
+
+def parse_entry_file(file_name: str) -> EntryFile | None:
+    """`kodos-3+1-2.conf` → EntryFile("kodos-3", 1, 2); None for a file that is no entry
+    (systemd-boot reads only `*.conf` files whose names do not start with a dot)."""
+    if file_name.startswith("."):
+        return None
+    match = re.match(_ENTRY_FILE, file_name)
+    if match is None:
+        return None
+    left = match["left"]
+    if left is None:
+        return EntryFile(match["name"], None, None)
+    return EntryFile(match["name"], int(left), int(match["done"] or 0))
+
+
+def counted_file_name(entry: str, tries: int = BOOT_TRIES) -> str:
+    """The file name of a new entry with `tries` boots to prove itself: `NAME+3.conf`."""
+    return f"{entry}+{tries}.conf"
+
+
+def default_matches(pattern: str, file_name: str) -> bool:
+    """Whether loader.conf's `default pattern` matches the entry in `file_name`, under either
+    id systemd-boot gives it (the whole file name, or the name without counter), case
+    folded as systemd-boot folds both."""
+    import fnmatch  # here: the CLI imports this module on every start
+
+    parsed = parse_entry_file(file_name)
+    if parsed is None:
+        return False
+    ids = {file_name.lower(), f"{parsed.entry}.conf".lower()}
+    return any(fnmatch.fnmatchcase(entry_id, pattern.lower()) for entry_id in ids)
 
 
 def parse_line(line: str) -> tuple[str, str] | None:
@@ -83,8 +153,8 @@ def rewrite_keys(
 def entry_id(file_name: str) -> str | None:
     """The entry a file in `loader/entries` holds: `NAME` for `NAME.conf` and for the
     boot-counted `NAME+LEFT.conf` / `NAME+LEFT-DONE.conf`; None for a file that is no entry."""
-    match = re.match(_ENTRY_FILE, file_name)
-    return match["name"] if match else None
+    parsed = parse_entry_file(file_name)
+    return parsed.entry if parsed else None
 
 
 def entry_files(directory: Path, entry: str) -> list[Path]:

@@ -15,7 +15,8 @@ and switches into it.
 
 `kodos-proof` is the booted root's /sbin/init: it prints `MARKER` with the generation id from
 the root's own record (`/var/lib/kodos/generation.json`) and whether htop is installed there
-(`/var/lib/pacman/local/htop-*`), then powers off.
+(`/var/lib/pacman/local/htop-*`), then powers off. With `kodos-proof-fail` installed it prints
+`FAILING` and reboots instead (QEMU runs with `-no-reboot`: it exits, and a test boots again).
 
 The unpacked kernel is cached under `~/.cache/kodos/test-kernel`, so only the first run
 downloads (about 27 MB, under a second here).
@@ -35,6 +36,7 @@ from tests.support.installing import install_packages
 from tests.support.mirror import Mirror, Pkg, build_mirror
 
 MARKER = "KODOS-PROOF"
+FAILING = "KODOS-PROOF-FAILING"
 MARKER_LINE = re.compile(rf"^{MARKER} generation=(?P<generation>\S*) htop=(?P<htop>\S+)", re.M)
 KERNEL_META_PACKAGE = "linux-image-cloud-amd64"
 BOOT_MODULES = ("virtio_pci", "virtio_blk", "btrfs")
@@ -220,11 +222,18 @@ exec switch_root /newroot /sbin/init
 """
 
 PROOF_INIT = r"""#!/bin/sh
-# kodos-proof: what booted, read from the booted root itself; then power off.
+# kodos-proof: what booted, read from the booted root itself; then power off. A root holding
+# /etc/kodos-proof/fail (the kodos-proof-fail package) never gets there: it reboots at once,
+# as a generation whose boot never completes would.
 b=/usr/bin/busybox
 [ ! -d /proc ] || $b mount -t proc proc /proc
 generation=$($b grep -o '"id": *[0-9]*' /var/lib/kodos/generation.json | $b head -n 1 \
     | $b sed 's/[^0-9]//g')
+if [ -f /etc/kodos-proof/fail ]; then
+    echo "KODOS-PROOF-FAILING generation=$generation"
+    $b sync
+    $b reboot -f
+fi
 htop=no
 for p in /var/lib/pacman/local/htop-*; do [ -d "$p" ] && htop=yes; done
 root=""
@@ -251,6 +260,7 @@ def bootable_packages(kernel: Kernel) -> list[Pkg]:
             },
         ),
         Pkg("kodos-proof", "1-1", "extra", depends=["busybox"], files={"usr/bin/init": PROOF_INIT}),
+        Pkg("kodos-proof-fail", "1-1", "extra", files={"etc/kodos-proof/fail": "reboot\n"}),
     ]
 
 

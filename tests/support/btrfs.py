@@ -59,7 +59,8 @@ class BtrfsMachine:
     """`@` mounted: the managed root, `--root` for kodos."""
     home: Path
     esp: Path | None
-    """`root/efi` with systemd-boot installed; None when built with `esp=False`."""
+    """`root/efi` (or where `esp_at` put it) with systemd-boot installed; None when built with
+    `esp=False`."""
     target: TargetRoot
     """pacman on `root`, with the root's own `etc/pacman.conf`."""
 
@@ -70,9 +71,10 @@ class BtrfsMachine:
 
 @contextmanager
 def btrfs_machine(
-    tmp_path: Path, mirror: Mirror, *, size: str = "2G", esp: bool = True
+    tmp_path: Path, mirror: Mirror, *, size: str = "2G", esp: bool = True, esp_at: str = "efi"
 ) -> Iterator[BtrfsMachine]:
-    """Build a machine under `tmp_path` for the body, and take it all down afterwards."""
+    """Build a machine under `tmp_path` for the body, and take it all down afterwards; its
+    ESP mounted at `esp_at` in the root (`efi`, `boot/efi`, or `boot`, Arch's usual)."""
     image = tmp_path / "disk.img"
     with ExitStack() as stack:
         loop = _attach(image, size)
@@ -83,7 +85,7 @@ def btrfs_machine(
         fs = _make_filesystem(f"{loop}p2", tmp_path / "top")
         root, home = _mount_root(fs, tmp_path / "machine")
         target = _install_base(root, mirror)
-        efi = _install_esp(tmp_path / "esp", root / "efi") if esp else None
+        efi = _install_esp(tmp_path / "esp", root / esp_at) if esp else None
         yield BtrfsMachine(image, loop, fs, root, home, efi, target)
 
 
@@ -148,7 +150,7 @@ def _install_base(root: Path, mirror: Mirror) -> TargetRoot:
 
 def _install_esp(content: Path, esp: Path) -> Path:
     content.mkdir()
-    esp.mkdir()
+    esp.mkdir(parents=True, exist_ok=True)
     run(["mount", "--bind", str(content), str(esp)])
     bootctl = ["bootctl", f"--esp-path={esp}", "--no-variables", "--no-pager", "install"]
     run(bootctl, env=BOOTCTL_ENV)
