@@ -449,14 +449,14 @@ def test_delete_refuses_the_running_and_the_default_generation(built: Built) -> 
 
 def test_delete_asks_for_confirmation(built: Built) -> None:
     assert built.fails("generations", "delete", "1") == (
-        "error: kodos generations delete asks for confirmation: run again with --yes\n"
+        "error: kodos generations delete asks for confirmation: run again with --yes; nothing changed\n"
     )
     assert built.index_ids() == [0, 1, 2]
 
     answer = typed_on_a_terminal(built, "no\n", "generations", "delete", "1")
     assert answer.returncode == 1
     assert "Delete generation 1? Only 'yes' is accepted: " in answer.stdout
-    assert answer.stderr == "error: nothing deleted: not confirmed\n"
+    assert answer.stderr == "error: not confirmed: nothing changed\n"
     assert built.index_ids() == [0, 1, 2]
 
     answer = typed_on_a_terminal(built, "yes\n", "generations", "delete", "1")
@@ -516,8 +516,12 @@ def test_gc_keeps_the_newest_ready_the_running_the_default_and_the_adopted(built
     assert entry_ids(built.esp) == [0, 3, 5]
     assert built.ok("generations", "gc", "--keep", "1", "--yes") == "Nothing to delete.\n"
     assert built.fails("generations", "gc", "--keep", "0") == (
-        "error: kodos generations gc asks for confirmation: run again with --yes\n"
+        "error: kodos generations gc asks for confirmation: run again with --yes; nothing changed\n"
     )
+    declined = typed_on_a_terminal(built, "no\n", "generations", "gc", "--keep", "0")
+    assert (declined.returncode, declined.stderr) == (1, "error: not confirmed: nothing changed\n")
+    assert "generations? Only 'yes' is accepted: " in declined.stdout
+    assert built.subvolumes() == ["@", "@home", "kodos/generations/3", "kodos/generations/5"]
 
 
 # ---- what the applier uses ----------------------------------------------------------------

@@ -47,8 +47,6 @@ class ManagedRoot:
 def open_managed_root(root: Path) -> ManagedRoot:
     """The machine whose root filesystem is mounted at `root`: its root must be a Btrfs
     subvolume (not the top level) and it must have an ESP with systemd-boot."""
-    from kodos.providers.bootloader import ESP_CANDIDATES, find_esp
-
     fs = btrfs.filesystem_of(root)
     running = btrfs.subvolume_of(root)
     if not running:
@@ -56,6 +54,8 @@ def open_managed_root(root: Path) -> ManagedRoot:
             f"{root} is the top level of its Btrfs filesystem: kodos needs the root in a "
             "subvolume (such as @) to keep generations beside it"
         )
+    from kodos.providers.bootloader import ESP_CANDIDATES, find_esp
+
     esp = find_esp(root)
     if esp is None:
         looked = ", ".join(f"{root / c}" for c in ESP_CANDIDATES)
