@@ -23,7 +23,7 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -53,7 +53,7 @@ generations_app = typer.Typer(
 CONFIG_HELP = "The configuration: a directory holding configuration.lua, or a .lua file"
 
 
-def config_option(default: str) -> typer.models.OptionInfo:
+def config_option(default: str) -> Any:  # typer.Option's own type
     """`-c/--config PATH`, typed and described alike everywhere; `default` says what is read
     without it."""
     return typer.Option(

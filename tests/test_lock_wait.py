@@ -33,9 +33,7 @@ def test_a_wait_that_times_out_is_announced_once(
         pytest.fail("the lock was taken twice")
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert re.fullmatch(WAITING.format(pid=holder.pid, timeout=r"0\.3"), captured.err), (
-        captured.err
-    )
+    assert re.fullmatch(WAITING.format(pid=holder.pid, timeout=r"0\.3"), captured.err), captured.err
 
 
 def test_a_wait_that_ends_with_the_lock_is_announced_once(
