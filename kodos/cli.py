@@ -407,15 +407,27 @@ def generations_repair(
     raise typer.Exit(run_repair(root, lock_timeout))
 
 
+def _without_pydantic_plugins() -> None:
+    """kodos uses no pydantic plugin, and a plugin could change how kodos validates its files.
+    Finding them reads the metadata of every installed distribution (~20 ms) the first time a
+    model is built, so they are disabled; and since pydantic's plugin loader imports
+    importlib.metadata (~15 ms) even then, it is replaced by what it answers when disabled: no
+    plugins. pydantic imports it only for `get_plugins` (tests/test_cli_startup.py holds that)."""
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    if "pydantic.plugin._loader" not in sys.modules:
+        import types
+
+        loader = types.ModuleType("pydantic.plugin._loader", "kodos: pydantic plugins disabled")
+        loader.get_plugins = tuple  # type: ignore[attr-defined]  # () : no plugins
+        sys.modules["pydantic.plugin._loader"] = loader
+
+
 def main() -> None:
     # A short-lived command: the cyclic garbage collector only costs time here (~10% of a
     # plan), and freezing what exists at exit spares the interpreter a final sweep.
     gc.disable()
     atexit.register(gc.freeze)
-    # kodos uses no pydantic plugin, and finding them reads the metadata of every installed
-    # distribution (~20 ms) the first time a model is built; a plugin could also change how
-    # kodos validates its files.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _without_pydantic_plugins()
     debug = "--debug" in sys.argv[1:]
     from kodos.errors import KodosError, ProblemsError
 
