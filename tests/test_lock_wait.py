@@ -23,14 +23,19 @@ WAITING = (
 )
 
 
+def give_up(directory: Path, timeout: float) -> None:
+    """Wait for the held lock up to `timeout` seconds, and give up."""
+    with (
+        pytest.raises(LockTimeout),
+        machine_lock(UUID, timeout=timeout, command="kodos rollback", directory=directory),
+    ):
+        pytest.fail("the lock was taken twice")
+
+
 def test_a_wait_that_times_out_is_announced_once(
     tmp_path: Path, holder: subprocess.Popen[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with (
-        pytest.raises(LockTimeout),
-        machine_lock(UUID, timeout=0.3, command="kodos rollback", directory=tmp_path),
-    ):
-        pytest.fail("the lock was taken twice")
+    give_up(tmp_path, 0.3)
     captured = capsys.readouterr()
     assert captured.out == ""
     assert re.fullmatch(WAITING.format(pid=holder.pid, timeout=r"0\.3"), captured.err), captured.err
@@ -48,11 +53,7 @@ def test_a_wait_that_ends_with_the_lock_is_announced_once(
 def test_no_wait_says_nothing(
     tmp_path: Path, holder: subprocess.Popen[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with (
-        pytest.raises(LockTimeout),
-        machine_lock(UUID, timeout=0, command="kodos rollback", directory=tmp_path),
-    ):
-        pass
+    give_up(tmp_path, 0)
     release(holder)
     holder.wait(5)
     with machine_lock(UUID, timeout=5, command="kodos rollback", directory=tmp_path):
