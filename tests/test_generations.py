@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 import time
@@ -427,10 +428,12 @@ def test_a_held_lock_makes_rollback_wait_then_name_the_holder(built: Built) -> N
     ):
         message = built.fails("rollback", "--lock-timeout", "0.5")
 
-    assert message.startswith(
-        f"error: another kodos (pid {os.getpid()}, `kodos apply -c /etc/kodos`, since "
-    )
-    assert message.endswith(") holds the lock for this machine; waited 0.5 s\n")
+    holder = rf"another kodos \(pid {os.getpid()}, `kodos apply -c /etc/kodos`, since [0-9:]{{8}}\)"
+    assert re.fullmatch(
+        rf"kodos: waiting for {holder} to finish \(up to 0\.5 s\)\n"
+        rf"error: {holder} holds the lock for this machine; waited 0\.5 s\n",
+        message,
+    ), message
     assert default_entry(built.esp) == "kodos-2.conf"
 
 
