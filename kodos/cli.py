@@ -1,10 +1,21 @@
 """The `kodos` command line: parse options, call the core, print, return an exit code.
 
-Commands stay a few lines each and import their work lazily, so `kodos --help` and
-`kodos validate` start fast. No `from __future__ import annotations` here: typer reads every
-command's signature to build the parser, and string annotations would make it compile each one
-(~10 ms of every start). Errors from the core become one clean message and exit status 1;
-a traceback appears only with `--debug`.
+Built with typer (pinned in pyproject.toml: later releases coerce every argument through
+pydantic, which doubles a start). The parser is built from the signatures below without
+importing any command's body: each command imports its `kodos.commands.*` module when it runs,
+so `kodos --help` and `kodos validate` start fast. No `from __future__ import annotations` here:
+typer reads every signature to build the parser, and string annotations would make it compile
+each one (~10 ms of every start).
+
+Adding a command: a function decorated with `@app.command("name")` (or
+`@generations_app.command`), its options from the shared ones below (`ConfigOption`,
+`RootOption`, `YesOption`…, so every command names and describes them alike), a docstring (the
+help line), and a body of two lines: import `run_name` from `kodos.commands.name`, then
+`raise typer.Exit(run_name(...))`. Then `scripts/manpage` regenerates man/kodos.1 and the
+README's CLI section lists it.
+
+Errors from the core become one clean message and exit status 1; a traceback appears only with
+`--debug`.
 """
 
 import atexit
@@ -12,33 +23,66 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from kodos.config import DEFAULT_CONFIG_DIR
 from kodos.system.lock import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 
+# `-h` is `--help` for every command; `kodos` alone (and `kodos generations` alone) prints help
+# on standard output and exits 0 (see `_root`).
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="kodos",
     help="Declarative system manager for Arch Linux: plan, apply into generations, roll back.",
-    no_args_is_help=True,
-    add_completion=False,
+    context_settings=CONTEXT,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+generations_app = typer.Typer(
+    name="generations",
+    help="The machine's generations: list, show, diff, delete, gc, repair.",
+    context_settings=CONTEXT,
+)
 
-ConfigOption = Annotated[
-    str,
+
+# ---- options shared by the commands ---------------------------------------------------------
+
+CONFIG_HELP = "The configuration: a directory holding configuration.lua, or a .lua file"
+
+
+def config_option(default: str) -> Any:  # typer.Option's own type
+    """`-c/--config PATH`, typed and described alike everywhere; `default` says what is read
+    without it."""
+    return typer.Option(
+        "-c", "--config", metavar="PATH", help=f"{CONFIG_HELP} (default: {default}).",
+        show_default=False,
+    )  # fmt: skip
+
+
+ConfigOption = Annotated[str, config_option(DEFAULT_CONFIG_DIR)]
+
+
+def _checked_root(value: str) -> Path:
+    """--root as given: an empty path or a pseudo file system is refused
+    (kodos/system/rootcheck.py)."""
+    from kodos.system.rootcheck import checked_root
+
+    return checked_root(value)
+
+
+RootOption = Annotated[
+    Path,
     typer.Option(
-        "-c",
-        "--config",
-        help="A directory holding configuration.lua, or a .lua file.",
+        "--root",
+        metavar="DIR",
+        help="Root directory of the machine to manage.",
         show_default=True,
+        parser=_checked_root,
     ),
 ]
-
-
 LuaPathOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -48,13 +92,57 @@ LuaPathOption = Annotated[
         "directory and before kodos's lua-lib.",
     ),
 ]
+SyncDirOption = Annotated[
+    Path | None,
+    typer.Option(metavar="DIR", help="Directory holding core.db and extra.db to check names."),
+]
+RefreshOption = Annotated[
+    bool, typer.Option(help="Download the sync databases from the configured mirror.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(metavar="SECONDS", min=0, help="Seconds to wait for another kodos to finish."),
+]
+GenerationArgument = Annotated[int, typer.Argument(metavar="N", min=0, help="A generation.")]
 
 
-@app.callback()
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import version
+
+        print(f"kodos {version('kodos')}")
+        raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
 ) -> None:
     """kodos reads a configuration.lua describing a whole machine."""
+    _help_without_command(ctx)
+
+
+@generations_app.callback(invoke_without_command=True)
+def _generations(ctx: typer.Context) -> None:
+    _help_without_command(ctx)
+
+
+def _help_without_command(ctx: typer.Context) -> None:
+    """A group called without a command prints its help on standard output and exits 0: asking
+    what kodos can do is not an error."""
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+        raise typer.Exit(0)
+
+
+# ---- the configuration ----------------------------------------------------------------------
 
 
 @app.command()
@@ -64,7 +152,8 @@ def validate(
     sync_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Also check package names against core.db and extra.db in this directory."
+            metavar="DIR",
+            help="Also check package names against core.db and extra.db in this directory.",
         ),
     ] = None,
     refresh: Annotated[
@@ -90,42 +179,22 @@ def schema() -> None:
     raise typer.Exit(run_schema())
 
 
-SyncDirOption = Annotated[
-    Path | None, typer.Option(help="Directory holding core.db and extra.db to check names.")
-]
-RefreshOption = Annotated[
-    bool, typer.Option(help="Download the sync databases from the configured mirror.")
-]
-
-
-def _checked_root(value: str) -> Path:
-    """--root as given: an empty path or a pseudo file system is refused
-    (kodos/system/rootcheck.py)."""
-    from kodos.system.rootcheck import checked_root
-
-    return checked_root(value)
-
-
-RootOption = Annotated[
-    Path,
-    typer.Option(
-        "--root",
-        help="Root directory of the machine to manage.",
-        show_default=True,
-        parser=_checked_root,
-    ),
-]
+# ---- plan and apply -------------------------------------------------------------------------
 
 
 @app.command()
 def plan(
+    ctx: typer.Context,
     config: ConfigOption = DEFAULT_CONFIG_DIR,
     root: RootOption = Path("/"),
     facts: Annotated[
-        Path | None, typer.Option(help="Plan against a facts file instead of --root.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Plan against a facts file instead of --root."),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Save the plan to this file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
+    ] = None,
     detailed_exitcode: Annotated[
         bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
     ] = False,
@@ -134,6 +203,13 @@ def plan(
     lua_path: LuaPathOption = None,
 ) -> None:
     """Show what `kodos apply` would change on the machine at --root."""
+    if facts is not None and _given(ctx, "root"):
+        from kodos.errors import KodosError
+
+        raise KodosError(
+            "--facts and --root exclude each other: a plan is made against a facts file or "
+            "against the machine at --root"
+        )
     from kodos.commands.plan import run_plan
     from kodos.plan.build import PlanOptions
 
@@ -145,17 +221,23 @@ def plan(
     raise typer.Exit(run_plan(options, json_output, out, detailed_exitcode))
 
 
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Was the option `name` given on the command line (not left at its default)?"""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
+
+
 @app.command("apply")
 def apply_command(
     plan_file: Annotated[
         Path | None, typer.Argument(metavar="[PLAN]", help="A plan saved with `plan --out`.")
     ] = None,
     config: Annotated[
-        str | None, typer.Option("-c", "--config", help="Configuration (default /etc/kodos).")
+        str | None, config_option(f"a saved PLAN's configuration, else {DEFAULT_CONFIG_DIR}")
     ] = None,
     root: RootOption = Path("/"),
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for the lock.")] = 60.0,
+    yes: YesOption = False,
+    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
     keep_failed: Annotated[
         bool, typer.Option(help="Keep a failed generation's snapshot, marked failed.")
     ] = False,
@@ -182,14 +264,49 @@ def apply_command(
     raise typer.Exit(run_apply(options, yes))
 
 
+@app.command()
+def show(
+    plan_file: Annotated[Path, typer.Argument(metavar="FILE", help="A plan saved with --out.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Render a saved plan."""
+    from kodos.commands.plan import run_show
+
+    raise typer.Exit(run_show(plan_file, json_output))
+
+
+@app.command("facts")
+def facts_command(
+    root: RootOption = Path("/"),
+    config: Annotated[
+        str | None, config_option("none; with one, the files it manages are read too")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Write the actual state of the machine at --root as JSON, for `plan --facts`."""
+    from kodos.commands.facts import run_facts
+
+    raise typer.Exit(run_facts(root, config, out))
+
+
+# ---- a new machine ----------------------------------------------------------------------------
+
+
 @app.command("install")
 def install_command(
     config: ConfigOption = DEFAULT_CONFIG_DIR,
     image: Annotated[
         Path | None,
-        typer.Option(help="Install onto this image file (sparse, on a loop device) instead."),
+        typer.Option(
+            metavar="FILE",
+            help="Install onto this image file (sparse, on a loop device) instead.",
+        ),
     ] = None,
-    size: Annotated[str | None, typer.Option(help="Size of the --image file, e.g. 8G.")] = None,
+    size: Annotated[
+        str | None, typer.Option(metavar="SIZE", help="Size of the --image file, e.g. 8G.")
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Erase without asking.")] = False,
     sync_dir: SyncDirOption = None,
     siglevel: Annotated[
@@ -206,45 +323,70 @@ def install_command(
     raise typer.Exit(run_install(options, yes))
 
 
-@app.command()
-def show(
-    plan_file: Annotated[Path, typer.Argument(metavar="FILE", help="A plan saved with --out.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
-) -> None:
-    """Render a saved plan."""
-    from kodos.commands.plan import run_show
-
-    raise typer.Exit(run_show(plan_file, json_output))
-
-
-@app.command("facts")
-def facts_command(
-    root: RootOption = Path("/"),
-    config: Annotated[
-        str | None,
-        typer.Option("-c", "--config", help="Also read the files this configuration manages."),
+@app.command("shell", context_settings={"allow_interspersed_args": False})
+def shell_command(
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="-- COMMAND [ARGS]", help="Run this instead of $SHELL."),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+    packages: Annotated[
+        list[str] | None,
+        typer.Option("-p", "--package", metavar="PKG", help="A package to add (repeatable)."),
+    ] = None,
+    root: RootOption = Path("/"),
+    list_cached: Annotated[
+        bool, typer.Option("--list", help="List the cached environments.")
+    ] = False,
+    gc_cache: Annotated[bool, typer.Option("--gc", help="Remove the cached environments.")] = False,
 ) -> None:
-    """Write the actual state of the machine at --root as JSON, for `plan --facts`."""
-    from kodos.commands.facts import run_facts
+    """A throwaway shell with extra packages over the system at --root, which stays untouched."""
+    from kodos.commands.shell import run_gc, run_list, run_shell
 
-    raise typer.Exit(run_facts(root, config, out))
+    if list_cached:
+        raise typer.Exit(run_list())
+    if gc_cache:
+        raise typer.Exit(run_gc())
+    raise typer.Exit(run_shell(root, packages or [], command or []))
 
 
-generations_app = typer.Typer(
-    name="generations",
-    help="The machine's generations: list, show, diff, delete, gc, repair.",
-    no_args_is_help=True,
-)
+@app.command("vm")
+def vm_command(
+    image: Annotated[Path, typer.Argument(metavar="IMAGE", help="A disk image to boot.")],
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            min=0,
+            help="Stop the machine after this many seconds (default: never).",
+        ),
+    ] = None,
+) -> None:
+    """Boot a disk image in QEMU (UEFI, OVMF), its serial console on this terminal."""
+    from kodos.commands.vm import run_vm
+
+    raise typer.Exit(run_vm(image, timeout))
+
+
+# ---- generations --------------------------------------------------------------------------
+
+
+@app.command("rollback")
+def rollback_command(
+    generation: Annotated[
+        int | None,
+        typer.Argument(metavar="[N]", min=0, help="Default: the one before the default one."),
+    ] = None,
+    root: RootOption = Path("/"),
+    json_output: JsonOption = False,
+    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Make generation N boot by default (nothing is copied); reboot to run it."""
+    from kodos.commands.rollback import run_rollback
+
+    raise typer.Exit(run_rollback(root, generation, json_output, lock_timeout))
+
+
 app.add_typer(generations_app)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
-GenerationArgument = Annotated[int, typer.Argument(metavar="N", min=0, help="A generation.")]
-LockTimeoutOption = Annotated[
-    float, typer.Option(min=0, help="Seconds to wait for another kodos to finish.")
-]
 
 
 @generations_app.command("list")
@@ -293,7 +435,10 @@ def generations_delete(
 
 @generations_app.command("gc")
 def generations_gc(
-    keep: Annotated[int, typer.Option(min=0, help="How many of the newest ready ones to keep.")],
+    keep: Annotated[
+        int,
+        typer.Option(metavar="K", min=0, help="How many of the newest ready ones to keep."),
+    ],
     root: RootOption = Path("/"),
     yes: YesOption = False,
     lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
@@ -316,60 +461,19 @@ def generations_repair(
     raise typer.Exit(run_repair(root, lock_timeout))
 
 
-@app.command("rollback")
-def rollback_command(
-    generation: Annotated[
-        int | None,
-        typer.Argument(metavar="N", min=0, help="Default: the one before the default one."),
-    ] = None,
-    root: RootOption = Path("/"),
-    json_output: JsonOption = False,
-    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
-) -> None:
-    """Make generation N boot by default (nothing is copied); reboot to run it."""
-    from kodos.commands.rollback import run_rollback
+def _without_pydantic_plugins() -> None:
+    """kodos uses no pydantic plugin, and a plugin could change how kodos validates its files.
+    Finding them reads the metadata of every installed distribution (~20 ms) the first time a
+    model is built, so they are disabled; and since pydantic's plugin loader imports
+    importlib.metadata (~15 ms) even then, it is replaced by what it answers when disabled: no
+    plugins. pydantic imports it only for `get_plugins` (tests/test_cli_startup.py holds that)."""
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    if "pydantic.plugin._loader" not in sys.modules:
+        import types
 
-    raise typer.Exit(run_rollback(root, generation, json_output, lock_timeout))
-
-
-@app.command("shell", context_settings={"allow_interspersed_args": False})
-def shell_command(
-    command: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="-- COMMAND [ARGS]", help="Run this instead of $SHELL."),
-    ] = None,
-    packages: Annotated[
-        list[str] | None,
-        typer.Option("-p", "--package", metavar="PKG", help="A package to add (repeatable)."),
-    ] = None,
-    root: RootOption = Path("/"),
-    list_cached: Annotated[
-        bool, typer.Option("--list", help="List the cached environments.")
-    ] = False,
-    gc_cache: Annotated[bool, typer.Option("--gc", help="Remove the cached environments.")] = False,
-) -> None:
-    """A throwaway shell with extra packages over the system at --root, which stays untouched."""
-    from kodos.commands.shell import run_gc, run_list, run_shell
-
-    if list_cached:
-        raise typer.Exit(run_list())
-    if gc_cache:
-        raise typer.Exit(run_gc())
-    raise typer.Exit(run_shell(root, packages or [], command or []))
-
-
-@app.command("vm")
-def vm_command(
-    image: Annotated[Path, typer.Argument(metavar="IMAGE", help="A disk image to boot.")],
-    timeout: Annotated[
-        float | None,
-        typer.Option(min=0, help="Stop the machine after this many seconds (default: never)."),
-    ] = None,
-) -> None:
-    """Boot a disk image in QEMU (UEFI, OVMF), its serial console on this terminal."""
-    from kodos.commands.vm import run_vm
-
-    raise typer.Exit(run_vm(image, timeout))
+        loader = types.ModuleType("pydantic.plugin._loader", "kodos: pydantic plugins disabled")
+        loader.get_plugins = tuple  # type: ignore[attr-defined]  # () : no plugins
+        sys.modules["pydantic.plugin._loader"] = loader
 
 
 def main() -> None:
@@ -377,15 +481,12 @@ def main() -> None:
     # plan), and freezing what exists at exit spares the interpreter a final sweep.
     gc.disable()
     atexit.register(gc.freeze)
-    # kodos uses no pydantic plugin, and finding them reads the metadata of every installed
-    # distribution (~20 ms) the first time a model is built; a plugin could also change how
-    # kodos validates its files.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _without_pydantic_plugins()
     debug = "--debug" in sys.argv[1:]
     from kodos.errors import KodosError, ProblemsError
 
     try:
-        app()
+        app(prog_name="kodos")
     except ProblemsError as err:
         from kodos.commands.report import print_problems
 

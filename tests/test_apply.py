@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -315,7 +316,30 @@ def test_apply_without_yes_and_without_a_terminal_refuses(
 ) -> None:
     done = kodos("apply", "-c", write_config(tmp_path, FIRST), "--root", btrfs_machine.root)
     assert done.returncode == 1
-    assert "apply asks for confirmation: run again with --yes" in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "error: kodos apply asks for confirmation: run again with --yes; nothing changed"
+    )
+    assert [g["id"] for g in generations(btrfs_machine)] == [0]
+
+
+def test_apply_declined_on_a_terminal_changes_nothing(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, FIRST)
+    argv = [sys.executable, "-m", "kodos", "apply", "-c", str(config), "--root", btrfs_machine.root]
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, b"no\n")
+        done = subprocess.run(
+            list(map(str, argv)),
+            cwd=REPO, stdin=terminal, capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert done.returncode == 1
+    assert "Apply these changes as a new generation? Only 'yes' is accepted: " in done.stdout
+    assert done.stderr.splitlines()[-1] == "error: not confirmed: nothing changed"
     assert [g["id"] for g in generations(btrfs_machine)] == [0]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 import time
@@ -470,10 +471,12 @@ def test_a_held_lock_makes_rollback_wait_then_name_the_holder(built: Built) -> N
     ):
         message = built.fails("rollback", "--lock-timeout", "0.5")
 
-    assert message.startswith(
-        f"error: another kodos (pid {os.getpid()}, `kodos apply -c /etc/kodos`, since "
-    )
-    assert message.endswith(") holds the lock for this machine; waited 0.5 s\n")
+    holder = rf"another kodos \(pid {os.getpid()}, `kodos apply -c /etc/kodos`, since [0-9:]{{8}}\)"
+    assert re.fullmatch(
+        rf"kodos: waiting for {holder} to finish \(up to 0\.5 s\)\n"
+        rf"error: {holder} holds the lock for this machine; waited 0\.5 s\n",
+        message,
+    ), message
     assert default_entry(built.esp) == "kodos-*"
 
 
@@ -492,14 +495,14 @@ def test_delete_refuses_the_running_and_the_default_generation(built: Built) -> 
 
 def test_delete_asks_for_confirmation(built: Built) -> None:
     assert built.fails("generations", "delete", "1") == (
-        "error: kodos generations delete asks for confirmation: run again with --yes\n"
+        "error: kodos generations delete asks for confirmation: run again with --yes; nothing changed\n"
     )
     assert built.index_ids() == [0, 1, 2]
 
     answer = typed_on_a_terminal(built, "no\n", "generations", "delete", "1")
     assert answer.returncode == 1
     assert "Delete generation 1? Only 'yes' is accepted: " in answer.stdout
-    assert answer.stderr == "error: nothing deleted: not confirmed\n"
+    assert answer.stderr == "error: not confirmed: nothing changed\n"
     assert built.index_ids() == [0, 1, 2]
 
     answer = typed_on_a_terminal(built, "yes\n", "generations", "delete", "1")
@@ -559,8 +562,12 @@ def test_gc_keeps_the_newest_ready_the_running_the_default_and_the_adopted(built
     assert entry_ids(built.esp) == [0, 3, 5]
     assert built.ok("generations", "gc", "--keep", "1", "--yes") == "Nothing to delete.\n"
     assert built.fails("generations", "gc", "--keep", "0") == (
-        "error: kodos generations gc asks for confirmation: run again with --yes\n"
+        "error: kodos generations gc asks for confirmation: run again with --yes; nothing changed\n"
     )
+    declined = typed_on_a_terminal(built, "no\n", "generations", "gc", "--keep", "0")
+    assert (declined.returncode, declined.stderr) == (1, "error: not confirmed: nothing changed\n")
+    assert "generations? Only 'yes' is accepted: " in declined.stdout
+    assert built.subvolumes() == ["@", "@home", "kodos/generations/3", "kodos/generations/5"]
 
 
 # ---- what the applier uses ----------------------------------------------------------------

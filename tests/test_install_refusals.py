@@ -154,7 +154,7 @@ def test_no_tty_and_no_yes(install_mirror: Mirror, sync_dir: Path, tmp_path: Pat
     done = install(config, image, sync_dir)
     assert done.returncode == 1
     assert last_line(done) == (
-        f"error: install erases {image} and asks first: run again with --yes; nothing was written"
+        "error: kodos install asks for confirmation: run again with --yes; nothing changed"
     )
     assert kodos_mounts() == [] and str(image) not in attached_loops()
     assert not image.exists()  # not even created before the question

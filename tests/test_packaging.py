@@ -37,7 +37,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_import_name_lives_under_kodos(wheel: Path) -> None:
     top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
-    assert {name for name in top_level if not name.endswith(".dist-info")} == {"kodos"}
+    metadata = (".dist-info", ".data")  # .data: files installed outside site-packages
+    assert {name for name in top_level if not name.endswith(metadata)} == {"kodos"}
+
+
+def test_the_man_page_ships_as_installed_data(wheel: Path) -> None:
+    shipped = zipfile.ZipFile(wheel).read("kodos-0.1.0.data/data/share/man/man1/kodos.1")
+    assert shipped == (REPO / "man/kodos.1").read_bytes()
 
 
 def test_lua_files_ship_inside_the_wheel(wheel: Path) -> None:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from kodos.apply.transaction import ApplyOptions, apply
+from kodos.commands.confirm import confirm
 from kodos.commands.progress import progress_printer
 from kodos.plan.model import Plan
 from kodos.plan.render import render_plan
@@ -34,11 +35,4 @@ def config_of_saved_plan(plan_file: Path) -> str:
 
 def _confirm(plan: Plan, assume_yes: bool) -> bool:
     print(render_plan(plan), end="")
-    if assume_yes:
-        return True
-    if not sys.stdin.isatty():
-        from kodos.apply.transaction import ApplyError
-
-        raise ApplyError("apply asks for confirmation: run again with --yes")
-    answer = input("Apply these changes as a new generation? Only 'yes' is accepted: ")
-    return answer.strip() == "yes"
+    return confirm("Apply these changes as a new generation?", assume_yes, "apply")

@@ -9,21 +9,13 @@ one, `--yes` is required.
 from __future__ import annotations
 
 import json
-import shlex
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from kodos.commands.confirm import confirm as ask
+from kodos.commands.machine import changing, reading
 from kodos.generations.history import GenerationView, delete, diff, gc, list_generations, view
-from kodos.generations.host import (
-    GenerationsError,
-    ManagedRoot,
-    NoGenerations,
-    locked_top_level,
-    open_managed_root,
-    top_level,
-)
+from kodos.generations.host import NoGenerations
 from kodos.generations.render import render_details, render_diff, render_table
 from kodos.text.terminal import inert_lines
 
@@ -31,7 +23,7 @@ NO_GENERATIONS_HINT = "kodos has built no generations here yet: `kodos apply` bu
 
 
 def run_list(root: Path, json_output: bool) -> int:
-    with _reading(root) as (machine, top):
+    with reading(root) as (machine, top):
         try:
             views = list_generations(machine, top)
         except NoGenerations:
@@ -46,7 +38,7 @@ def run_list(root: Path, json_output: bool) -> int:
 
 
 def run_diff(root: Path, a: int, b: int, json_output: bool) -> int:
-    with _reading(root) as (machine, top):
+    with reading(root) as (machine, top):
         changes = diff(machine, top, a, b)
     print(changes.model_dump_json(indent=2) if json_output else inert_lines(render_diff(changes)))
     return 0
@@ -55,7 +47,7 @@ def run_diff(root: Path, a: int, b: int, json_output: bool) -> int:
 def run_show(root: Path, gen_id: int, json_output: bool) -> int:
     from kodos.generations.details import generation_details
 
-    with _reading(root) as (machine, top):
+    with reading(root) as (machine, top):
         details = generation_details(machine, top, gen_id)
     if json_output:
         print(details.model_dump_json(indent=2))
@@ -70,9 +62,7 @@ def run_delete(root: Path, gen_id: int, assume_yes: bool, lock_timeout: float) -
         return ask(question, assume_yes, "generations delete")
 
     with changing(root, lock_timeout) as (machine, top):
-        deleted = delete(machine, top, gen_id, confirm=confirm)
-    if not deleted:
-        raise GenerationsError("nothing deleted: not confirmed")
+        delete(machine, top, gen_id, confirm=confirm)
     print(f"Deleted generation {gen_id}.")
     return 0
 
@@ -110,41 +100,5 @@ def run_repair(root: Path, lock_timeout: float) -> int:
     return 0
 
 
-def ask(question: str, assume_yes: bool, command: str) -> bool:
-    """True when the user agrees: `--yes`, or `yes` typed on a terminal after `question`."""
-    if assume_yes:
-        return True
-    if not sys.stdin.isatty():
-        raise GenerationsError(f"kodos {command} asks for confirmation: run again with --yes")
-    return input(f"{question} Only 'yes' is accepted: ").strip() == "yes"
-
-
 def _ids(ids: list[int]) -> str:
     return ", ".join(map(str, ids))
-
-
-def command_line() -> str:
-    """This process's command as the lock file records it."""
-    return shlex.join(["kodos", *sys.argv[1:]])
-
-
-@contextmanager
-def _reading(root: Path) -> Iterator[tuple[ManagedRoot, Path]]:
-    machine = _open(root)
-    with top_level(machine) as top:
-        yield machine, top
-
-
-@contextmanager
-def changing(root: Path, lock_timeout: float) -> Iterator[tuple[ManagedRoot, Path]]:
-    """The machine at `root`, locked, with its top level mounted, for the body."""
-    machine = _open(root)
-    with locked_top_level(machine, timeout=lock_timeout, command=command_line()) as top:
-        yield machine, top
-
-
-def _open(root: Path) -> ManagedRoot:
-    from kodos.system.mountns import enter_private_mount_namespace
-
-    enter_private_mount_namespace()
-    return open_managed_root(root)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from kodos.commands.confirm import confirm
 from kodos.commands.progress import console, progress_printer
 from kodos.disklayout import Layout
-from kodos.install.disk import InstallRefused, Survey
+from kodos.install.disk import Survey
 from kodos.install.options import InstallOptions
 from kodos.install.procedure import install
 from kodos.text.terminal import inert
@@ -42,15 +43,7 @@ def _confirm(found: Survey, layout: Layout, assume_yes: bool) -> bool:
     out.print("It will create:", highlight=False, soft_wrap=True)
     for line in layout.describe(found.device, found.size):
         out.print(f"  {line}", highlight=False, soft_wrap=True)
-    if assume_yes:
-        return True
-    if not sys.stdin.isatty():
-        raise InstallRefused(
-            f"install erases {found.device} and asks first: run again with --yes; "
-            "nothing was written"
-        )
-    answer = input(f"Erase {found.device} and install? Only 'yes' is accepted: ")
-    return answer.strip() == "yes"
+    return confirm(f"Erase {found.device} and install?", assume_yes, "install")
 
 
 def _size(found: Survey) -> str:

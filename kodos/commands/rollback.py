@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kodos.commands.generations import changing
-from kodos.generations.history import Rollback, rollback
+from kodos.commands.machine import changing
+
+if TYPE_CHECKING:
+    from kodos.generations.history import Rollback
 
 
 def run_rollback(root: Path, target: int | None, json_output: bool, lock_timeout: float) -> int:
     with changing(root, lock_timeout) as (machine, top):
+        # The history (pydantic models, boot entries, deletion) only once the machine is one
+        # kodos manages and the lock is held: every refusal before that starts faster.
+        from kodos.generations.history import rollback
+
         done = rollback(machine, top, target)
     if json_output:
         print(

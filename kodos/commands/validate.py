@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kodos.commands.report import print_problems
-from kodos.config.hostlists import check_against_host
 from kodos.config.load import load_config
-from kodos.config.summary import summary_lines
 from kodos.errors import ConfigError, Problem
 from kodos.text.shown import at_most, problem_count
 from kodos.text.terminal import inert
@@ -31,6 +29,10 @@ def run_validate(
         loaded = load_config(path, lua_path=lua_path)
     except ConfigError as err:
         return _invalid(path, err.problems)
+    # the model, loaded by now (imported while the Lua child ran: kodos.lua.guard's meanwhile)
+    from kodos.config.hostlists import check_against_host
+    from kodos.config.summary import summary_lines
+
     offline = check_offline(loaded, sync or SyncOptions())
     host = check_against_host(loaded.config)
     problems = [*offline.problems, *host.problems]

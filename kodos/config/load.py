@@ -1,6 +1,10 @@
 """Load a configuration: find the file, evaluate it in the sandbox, validate it into a Config.
 
 This is the only entry point the rest of kodos uses to read a configuration.
+
+The model (pydantic and the configuration's classes, the larger part of `kodos validate`'s
+start) is imported while the sandboxed child evaluates the Lua, on another core, instead of
+before it: `_model` is what `evaluate_config` runs meanwhile.
 """
 
 from __future__ import annotations
@@ -9,18 +13,16 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from kodos.config import DEFAULT_CONFIG_DIR
-from kodos.config.errors import problems_from
-from kodos.config.model import Config
-from kodos.config.packages import check_requests
-from kodos.config.types import lua_type
 from kodos.errors import ConfigError, Problem
 from kodos.lua.evaluator import Limits, evaluate_config
 from kodos.text.location import config_path
 from kodos.text.shown import at_most
+
+if TYPE_CHECKING:
+    from kodos.config.model import Config
 
 CONFIG_FILE_NAME = "configuration.lua"
 
@@ -60,7 +62,16 @@ def load_config(
     for directory in lua_path:
         if not directory.is_dir():
             raise ConfigError([Problem(str(directory), "--lua-path: not a directory")])
-    evaluation = evaluate_config(file, display, limits, lua_path, may_be_link=True)
+    evaluation = evaluate_config(
+        file, display, limits, lua_path, may_be_link=True, meanwhile=_model
+    )
+    from pydantic import ValidationError
+
+    from kodos.config.errors import problems_from
+    from kodos.config.model import Config
+    from kodos.config.packages import check_requests
+    from kodos.config.types import lua_type
+
     data = evaluation.value
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else lua_type(data)
@@ -75,6 +86,13 @@ def load_config(
         raise ConfigError(at_most(problems))
     digest = _digest(evaluation.sources)
     return LoadedConfig(config, file, display, tuple(_warnings(config)), digest)
+
+
+def _model() -> None:
+    """Import the model and what checks with it (their classes are built as they load)."""
+    import kodos.config.errors
+    import kodos.config.model
+    import kodos.config.packages  # noqa: F401
 
 
 def _digest(sources: tuple[tuple[str, str], ...]) -> str:

@@ -186,6 +186,7 @@ def evaluate_config(
     lua_path: Sequence[Path] = (),
     *,
     may_be_link: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Evaluation:
     """`evaluate_file`, also telling which of the configuration's files were loaded.
 
@@ -197,7 +198,8 @@ def evaluate_config(
     The file must be a regular file inside the directory it is named in (a descriptor in a
     configuration's `expansions/` that links elsewhere is refused), unless `may_be_link`: the
     file `-c` names may be a link (into a dotfiles repository, say), and its directory is then
-    the one it leads to — its modules are the ones beside it.
+    the one it leads to — its modules are the ones beside it. `meanwhile` runs in this
+    process while the child evaluates (kodos.lua.guard).
     """
     from kodos.lua.guard import Breach, run_guarded
 
@@ -206,6 +208,8 @@ def evaluate_config(
         # kodos's own files (the expansion descriptors in lua-lib) can require nothing but
         # lua-lib: no configuration's code runs in them, so they need no guard — and a plan
         # evaluates several of them.
+        if meanwhile is not None:
+            meanwhile()
         return evaluate_config_in_process(config_file, display_path, limits)
     importlib.import_module("lupa.lua54")  # imported here, once, rather than in every child
 
@@ -229,6 +233,7 @@ def evaluate_config(
             wall_seconds=limits.wall_seconds,
             memory_bytes=limits.max_memory_bytes,
             on_output=_to_stderr,
+            meanwhile=meanwhile,
         )
     except Breach as breach:
         raise ConfigError([_breach_problem(breach, display_path, limits)]) from None

@@ -63,9 +63,18 @@ JSON-serializable data."""
 
 
 def run_guarded(
-    work: Work, *, wall_seconds: float, memory_bytes: int, on_output: Callable[[str], None]
+    work: Work,
+    *,
+    wall_seconds: float,
+    memory_bytes: int,
+    on_output: Callable[[str], None],
+    meanwhile: Callable[[], object] | None = None,
 ) -> Any:
-    """Run `work` in a child; return what it returned. Raises Breach when a limit is hit."""
+    """Run `work` in a child; return what it returned. Raises Breach when a limit is hit.
+
+    `meanwhile` runs in the parent while the child works (on another core): what the parent
+    will need next, imported now instead of after. The child's deadline is checked once it
+    returns (the CPU limit holds meanwhile), so it should take a fraction of the deadline."""
     deadline = time.monotonic() + wall_seconds
     prctl = _prctl()  # looked up here, once: loading libc in every child costs milliseconds
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
@@ -77,6 +86,8 @@ def run_guarded(
     os.close(write_end)
     child = _Child(pid)
     try:
+        if meanwhile is not None:
+            meanwhile()
         return _receive(read_end, child, deadline, on_output)
     finally:
         os.close(read_end)

@@ -9,9 +9,8 @@ The rules (Terraform's, see docs/resources.md):
   (`kept`: name → who needs it, see kodos/plan/removals.py) is not deleted — pacman would
   refuse — but leaves the managed set as a dependency: a reason update when it was explicit,
   nothing when it already is a dependency;
-* only the attributes a desired resource carries are compared.
-deepdiff finds which attributes differ once a fast equality check says something does; it never
-leaks into the plan model.
+* only the attributes a desired resource carries are compared, strictly: a value of another
+  type differs (1 and 1.0, a list and a tuple), containers element by element.
 """
 
 from __future__ import annotations
@@ -102,9 +101,20 @@ def _changed_attributes(want: Resource, have: Resource) -> list[str]:
             wanted[key] = current[key]
     if wanted == current:
         return []
-    from deepdiff import DeepDiff
+    return sorted(key for key, value in wanted.items() if differs(current[key], value))
 
-    return sorted(str(key) for key in DeepDiff(current, wanted).affected_root_keys)
+
+def differs(before: Any, after: Any) -> bool:
+    """Do two attribute values (JSON-like: scalars, lists, tuples, dicts, sets) differ? Strictly:
+    `==` alone calls 1 and 1.0, or True and 1, equal, yet the plan shows both values, so a change
+    of type is a change."""
+    if type(before) is not type(after):
+        return True
+    if isinstance(before, dict):
+        return before.keys() != after.keys() or any(differs(before[k], after[k]) for k in before)
+    if isinstance(before, list | tuple):
+        return len(before) != len(after) or any(map(differs, before, after))
+    return bool(before != after)
 
 
 def same_value(desired: Any, actual: Any) -> bool:

@@ -2,8 +2,12 @@
 
 Every command that changes a machine's generations (apply, rollback, generations delete/gc)
 holds it. The kernel releases an flock when its holder exits, however it exits (kill -9 too),
-so a crashed run never leaves a stale lock. A second run that gives up waiting names the
-holder:
+so a crashed run never leaves a stale lock. A second run says once that it waits, and for whom:
+
+    kodos: waiting for another kodos (pid 123, `kodos apply -c /etc/kodos`, since 12:01:03)
+    to finish (up to 60 s)
+
+and, when it gives up waiting, names the holder again:
 
     another kodos (pid 123, `kodos apply -c /etc/kodos`, since 12:01:03) holds the lock for
     this machine; waited 5 s
@@ -30,6 +34,7 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -183,6 +188,7 @@ def _open_private_directory(directory: Path) -> int:
 
 def _acquire(descriptor: int, *, timeout: float) -> None:
     deadline = time.monotonic() + timeout
+    said = False
     while True:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -191,7 +197,18 @@ def _acquire(descriptor: int, *, timeout: float) -> None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise LockTimeout(read_holder(descriptor), timeout) from None
+            if not said:
+                _say_waiting(read_holder(descriptor), timeout)
+                said = True
             time.sleep(min(_POLL_SECONDS, remaining))
+
+
+def _say_waiting(holder: Holder, timeout: float) -> None:
+    """One line on standard error, once, when the lock is not free: a command that seems to
+    hang should say what it waits for, and for how long at most. Said here, not by each
+    command, so every command that takes the lock says it alike."""
+    message = f"kodos: waiting for {holder.describe()} to finish (up to {timeout:g} s)"
+    print(message, file=sys.stderr, flush=True)
 
 
 def _write_holder(descriptor: int, command: str) -> None:

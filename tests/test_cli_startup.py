@@ -1,0 +1,75 @@
+"""What each command imports before its first real step (issue 10.6): the figures are
+benchmarks/startup.py's, but which modules load is exact, so it is held here. The parser is
+built without any command's body; `--help` loads no pydantic and no command; a rollback refused
+at its first check has loaded no pydantic either; nothing loads deepdiff (the plan compares
+attributes itself), importlib.metadata (pydantic's plugin loader is replaced, see
+kodos/cli.py) or rich (only install's progress view uses it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+NEVER = ("deepdiff", "importlib.metadata", "rich")
+
+
+def imported(*args: str | Path, expect: int = 0) -> set[str]:
+    """The modules `kodos ARGS` imported (python -X importtime), the command run for real."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "kodos", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == expect, done.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def loaded(modules: set[str], *prefixes: str) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes))
+
+
+def test_help_builds_the_parser_without_any_command() -> None:
+    modules = imported("--help")
+    assert loaded(modules, "pydantic", "kodos.commands", "lupa", *NEVER) == []
+    assert loaded(modules, "kodos") == [
+        "kodos",
+        "kodos.cli",
+        "kodos.config",
+        "kodos.errors",
+        "kodos.system",
+        "kodos.system.lock",
+        "kodos.system.ownership",
+    ]
+
+
+def test_a_refused_rollback_loads_no_pydantic(tmp_path: Path) -> None:
+    modules = imported("rollback", "--root", tmp_path, expect=1)  # not on Btrfs
+    assert loaded(modules, "pydantic", "kodos.generations.history", *NEVER) == []
+    assert "kodos.commands.rollback" in modules
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "-c", "examples/testvm"),
+        ("plan", "-c", "examples/minimal", "--root", "{tmp}"),
+    ],
+    ids=["validate", "plan"],
+)
+def test_commands_that_build_models_load_neither_metadata_nor_deepdiff(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    modules = imported(*(a.format(tmp=tmp_path) for a in args))
+    assert "pydantic" in modules
+    assert loaded(modules, *NEVER) == []
