@@ -58,7 +58,8 @@ def test_drift_in_managed_resources_is_restored() -> None:
     )
     actual = ResourceSet([Resource("services", "unit", "sshd.service", {"state": "disabled"})])
     managed = frozenset({"pacman.package[htop]", "services.unit[sshd.service]"})
-    changes = diff(desired, actual, managed)
+    recorded = {"services.unit[sshd.service]": {"state": "enabled"}}  # as the last apply left it
+    changes = diff(desired, actual, managed, recorded=recorded)
     assert [(c.address, c.action, c.reason) for c in changes] == [
         ("pacman.package[htop]", Action.CREATE, Reason.REMOVED_OUTSIDE_KODOS),
         ("services.unit[sshd.service]", Action.UPDATE, Reason.CHANGED_OUTSIDE_KODOS),

@@ -64,6 +64,12 @@ class SyncPackage:
     groups: tuple[str, ...] = ()
     provides: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
+    filename: str = ""
+    """The package file's name (`%FILENAME%`), as it lands in the pacman cache."""
+    download_size: int = 0
+    """`%CSIZE%`: bytes to download."""
+    installed_size: int = 0
+    """`%ISIZE%`: bytes it takes once installed."""
 
 
 def dependency_name(spec: str) -> str:
@@ -193,7 +199,7 @@ def _desc_texts(db_file: Path) -> Iterator[tuple[str, str]]:
             raise PacmanDbError(db_file, f"{entry}/{leaf} is not UTF-8 text") from err
 
 
-SYNC_FIELDS = ("NAME", "VERSION", "GROUPS", "PROVIDES", "DEPENDS")
+SYNC_FIELDS = ("NAME", "VERSION", "GROUPS", "PROVIDES", "DEPENDS", "FILENAME", "CSIZE", "ISIZE")
 """The fields of a sync entry kodos reads; Arch's entries carry some twenty (a signature,
 checksums, sizes, optional and build dependencies...)."""
 
@@ -260,7 +266,15 @@ def _sync_package(repo: str, fields: Mapping[str, str], db_file: Path, entry: st
         tuple(groups.split("\n")) if groups else (),
         tuple(provides.split("\n")) if provides else (),
         tuple(depends.split("\n")) if depends else (),
+        fields.get("FILENAME", ""),
+        _size(fields.get("CSIZE")),
+        _size(fields.get("ISIZE")),
     )
+
+
+def _size(value: str | None) -> int:
+    """A size field; 0 when absent or not a number (sizes are shown, never relied on)."""
+    return int(value) if value and value.isdigit() else 0
 
 
 @dataclass(frozen=True, slots=True)

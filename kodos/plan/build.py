@@ -15,14 +15,15 @@ from kodos import __version__
 from kodos.config.load import LoadedConfig, load_config
 from kodos.errors import ConfigError
 from kodos.plan.diff import diff
+from kodos.plan.followups import plan_follow_ups
 from kodos.plan.machine import MachineState, machine_from_facts, read_machine
-from kodos.plan.model import Base, ConfigRef, Plan, summarize
-from kodos.plan.removals import kept_packages
-from kodos.resources import Resource, ResourceSet, address_of
+from kodos.plan.model import Base, Change, ConfigRef, Plan, summarize
+from kodos.plan.removals import plan_transactions
+from kodos.resources import Resource, ResourceSet, address_of, sort_key
 
 if TYPE_CHECKING:
     from kodos.config.packages import PackageRequest
-    from kodos.pacman.localdb import InstalledPackage
+    from kodos.pacman.localdb import InstalledPackage, SyncIndex
     from kodos.pacman.syncdb import SyncDatabases
     from kodos.plan.resolve import Resolution, UnitCheck
 
@@ -68,7 +69,9 @@ def make_plan(options: PlanOptions) -> PlanResult:
     desired = build_desired(loaded.config, loaded.file.parent)
     machine = _machine(options, _scope(desired.resources, desired.packages))
     databases = _sync_databases(loaded, options)
-    resolution = _resolve(loaded, desired.packages, databases, machine, options)
+    index = databases.index if databases is not None else None
+    local = _local_packages(options, machine)
+    resolution = _resolve(loaded, desired.packages, index, local, options)
     resources = ResourceSet(resolution.resources)
     for resource in desired.resources.values():
         resources.add(resource)
@@ -77,32 +80,45 @@ def make_plan(options: PlanOptions) -> PlanResult:
     problems += missing_groups(desired, machine.groups)
     if problems:
         raise ConfigError(problems)
-    changes = diff(
-        resources,
-        machine.resources,
-        machine.managed,
-        kept_packages(
-            options.live_root,
-            resources,
-            machine.resources,
-            machine.managed,
-            databases.index if databases is not None else None,
-        ),
+    transactions = plan_transactions(
+        options.live_root, resources, machine.resources, machine.managed, index, local
     )
+    recorded = machine.record.desired if machine.record else None
+    changes = diff(resources, machine.resources, machine.managed, transactions.kept, recorded)
+    changes = transactions.annotate(changes, machine.resources)
+    notes = [*resolution.notes, *transactions.notes, *units.notes, *_disk_notes(loaded)]
     plan = Plan(
         kodos_version=__version__,
         base=Base(
             root=options.display_root or machine.root,
             generation=machine.record.id if machine.record else None,
             state_digest=machine.digest(),
-            sync_digest=databases.index.digest() if databases is not None else None,
+            sync_digest=index.digest() if index is not None else None,
         ),
         config=ConfigRef(path=loaded.display_path, digest=loaded.digest),
         changes=changes,
-        summary=summarize(changes),
-        notes=[*resolution.notes, *units.notes, *_disk_notes(loaded), *machine.notes],
+        summary=summarize(changes, transactions.download_size, transactions.installed_size),
+        notes=[*notes, *machine.notes],
+        follow_ups=plan_follow_ups(changes),
+        reboot_required=bool(changes),
+        adopted=adopted(resources, machine.resources, machine.managed, changes),
     )
     return PlanResult(plan, resources, machine)
+
+
+def adopted(
+    desired: Mapping[str, Resource],
+    actual: Mapping[str, Resource],
+    managed: frozenset[str],
+    changes: Iterable[Change],
+) -> list[str]:
+    """What is on the machine, unmanaged, declared now and unchanged by the plan: kodos
+    manages it from now on. (A change of such a resource says so with its reason.)"""
+    changed = {change.address for change in changes}
+    return sorted(
+        (a for a in desired if a in actual and a not in managed and a not in changed),
+        key=sort_key,
+    )
 
 
 def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:
@@ -136,8 +152,8 @@ def _sync_databases(loaded: LoadedConfig, options: PlanOptions) -> SyncDatabases
 def _resolve(
     loaded: LoadedConfig,
     requests: list[PackageRequest],
-    databases: SyncDatabases | None,
-    machine: MachineState,
+    index: SyncIndex | None,
+    local: Mapping[str, InstalledPackage],
     options: PlanOptions,
 ) -> Resolution:
     from kodos.pacman.syncdb import missing_databases_note
@@ -146,11 +162,21 @@ def _resolve(
     remote = next((r.remote for r in loaded.config.repos.values() if r.type == "flatpak"), None)
     return resolve(
         requests,
-        databases.index if databases is not None else None,
-        _installed(machine.resources),
+        index,
+        local,
         flatpak_remote=remote,
         no_index_note=missing_databases_note(options.live_root),
     )
+
+
+def _local_packages(options: PlanOptions, machine: MachineState) -> dict[str, InstalledPackage]:
+    """The installed packages with what the resolvers need (provides, dependencies): read
+    from a live root's local database; a facts file holds only names, versions, reasons."""
+    from kodos.pacman.localdb import read_local_packages
+
+    if options.live_root is not None:
+        return read_local_packages(options.live_root)
+    return _installed(machine.resources)
 
 
 def _installed(resources: Mapping[str, Resource]) -> dict[str, InstalledPackage]:
