@@ -55,8 +55,8 @@ FOLLOW_UP_COMMANDS = (
     FollowUpCommand(
         ("/etc/sysctl.conf",),
         ("/etc/sysctl.d/",),
-        offline_note="systemd-sysctl applies it when the generation boots "
-        "(sysctl --system would change the running system, not the generation)",
+        offline_note="systemd-sysctl applies it when the generation boots; "
+        "sysctl --system would change the running system, not the generation",
     ),
 )
 RESTORE = "put back the version a package ships, if one ships it"
