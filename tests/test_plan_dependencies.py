@@ -191,9 +191,9 @@ def test_a_create_shows_its_version_what_it_pulls_in_and_the_sizes(tmp_path: Pat
         '  + pacman.package[pipewire-pulse]  (from packages[pipewire-pulse])  reason="explicit" version="1:1.2.7-1"',
     ]
     assert lines[-3:] == [
-        "Plan: 2 to add, 0 to change, 0 to destroy.",
         "Download: 1.00 MiB; installed size: 3.00 MiB.",
         "Takes effect when the machine boots the new generation (reboot needed).",
+        "Plan: 2 to add, 0 to change, 0 to destroy.",
     ]
     assert (plan.summary.download_size, plan.summary.installed_size) == (
         1024 * 1024 + 2048,

@@ -176,8 +176,8 @@ def test_follow_ups_and_the_reboot_line() -> None:
         "\n"
     ) in text
     assert text.endswith(
-        "Plan: 3 to add, 0 to change, 1 to destroy.\n"
         "Takes effect when the machine boots the new generation (reboot needed).\n"
+        "Plan: 3 to add, 0 to change, 1 to destroy.\n"
     )
     assert plan.model_dump(mode="json")["follow_ups"][0] == {
         "action": "run locale-gen",

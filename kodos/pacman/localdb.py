@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -167,12 +168,39 @@ def _local_package(entry_dir: str, desc: str) -> InstalledPackage:
     )
 
 
+_READ_ONCE: dict[str, dict[str, InstalledPackage]] | None = None
+
+
+@contextmanager
+def local_packages_read_once() -> Iterator[None]:
+    """Within the block, `read_local_packages` reads each root's database once.
+
+    A plan reads it for the providers and again for dependency resolution, and nothing
+    changes the database in between; outside a block every call reads afresh (pacman rewrites
+    a `desc` in place, so no file date could tell a cached answer is stale).
+    """
+    global _READ_ONCE
+    outer, _READ_ONCE = _READ_ONCE, {} if _READ_ONCE is None else _READ_ONCE
+    try:
+        yield
+    finally:
+        _READ_ONCE = outer
+
+
 def read_local_packages(root: Path) -> dict[str, InstalledPackage]:
     """Every package installed in `root`, by name; an empty dict when `root` has no database.
 
     Raises `PacmanDbError` for an entry that cannot be read or is not what pacman writes.
     """
     local = Path(resolve_in_root(root, str(LOCAL_DB)))  # as the root's own pacman sees it
+    if _READ_ONCE is None:
+        return _read_local_directory(local)
+    if str(local) not in _READ_ONCE:
+        _READ_ONCE[str(local)] = _read_local_directory(local)
+    return dict(_READ_ONCE[str(local)])  # a copy: callers may change theirs
+
+
+def _read_local_directory(local: Path) -> dict[str, InstalledPackage]:
     try:
         entries = list(os.scandir(local))
     except FileNotFoundError:

@@ -23,7 +23,7 @@ from kodos.resources import Resource, ResourceSet, address_of, sort_key
 
 if TYPE_CHECKING:
     from kodos.config.packages import PackageRequest
-    from kodos.pacman.localdb import InstalledPackage, SyncIndex
+    from kodos.pacman.localdb import InstalledPackage
     from kodos.pacman.syncdb import SyncDatabases
     from kodos.plan.resolve import Resolution, UnitCheck
 
@@ -63,6 +63,13 @@ def build_plan(options: PlanOptions) -> Plan:
 
 
 def make_plan(options: PlanOptions) -> PlanResult:
+    from kodos.pacman.localdb import local_packages_read_once
+
+    with local_packages_read_once():  # the providers and the resolvers read the same database
+        return _make_plan(options)
+
+
+def _make_plan(options: PlanOptions) -> PlanResult:
     from kodos.desired import build_desired, missing_groups
 
     loaded = load_config(options.config, lua_path=options.lua_path)
@@ -71,7 +78,7 @@ def make_plan(options: PlanOptions) -> PlanResult:
     databases = _sync_databases(loaded, options)
     index = databases.index if databases is not None else None
     local = _local_packages(options, machine)
-    resolution = _resolve(loaded, desired.packages, index, local, options)
+    resolution = _resolve(loaded, desired.packages, databases, machine, options, local)
     resources = ResourceSet(resolution.resources)
     for resource in desired.resources.values():
         resources.add(resource)
@@ -152,18 +159,21 @@ def _sync_databases(loaded: LoadedConfig, options: PlanOptions) -> SyncDatabases
 def _resolve(
     loaded: LoadedConfig,
     requests: list[PackageRequest],
-    index: SyncIndex | None,
-    local: Mapping[str, InstalledPackage],
+    databases: SyncDatabases | None,
+    machine: MachineState,
     options: PlanOptions,
+    local: Mapping[str, InstalledPackage] | None = None,
 ) -> Resolution:
+    """Resolve the requests; `local` (default: the machine's packages) decides between
+    providers as pacman does."""
     from kodos.pacman.syncdb import missing_databases_note
     from kodos.plan.resolve import resolve
 
     remote = next((r.remote for r in loaded.config.repos.values() if r.type == "flatpak"), None)
     return resolve(
         requests,
-        index,
-        local,
+        databases.index if databases is not None else None,
+        local if local is not None else _installed(machine.resources),
         flatpak_remote=remote,
         no_index_note=missing_databases_note(options.live_root),
     )

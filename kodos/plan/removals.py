@@ -159,19 +159,26 @@ def _as_installed(transaction: Transaction) -> dict[str, InstalledPackage]:
 def _sizes(transaction: Transaction, root: Path | None) -> tuple[int, int]:
     """(download, installed) bytes; a package already in the root's pacman cache is not
     downloaded again."""
-    from kodos.system.rootfs import is_file_in_root
-
+    cached = _cached_files(root) if root is not None else frozenset()
     download = installed = 0
     for package in transaction.packages:
         installed += package.installed_size
-        cached = (
-            root is not None
-            and bool(package.filename)
-            and is_file_in_root(root, f"/{CACHE_DIR}/{package.filename}")
-        )
-        if not cached:
+        if not package.filename or package.filename not in cached:
             download += package.download_size
     return download, installed
+
+
+def _cached_files(root: Path) -> frozenset[str]:
+    """The file names in the root's pacman cache (resolved inside the root, as its pacman
+    sees it); none when it has no cache."""
+    import os
+
+    from kodos.system.rootfs import UnsafePath, checked_in_root
+
+    try:
+        return frozenset(os.listdir(checked_in_root(root, f"/{CACHE_DIR}")))
+    except (OSError, UnsafePath):  # no cache, or one pacman could not use: all downloaded
+        return frozenset()
 
 
 def _served(name: str, gone: set[str], installed: Mapping[str, InstalledPackage]) -> str:

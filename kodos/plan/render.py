@@ -71,7 +71,7 @@ def _closing(plan: Plan) -> list[str]:
     if not plan.changes:
         return ["No changes. The system matches the configuration."]
     s = plan.summary
-    lines = [f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."]
+    lines = []
     if s.download_size is not None and s.installed_size is not None and s.installed_size:
         lines.append(
             f"Download: {human_size(s.download_size)}; "
@@ -79,7 +79,8 @@ def _closing(plan: Plan) -> list[str]:
         )
     if plan.reboot_required:
         lines.append(REBOOT_LINE)
-    return lines
+    # The count comes last, as in Terraform: scripts and people look for it there.
+    return [*lines, f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."]
 
 
 def human_size(size: int) -> str:
