@@ -92,7 +92,13 @@ def test_a_flatpak_from_another_remote_is_replaced() -> None:
     actual = ResourceSet([Resource("flatpak", "app", "org.x.App", {"remote": "other"})])
     (change,) = diff(desired, actual, frozenset())
     assert change.action == Action.REPLACE
-    assert summarize([change]).model_dump() == {"add": 1, "change": 0, "destroy": 1}
+    assert summarize([change]).model_dump() == {
+        "add": 1,
+        "change": 0,
+        "destroy": 1,
+        "download_size": None,  # no packages, no sync databases: sizes unknown
+        "installed_size": None,
+    }
 
 
 def test_secrets_compare_by_meaning_and_never_show() -> None:
