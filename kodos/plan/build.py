@@ -23,7 +23,7 @@ from kodos.resources import Resource, ResourceSet, address_of, sort_key
 
 if TYPE_CHECKING:
     from kodos.config.packages import PackageRequest
-    from kodos.pacman.localdb import InstalledPackage
+    from kodos.pacman.localdb import InstalledPackage, SyncIndex
     from kodos.pacman.syncdb import SyncDatabases
     from kodos.plan.resolve import Resolution, UnitCheck
 
@@ -77,7 +77,7 @@ def _make_plan(options: PlanOptions) -> PlanResult:
     machine = _machine(options, _scope(desired.resources, desired.packages))
     databases = _sync_databases(loaded, options)
     index = databases.index if databases is not None else None
-    local = _local_packages(options, machine)
+    local = _local_packages(options, machine, index)
     resolution = _resolve(loaded, desired.packages, databases, machine, options, local)
     resources = ResourceSet(resolution.resources)
     for resource in desired.resources.values():
@@ -179,14 +179,27 @@ def _resolve(
     )
 
 
-def _local_packages(options: PlanOptions, machine: MachineState) -> dict[str, InstalledPackage]:
+def _local_packages(
+    options: PlanOptions, machine: MachineState, index: SyncIndex | None
+) -> dict[str, InstalledPackage]:
     """The installed packages with what the resolvers need (provides, dependencies): read
-    from a live root's local database; a facts file holds only names, versions, reasons."""
+    from a live root's local database. A facts file holds only names, versions and reasons:
+    an installed package at the version a repository offers takes that entry's provides and
+    dependencies, which are the ones it was built with."""
+    import dataclasses
+
     from kodos.pacman.localdb import read_local_packages
 
     if options.live_root is not None:
         return read_local_packages(options.live_root)
-    return _installed(machine.resources)
+    installed = _installed(machine.resources)
+    for name, package in installed.items():
+        offered = index.get(name) if index is not None else None
+        if offered is not None and offered.version == package.version:
+            installed[name] = dataclasses.replace(
+                package, provides=offered.provides, depends=offered.depends
+            )
+    return installed
 
 
 def _installed(resources: Mapping[str, Resource]) -> dict[str, InstalledPackage]:

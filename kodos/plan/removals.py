@@ -41,10 +41,13 @@ NO_DATABASES_NOTE = (
     "shown: no sync databases"
 )
 FACTS_NOTE = (
-    "dependencies were resolved without the installed packages' provides and dependencies "
-    "(a facts file holds none): pacman may pull in fewer packages than shown, and what "
-    "pacman -Rs takes along is not shown"
+    "some installed packages are at versions no repository offers, and a facts file holds no "
+    "provides: pacman may pull in fewer packages than shown"
 )
+"""Planned from facts, an installed package takes its provides from the repository entry of
+the same version (`kodos.plan.build`); one that has none may satisfy more than the plan knows.
+What `pacman -Rs` takes along is never shown from facts (no dependency lists are trusted for
+removals)."""
 
 
 @dataclass
@@ -102,7 +105,7 @@ def plan_transactions(
         found.install = _install(creates, index, installed)
         after.update(_as_installed(found.install))
         found.download_size, found.installed_size = _sizes(found.install, root)
-        if root is None and found.install.pulled:
+        if root is None and found.install.pulled and _unknown_provides(installed, index):
             found.notes.append(FACTS_NOTE)
         found.notes += [
             f"pacman will find nothing satisfying {spec}, a dependency of {needer}: "
@@ -136,6 +139,16 @@ def _install(creates: list[str], index: SyncIndex, installed: Mapping[str, Any])
 
     targets = [found for name in creates if (found := index.get(name)) is not None]
     return resolve_transaction(targets, index, installed)
+
+
+def _unknown_provides(installed: Mapping[str, InstalledPackage], index: SyncIndex) -> bool:
+    """Whether an installed package is at a version no repository offers (from facts: its
+    provides are unknown)."""
+    for package in installed.values():
+        offered = index.get(package.name)
+        if offered is None or offered.version != package.version:
+            return True
+    return False
 
 
 def _as_installed(transaction: Transaction) -> dict[str, InstalledPackage]:
