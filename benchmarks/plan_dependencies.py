@@ -90,8 +90,8 @@ def without_dependencies() -> Iterator[None]:
     def nothing(*args: object) -> PackageTransactions:
         return PackageTransactions()
 
-    def from_machine(options: PlanOptions, machine: build.MachineState) -> dict[str, object]:
-        return build._installed(machine.resources)  # type: ignore[return-value]
+    def from_machine(options: PlanOptions, machine: build.MachineState, *_: object) -> object:
+        return build._installed(machine.resources)
 
     build.plan_transactions, build._local_packages = nothing, from_machine  # type: ignore[assignment]
     try:
