@@ -89,12 +89,12 @@ def aur_problems(target: Path, changes: Sequence[Change]) -> list[tuple[str, str
 def install(work: Work, changes: Sequence[Change]) -> None:
     """Install the created packages, then set the install reasons the updates ask for."""
     creates = [c for c in changes if c.action == Action.CREATE and c.provider == "pacman"]
-    if creates:
-        names = [c.name for c in creates if c.named_to_pacman]
-        args = ["-S", "--needed", "--noprogressbar", *names]
+    declared = [c for c in creates if c.named_to_pacman]  # pacman resolves the pulled-in ones
+    if declared:
+        args = ["-S", "--needed", "--noprogressbar", *(c.name for c in declared)]
         with failing_as(INSTALL_STEP, creates), api_filesystems(work.target, work.notes):
             _pacman(work, INSTALL_STEP, args)
-        mark_explicit(work, [c for c in creates if c.named_to_pacman])
+        mark_explicit(work, declared)
     updates = [c for c in changes if c.action == Action.UPDATE]
     for reason in ("explicit", "dependency"):
         chosen = [c for c in updates if work.wanted(c).get("reason") == reason]
