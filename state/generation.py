@@ -43,7 +43,9 @@ class GenerationRecord(BaseModel):
     kernel: str | None = None
     desired: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="The resolved desired state by address; secrets read (sensitive).",
+        description='The resolved desired state by address; a secret as {"sealed": the '
+        'sha256 of the value the generation holds} (older records: "(sensitive)"), so a '
+        "later plan tells drift from a configuration change without the record holding it.",
     )
     highest_id: int | None = Field(
         default=None,

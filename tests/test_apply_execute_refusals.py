@@ -282,7 +282,7 @@ def test_follow_ups_run_inside_the_target_when_it_has_the_program(root: TargetRo
     assert steps == ["write-files", "follow-ups"]
     assert notes == [
         "/etc/sysctl.d/40-ipv6.conf changed: systemd-sysctl applies it when the generation "
-        "boots (sysctl --system would change the running system, not the generation)"
+        "boots; sysctl --system would change the running system, not the generation"
     ]
     assert mounts_under(root.path) == []
 

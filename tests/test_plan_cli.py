@@ -283,8 +283,11 @@ def test_facts_without_sync_databases_plan_with_notes(facts_file: Path) -> None:
     assert done.stdout.endswith(
         "note: package names were not checked: a facts file holds no sync databases (pass "
         "--sync-dir, or plan with --refresh)\n"
+        "note: the packages pacman would pull in as dependencies, their versions and sizes are "
+        "not shown: no sync databases\n"
         f"note: planned from the facts in {facts_file}, not from the machine\n"
         "\n"
+        "Takes effect when the machine boots the new generation (reboot needed).\n"
         "Plan: 7 to add, 0 to change, 0 to destroy.\n"
     )
     assert done.stdout.startswith(

@@ -58,7 +58,8 @@ def test_drift_in_managed_resources_is_restored() -> None:
     )
     actual = ResourceSet([Resource("services", "unit", "sshd.service", {"state": "disabled"})])
     managed = frozenset({"pacman.package[htop]", "services.unit[sshd.service]"})
-    changes = diff(desired, actual, managed)
+    recorded = {"services.unit[sshd.service]": {"state": "enabled"}}  # as the last apply left it
+    changes = diff(desired, actual, managed, recorded=recorded)
     assert [(c.address, c.action, c.reason) for c in changes] == [
         ("pacman.package[htop]", Action.CREATE, Reason.REMOVED_OUTSIDE_KODOS),
         ("services.unit[sshd.service]", Action.UPDATE, Reason.CHANGED_OUTSIDE_KODOS),
@@ -91,7 +92,13 @@ def test_a_flatpak_from_another_remote_is_replaced() -> None:
     actual = ResourceSet([Resource("flatpak", "app", "org.x.App", {"remote": "other"})])
     (change,) = diff(desired, actual, frozenset())
     assert change.action == Action.REPLACE
-    assert summarize([change]).model_dump() == {"add": 1, "change": 0, "destroy": 1}
+    assert summarize([change]).model_dump() == {
+        "add": 1,
+        "change": 0,
+        "destroy": 1,
+        "download_size": None,  # no packages, no sync databases: sizes unknown
+        "installed_size": None,
+    }
 
 
 def test_secrets_compare_by_meaning_and_never_show() -> None:

@@ -24,9 +24,11 @@ from typing import Any
 
 import pytest
 
+from kodos.apply.transaction import new_record
 from kodos.config.load import load_config
 from kodos.desired import build_desired
-from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
+from kodos.plan.build import PlanOptions, make_plan
+from kodos.state.generation import RECORD_PATH, GenerationRecord
 from kodos.system.jsonfile import write_json
 from tests.support.catalog import aur_builds
 from tests.support.fixtures import PACMAN_TOOLS
@@ -148,7 +150,7 @@ def bring_in_line(world: World, name: str, directory: Path) -> Example:
     first = plan_json(config, root.path, world.sync_dir)
     from_facts = plan_from_facts(config, root.path, world.sync_dir, directory / "facts.json")
     apply_by_hand(root, config, first, world)
-    write_record(root.path, first, _applied_addresses(first))
+    write_record(root.path, config, world.sync_dir)
     facts = kodos("facts", "--root", root.path, "-c", config)
     assert facts.returncode == 0, facts.stderr
     return Example(name, root, first, from_facts, facts.stdout)
@@ -199,14 +201,18 @@ def _names(changes: Iterable[Mapping[str, Any]], action: str) -> list[str]:
 
 
 def _packages(root: TargetRoot, changes: list[dict[str, Any]]) -> None:
-    if installs := _names(changes, "create"):
-        root.pacman("-S", "--noconfirm", "--noprogressbar", "--asexplicit", *installs)
+    """As the applier does: only the declared packages are named to pacman (what they pull in
+    or take along, `dependency_of`, pacman resolves itself), and marked explicit after `-S`."""
+    named = [c for c in changes if "dependency_of" not in c]
+    if installs := _names(named, "create"):
+        root.pacman("-S", "--noconfirm", "--noprogressbar", *installs)
+        root.pacman("-D", "--asexplicit", *installs)
     for change in changes:
         if change["action"] == "update":
             assert change["changed"] == ["reason"], change
             root.pacman("-D", f"--as{change['after']['reason']}", change["name"])
-    if removals := _names(changes, "delete"):
-        root.pacman("-R", "--noconfirm", *removals)
+    if removals := _names(named, "delete"):
+        root.pacman("-R", "-s", "--noconfirm", *removals)
 
 
 def _aur_packages(root: TargetRoot, changes: list[dict[str, Any]], built: Path) -> None:
@@ -321,20 +327,12 @@ def run(*argv: str | Path, stdin: str | None = None) -> None:
 # ---- generation records --------------------------------------------------------------------
 
 
-def _applied_addresses(plan: Mapping[str, Any]) -> list[str]:
-    """On a fresh root every configured resource differs, so the first plan's creates and
-    updates are what apply puts under kodos's management."""
-    return [c["address"] for c in plan["changes"] if c["action"] != "delete"]
-
-
-def write_record(root: Path, plan: Mapping[str, Any], managed: Iterable[str]) -> None:
-    record = GenerationRecord(
-        id=1,
-        created=datetime(2024, 12, 1, 12, 0, tzinfo=UTC),
-        status=Status.READY,
-        config_digest=plan["config"]["digest"],
-        managed=sorted(managed),
-    )
+def write_record(root: Path, config: str, sync_dir: Path) -> None:
+    """The record apply would write for the root as it is now: every configured resource
+    managed, the desired state with secrets sealed."""
+    result = make_plan(PlanOptions(str(REPO / config), root, sync_dir=sync_dir))
+    record = new_record(1, None, result, result, None)
+    record = record.model_copy(update={"created": datetime(2024, 12, 1, 12, 0, tzinfo=UTC)})
     path = root / RECORD_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, record.model_dump(mode="json"))
@@ -417,8 +415,8 @@ def test_drift_a_managed_package_removed_by_hand_comes_back(
     done = plan_text(example.config, root.path, world.sync_dir)
     assert done.returncode == 2
     assert (
-        '  + pacman.package[htop]  (removed outside kodos; from packages[3])  reason="explicit"\n'
-        in done.stdout
+        "  + pacman.package[htop]  (removed outside kodos; from packages[3])  "
+        'reason="explicit" version="3.3.0-3"\n' in done.stdout
     )
 
 

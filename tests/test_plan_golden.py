@@ -54,8 +54,14 @@ MANAGED = (
     "pacman.package[uv]",  # no longer configured, removed by hand already
     "pacman.package[zsh]",  # configured, removed by hand since
     "services.unit[sshd.service]",
-    "users.user[demo-user]",  # configured, its shell changed by hand since
+    "users.user[demo-user]",  # configured; the configuration changed its shell since
 )
+# What the managed root's record says that generation left: the hostname file differs from it
+# now (changed outside kodos); demo-user is as recorded, the configuration moved on.
+RECORDED = {
+    "files.file[/etc/hostname]": {"content": "testvm\n", "mode": "0644"},
+    "users.user[demo-user]": {"shell": "/bin/bash"},
+}
 IPV6_OFF = (
     "# Managed by kodos: changes made here are replaced on the next apply.\n"
     "net.ipv6.conf.all.disable_ipv6 = 1\n"
@@ -121,6 +127,7 @@ def manage(root: Path) -> None:
         managed=list(MANAGED),
         packages={"htop": "3.3.0-3", "neofetch": "7.1.0-2", "uv": "0.5.4-1", "zsh": "5.9-5"},
         kernel="linux-lts",
+        desired=RECORDED,
     )
     (root / RECORD_PATH).parent.mkdir(parents=True)
     write_json(root / RECORD_PATH, record.model_dump(mode="json"))

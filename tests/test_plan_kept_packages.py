@@ -134,7 +134,16 @@ def test_the_plan_keeps_what_is_needed_and_the_apply_converges(machine: Machine)
         "lonely": ("delete", [], gone, None),
         "pair-a": ("delete", [], gone, None),
         "pair-b": ("delete", [], gone, None),
+        # what `-Rs` takes along with them, shown as deletes of their own
+        "lonely-lib": ("delete", [], Reason.TAKEN_ALONG, None),
+        "pair-glue": ("delete", [], Reason.TAKEN_ALONG, None),
     }
+    taken = {c.name: c.dependency_of for c in second.plan.changes if c.dependency_of}
+    assert taken == {"lonely-lib": "lonely", "pair-glue": "pair-a"}
+    assert (
+        "  - pacman.package[lonely-lib]  (dependency of lonely, removed with it)  "
+        'reason="dependency" version="1.0-1"\n'
+    ) in render_plan(second.plan)
     kept = next(c for c in second.plan.changes if c.name == "shell")
     assert (kept.before or {})["reason"] == "explicit"
     assert (kept.after or {})["reason"] == "dependency"
@@ -169,8 +178,14 @@ def test_dropping_what_was_kept_later_removes_it_once_nothing_needs_it(machine: 
     # The configuration now drops the dependents too: shell goes with shell-plugin.
     third = machine.plan(["chain-top"])
 
-    deletes = {c.name for c in third.plan.changes if c.action.value == "delete"}
-    assert deletes == {"shell-plugin", "virt-user", "dep-user", "newcomer"}
+    deletes = {c.name: c.dependency_of for c in third.plan.changes if c.action.value == "delete"}
+    assert deletes == {
+        **dict.fromkeys(("shell-plugin", "virt-user", "dep-user", "newcomer")),
+        "shell": "shell-plugin",
+        "libvirtual": "virt-user",
+        "dep-already": "dep-user",
+        "old-tool": "newcomer",
+    }
     machine.apply(third)
     assert not {"shell", "libvirtual", "old-tool", "dep-already"} & machine.installed()
     assert "chain-bottom" in machine.installed("-Qdq")  # chain-top still needs it

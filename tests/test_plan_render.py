@@ -51,14 +51,15 @@ def test_render_every_action() -> None:
         "\n"
         "Legend: + create, ~ update in place, - delete, -/+ replace\n"
         "\n"
-        "  ~ pacman.package[git]  (from packages[2])\n"
+        "  ~ pacman.package[git]  (here before kodos; kodos manages it from now on; "
+        "from packages[2])\n"
         '      reason: "dependency" -> "explicit"\n'
         '  + pacman.package[htop]  (from packages[1])  reason="explicit"\n'
         '  - pacman.package[nano]  (no longer in the configuration)  reason="explicit" version="8-1"\n'
-        "  -/+ flatpak.app[org.x.App]\n"
+        "  -/+ flatpak.app[org.x.App]  (here before kodos; kodos manages it from now on)\n"
         '      remote: "other" -> "flathub"\n'
         '  + users.user[ada]  (from users["ada"])  gecos="Ada" groups=["wheel"] password=(sensitive)\n'
-        "  ~ files.file[/etc/hostname]\n"
+        "  ~ files.file[/etc/hostname]  (here before kodos; kodos manages it from now on)\n"
         "      content:\n"
         "        @@ -1 +1 @@\n"
         "        -old\n"
@@ -91,7 +92,12 @@ def test_new_file_content_is_shown_whole() -> None:
 def test_every_reason_is_rendered_in_words() -> None:
     """The plan holds a reason as a value; only the renderer has the words, for every value."""
 
-    def change(action: Action, reason: Reason, needed_by: str | None = None) -> Change:
+    def change(
+        action: Action,
+        reason: Reason,
+        needed_by: str | None = None,
+        dependency_of: str | None = None,
+    ) -> Change:
         after = None if action == Action.DELETE else {"reason": "dependency"}
         before = None if action == Action.CREATE else {"reason": "explicit"}
         return Change(
@@ -106,6 +112,7 @@ def test_every_reason_is_rendered_in_words() -> None:
             source="packages[1]" if action == Action.CREATE else None,
             reason=reason,
             needed_by=needed_by,
+            dependency_of=dependency_of,
         )
 
     changes = [
@@ -113,6 +120,10 @@ def test_every_reason_is_rendered_in_words() -> None:
         change(Action.UPDATE, Reason.CHANGED_OUTSIDE_KODOS),
         change(Action.DELETE, Reason.NO_LONGER_CONFIGURED),
         change(Action.UPDATE, Reason.KEPT_AS_DEPENDENCY, needed_by="zsh-autosuggestions"),
+        change(Action.UPDATE, Reason.CONFIGURATION_CHANGED),
+        change(Action.UPDATE, Reason.ADOPTED),
+        change(Action.CREATE, Reason.PULLED_IN, dependency_of="pipewire-pulse"),
+        change(Action.DELETE, Reason.TAKEN_ALONG, dependency_of="pipewire-pulse"),
     ]
     plan = make_plan(ResourceSet(), ResourceSet(), frozenset()).model_copy(
         update={"changes": changes}
@@ -126,5 +137,11 @@ def test_every_reason_is_rendered_in_words() -> None:
         "  - pacman.package[no_longer_configured]  (no longer in the configuration)"
         '  reason="explicit"',
         "  ~ pacman.package[kept_as_dependency]  (kept: needed by zsh-autosuggestions)",
+        "  ~ pacman.package[configuration_changed]  (the configuration changed)",
+        "  ~ pacman.package[adopted]  (here before kodos; kodos manages it from now on)",
+        "  + pacman.package[pulled_in]  (dependency of pipewire-pulse; from packages[1])"
+        '  reason="dependency"',
+        "  - pacman.package[taken_along]  (dependency of pipewire-pulse, removed with it)"
+        '  reason="explicit"',
     ]
     assert set(REASON_WORDS) == set(Reason)

@@ -89,11 +89,12 @@ def aur_problems(target: Path, changes: Sequence[Change]) -> list[tuple[str, str
 def install(work: Work, changes: Sequence[Change]) -> None:
     """Install the created packages, then set the install reasons the updates ask for."""
     creates = [c for c in changes if c.action == Action.CREATE and c.provider == "pacman"]
-    if creates:
-        names = [c.name for c in creates]
-        args = ["-S", "--needed", "--noprogressbar", *names]
+    declared = [c for c in creates if c.named_to_pacman]  # pacman resolves the pulled-in ones
+    if declared:
+        args = ["-S", "--needed", "--noprogressbar", *(c.name for c in declared)]
         with failing_as(INSTALL_STEP, creates), api_filesystems(work.target, work.notes):
             _pacman(work, INSTALL_STEP, args)
+        mark_explicit(work, declared)
     updates = [c for c in changes if c.action == Action.UPDATE]
     for reason in ("explicit", "dependency"):
         chosen = [c for c in updates if work.wanted(c).get("reason") == reason]
@@ -103,12 +104,25 @@ def install(work: Work, changes: Sequence[Change]) -> None:
                 _pacman(work, REASON_STEP, ["-D", flag, *(c.name for c in chosen)])
 
 
+def mark_explicit(work: Work, declared: Sequence[Change]) -> None:
+    """Mark the declared packages explicitly installed, once `-S` installed them.
+
+    `-S` without `--asexplicit` installs what the packages pull in as dependencies (the plan
+    shows them so, and a later `-Rs` can take them away again); a declared package that was
+    already installed as a dependency keeps that reason through `--needed`, so the declared
+    ones are set explicit afterwards, each of them.
+    """
+    if declared:
+        with failing_as(REASON_STEP, declared):
+            _pacman(work, REASON_STEP, ["-D", "--asexplicit", *(c.name for c in declared)])
+
+
 def remove(work: Work, changes: Sequence[Change]) -> None:
     """Remove the deleted packages in one transaction; keep, as dependencies, those another
     installed package still needs."""
     with failing_as(REMOVE_STEP, changes):
         installed = read_local_packages(work.target)
-        removing = {c.name for c in changes if c.name in installed}
+        removing = {c.name for c in changes if c.name in installed and c.named_to_pacman}
         needed = still_required(removing, installed)
         if needed:
             _pacman(work, REMOVE_STEP, ["-D", "--asdeps", *sorted(needed)])

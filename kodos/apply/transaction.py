@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +24,8 @@ from kodos.generations.baseroot import generation_root
 from kodos.generations.host import ManagedRoot
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Change, Plan
-from kodos.resources import SENSITIVE_PLACEHOLDER, ResourceSet
+from kodos.resources import SENSITIVE_PLACEHOLDER, Resource, ResourceSet
+from kodos.secrets import SealedSecret, seal
 from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
 from kodos.state.index import (
     GenerationEntry,
@@ -259,7 +260,7 @@ def new_record(
         managed=sorted(planned.desired),
         packages=packages,
         kernel=kernel,
-        desired=_redacted(planned.desired),
+        desired=_redacted(planned.desired, installed),
         highest_id=gen_id,  # numbered above every one used before it
         configuration=recorded_configuration(planned.config),
     )
@@ -273,14 +274,24 @@ def write_record(target: Path, record: GenerationRecord) -> None:
     write_json(path, record.model_dump(mode="json"))
 
 
-def _redacted(desired: ResourceSet) -> dict[str, dict[str, Any]]:
+def _redacted(desired: ResourceSet, verified: Mapping[str, Resource]) -> dict[str, dict[str, Any]]:
+    """The desired state for the record; a secret as the digest of the value the verified
+    generation holds (`{"sealed": ...}`, as facts keep it), so a later plan can tell whether
+    it was changed outside kodos without the record holding it."""
     return {
         address: {
-            key: SENSITIVE_PLACEHOLDER if key in resource.sensitive else value
+            key: _sealed(verified.get(address), key) if key in resource.sensitive else value
             for key, value in resource.attributes.items()
         }
         for address, resource in desired.items()
     }
+
+
+def _sealed(resource: Resource | None, key: str) -> Any:
+    value = resource.attributes.get(key) if resource is not None else None
+    if isinstance(value, SealedSecret):
+        return {"sealed": value.digest}
+    return {"sealed": seal(value).digest} if isinstance(value, str) else SENSITIVE_PLACEHOLDER
 
 
 def _plan_options(options: ApplyOptions, root: Path) -> PlanOptions:

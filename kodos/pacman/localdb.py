@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -64,6 +65,12 @@ class SyncPackage:
     groups: tuple[str, ...] = ()
     provides: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
+    filename: str = ""
+    """The package file's name (`%FILENAME%`), as it lands in the pacman cache."""
+    download_size: int = 0
+    """`%CSIZE%`: bytes to download."""
+    installed_size: int = 0
+    """`%ISIZE%`: bytes it takes once installed."""
 
 
 def dependency_name(spec: str) -> str:
@@ -161,12 +168,39 @@ def _local_package(entry_dir: str, desc: str) -> InstalledPackage:
     )
 
 
+_READ_ONCE: dict[str, dict[str, InstalledPackage]] | None = None
+
+
+@contextmanager
+def local_packages_read_once() -> Iterator[None]:
+    """Within the block, `read_local_packages` reads each root's database once.
+
+    A plan reads it for the providers and again for dependency resolution, and nothing
+    changes the database in between; outside a block every call reads afresh (pacman rewrites
+    a `desc` in place, so no file date could tell a cached answer is stale).
+    """
+    global _READ_ONCE
+    outer, _READ_ONCE = _READ_ONCE, {} if _READ_ONCE is None else _READ_ONCE
+    try:
+        yield
+    finally:
+        _READ_ONCE = outer
+
+
 def read_local_packages(root: Path) -> dict[str, InstalledPackage]:
     """Every package installed in `root`, by name; an empty dict when `root` has no database.
 
     Raises `PacmanDbError` for an entry that cannot be read or is not what pacman writes.
     """
     local = Path(resolve_in_root(root, str(LOCAL_DB)))  # as the root's own pacman sees it
+    if _READ_ONCE is None:
+        return _read_local_directory(local)
+    if str(local) not in _READ_ONCE:
+        _READ_ONCE[str(local)] = _read_local_directory(local)
+    return dict(_READ_ONCE[str(local)])  # a copy: callers may change theirs
+
+
+def _read_local_directory(local: Path) -> dict[str, InstalledPackage]:
     try:
         entries = list(os.scandir(local))
     except FileNotFoundError:
@@ -193,7 +227,7 @@ def _desc_texts(db_file: Path) -> Iterator[tuple[str, str]]:
             raise PacmanDbError(db_file, f"{entry}/{leaf} is not UTF-8 text") from err
 
 
-SYNC_FIELDS = ("NAME", "VERSION", "GROUPS", "PROVIDES", "DEPENDS")
+SYNC_FIELDS = ("NAME", "VERSION", "GROUPS", "PROVIDES", "DEPENDS", "FILENAME", "CSIZE", "ISIZE")
 """The fields of a sync entry kodos reads; Arch's entries carry some twenty (a signature,
 checksums, sizes, optional and build dependencies...)."""
 
@@ -260,7 +294,15 @@ def _sync_package(repo: str, fields: Mapping[str, str], db_file: Path, entry: st
         tuple(groups.split("\n")) if groups else (),
         tuple(provides.split("\n")) if provides else (),
         tuple(depends.split("\n")) if depends else (),
+        fields.get("FILENAME", ""),
+        _size(fields.get("CSIZE")),
+        _size(fields.get("ISIZE")),
     )
+
+
+def _size(value: str | None) -> int:
+    """A size field; 0 when absent or not a number (sizes are shown, never relied on)."""
+    return int(value) if value and value.isdigit() else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,15 +15,16 @@ from kodos import __version__
 from kodos.config.load import LoadedConfig, load_config
 from kodos.errors import ConfigError
 from kodos.plan.diff import diff
+from kodos.plan.followups import plan_follow_ups
 from kodos.plan.machine import MachineState, machine_from_facts, read_machine
-from kodos.plan.model import Base, ConfigRef, Plan, summarize
-from kodos.plan.removals import kept_packages
-from kodos.resources import Resource, ResourceSet, address_of
+from kodos.plan.model import Base, Change, ConfigRef, Plan, summarize
+from kodos.plan.removals import plan_transactions
+from kodos.resources import Resource, ResourceSet, address_of, sort_key
 
 if TYPE_CHECKING:
     from kodos.config.model import Config
     from kodos.config.packages import PackageRequest
-    from kodos.pacman.localdb import InstalledPackage
+    from kodos.pacman.localdb import InstalledPackage, SyncIndex
     from kodos.pacman.syncdb import SyncDatabases
     from kodos.plan.resolve import Resolution, UnitCheck
 
@@ -65,13 +66,22 @@ def build_plan(options: PlanOptions) -> Plan:
 
 
 def make_plan(options: PlanOptions) -> PlanResult:
+    from kodos.pacman.localdb import local_packages_read_once
+
+    with local_packages_read_once():  # the providers and the resolvers read the same database
+        return _make_plan(options)
+
+
+def _make_plan(options: PlanOptions) -> PlanResult:
     from kodos.desired import build_desired, missing_groups
 
     loaded = load_config(options.config, lua_path=options.lua_path)
     desired = build_desired(loaded.config, loaded.file.parent)
     machine = _machine(options, _scope(desired.resources, desired.packages))
     databases = _sync_databases(loaded, options)
-    resolution = _resolve(loaded, desired.packages, databases, machine, options)
+    index = databases.index if databases is not None else None
+    local = _local_packages(options, machine, index)
+    resolution = _resolve(loaded, desired.packages, databases, machine, options, local)
     resources = ResourceSet(resolution.resources)
     for resource in desired.resources.values():
         resources.add(resource)
@@ -80,38 +90,31 @@ def make_plan(options: PlanOptions) -> PlanResult:
     problems += missing_groups(desired, machine.groups)
     if problems:
         raise ConfigError(problems)
-    changes = diff(
-        resources,
-        machine.resources,
-        machine.managed,
-        kept_packages(
-            options.live_root,
-            resources,
-            machine.resources,
-            machine.managed,
-            databases.index if databases is not None else None,
-        ),
+    transactions = plan_transactions(
+        options.live_root, resources, machine.resources, machine.managed, index, local
     )
+    recorded = machine.record.desired if machine.record else None
+    changes = diff(resources, machine.resources, machine.managed, transactions.kept, recorded)
+    changes = transactions.annotate(changes, machine.resources)
+    # what facts never looked at is unknown, not new (a live machine is read for all of it)
     unread = machine.unread(resources)
     changes = [change for change in changes if change.address not in unread]
+    notes = [*resolution.notes, *transactions.notes, *units.notes, *_disk_notes(loaded)]
     plan = Plan(
         kodos_version=__version__,
         base=Base(
             root=options.display_root or machine.root,
             generation=machine.record.id if machine.record else None,
             state_digest=machine.digest(),
-            sync_digest=databases.index.digest() if databases is not None else None,
+            sync_digest=index.digest() if index is not None else None,
         ),
         config=ConfigRef(path=loaded.display_path, digest=loaded.digest),
         changes=changes,
-        summary=summarize(changes),
-        notes=[
-            *resolution.notes,
-            *units.notes,
-            *_disk_notes(loaded),
-            *machine.notes,
-            *_unread_notes(unread, machine),
-        ],
+        summary=summarize(changes, transactions.download_size, transactions.installed_size),
+        notes=[*notes, *machine.notes, *_unread_notes(unread, machine)],
+        follow_ups=plan_follow_ups(changes),
+        reboot_required=bool(changes),
+        adopted=adopted(resources, machine.resources, machine.managed, changes),
     )
     return PlanResult(plan, resources, machine, loaded.config)
 
@@ -126,6 +129,21 @@ def _unread_notes(unread: list[str], machine: MachineState) -> list[str]:
         f"{', '.join(unread)}, so this plan cannot say what would change there "
         "(capture them with kodos facts -c CONFIG)"
     ]
+
+
+def adopted(
+    desired: Mapping[str, Resource],
+    actual: Mapping[str, Resource],
+    managed: frozenset[str],
+    changes: Iterable[Change],
+) -> list[str]:
+    """What is on the machine, unmanaged, declared now and unchanged by the plan: kodos
+    manages it from now on. (A change of such a resource says so with its reason.)"""
+    changed = {change.address for change in changes}
+    return sorted(
+        (a for a in desired if a in actual and a not in managed and a not in changed),
+        key=sort_key,
+    )
 
 
 def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:
@@ -162,7 +180,10 @@ def _resolve(
     databases: SyncDatabases | None,
     machine: MachineState,
     options: PlanOptions,
+    local: Mapping[str, InstalledPackage] | None = None,
 ) -> Resolution:
+    """Resolve the requests; `local` (default: the machine's packages) decides between
+    providers as pacman does."""
     from kodos.pacman.syncdb import missing_databases_note
     from kodos.plan.resolve import resolve
 
@@ -170,10 +191,33 @@ def _resolve(
     return resolve(
         requests,
         databases.index if databases is not None else None,
-        _installed(machine.resources),
+        local if local is not None else _installed(machine.resources),
         flatpak_remote=remote,
         no_index_note=missing_databases_note(options.live_root),
     )
+
+
+def _local_packages(
+    options: PlanOptions, machine: MachineState, index: SyncIndex | None
+) -> dict[str, InstalledPackage]:
+    """The installed packages with what the resolvers need (provides, dependencies): read
+    from a live root's local database. A facts file holds only names, versions and reasons:
+    an installed package at the version a repository offers takes that entry's provides and
+    dependencies, which are the ones it was built with."""
+    import dataclasses
+
+    from kodos.pacman.localdb import read_local_packages
+
+    if options.live_root is not None:
+        return read_local_packages(options.live_root)
+    installed = _installed(machine.resources)
+    for name, package in installed.items():
+        offered = index.get(name) if index is not None else None
+        if offered is not None and offered.version == package.version:
+            installed[name] = dataclasses.replace(
+                package, provides=offered.provides, depends=offered.depends
+            )
+    return installed
 
 
 def _installed(resources: Mapping[str, Resource]) -> dict[str, InstalledPackage]:

@@ -10,7 +10,11 @@ The rules (Terraform's, see docs/resources.md):
   refuse — but leaves the managed set as a dependency: a reason update when it was explicit,
   nothing when it already is a dependency;
 * only the attributes a desired resource carries are compared, strictly: a value of another
-  type differs (1 and 1.0, a list and a tuple), containers element by element.
+  type differs (1 and 1.0, a list and a tuple), containers element by element;
+* an update says where it comes from (`Reason`): `changed_outside_kodos` only when the machine
+  differs from what the last generation recorded (`recorded`: its desired state by address,
+  secrets by digest), `configuration_changed` when the machine is as kodos left it, `adopted`
+  for something kodos did not manage yet.
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ def diff(
     actual: Mapping[str, Resource],
     managed: frozenset[str],
     kept: Mapping[str, str] | None = None,
+    recorded: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Change]:
     changes = []
+    recorded = recorded or {}
     for address, want in desired.items():
         have = actual.get(address)
         if have is None:
@@ -48,7 +54,8 @@ def diff(
             continue
         changed = _changed_attributes(want, have)
         if changed:
-            changes.append(_update(want, have, changed, address in managed))
+            reason = _update_reason(have, changed, address in managed, recorded.get(address))
+            changes.append(_update(want, have, changed, reason))
     still_installed = _installed_package_names(desired)
     kept = kept or {}
     for address in sorted(managed - desired.keys()):
@@ -125,12 +132,38 @@ def same_value(desired: Any, actual: Any) -> bool:
     return bool(desired == actual)
 
 
-def _update(want: Resource, have: Resource, changed: list[str], managed: bool) -> Change:
+def _update(want: Resource, have: Resource, changed: list[str], reason: Reason) -> Change:
     after = {**have.attributes, **{key: want.attributes[key] for key in changed}}
     replace_on = REPLACE_ON.get((want.provider, want.kind), frozenset())
     action = Action.REPLACE if replace_on.intersection(changed) else Action.UPDATE
-    reason = Reason.CHANGED_OUTSIDE_KODOS if managed else None
     return _change(action, want, have.attributes, after, changed, reason)
+
+
+def _update_reason(
+    have: Resource, changed: list[str], managed: bool, recorded: Mapping[str, Any] | None
+) -> Reason:
+    """Drift only when a changed attribute is not what the last generation recorded; an
+    attribute the record does not hold (an older record, a redacted secret) is no evidence."""
+    if not managed:
+        return Reason.ADOPTED
+    known = {key: recorded[key] for key in changed if key in recorded} if recorded else {}
+    if any(not recorded_matches(value, have.attributes.get(key)) for key, value in known.items()):
+        return Reason.CHANGED_OUTSIDE_KODOS
+    return Reason.CONFIGURATION_CHANGED
+
+
+def recorded_matches(recorded: Any, actual: Any) -> bool:
+    """Whether the machine's value is the one a generation record holds: a sensitive one is
+    recorded as `{"sealed": digest}` (and read from facts as a `SealedSecret`); the redacted
+    placeholder of older records says nothing, so it matches."""
+    if recorded == SENSITIVE_PLACEHOLDER:
+        return True
+    if isinstance(recorded, Mapping) and set(recorded) == {"sealed"}:
+        sealed = SealedSecret(str(recorded["sealed"]))
+        if isinstance(actual, SealedSecret):
+            return actual == sealed
+        return isinstance(actual, str) and sealed.matches(actual)
+    return bool(recorded == actual)
 
 
 def _change(

@@ -39,16 +39,33 @@ class Reason(StrEnum):
     | reason                | action          | means                                          |
     | --------------------- | --------------- | ---------------------------------------------- |
     | removed_outside_kodos | create          | kodos manages it; something else removed it    |
-    | changed_outside_kodos | update, replace | kodos manages it; something else changed it    |
+    | changed_outside_kodos | update, replace | kodos manages it; the machine differs from     |
+    |                       |                 | what the last generation recorded              |
+    | configuration_changed | update, replace | kodos manages it; the machine is as the last   |
+    |                       |                 | generation left it, the configuration changed  |
+    | adopted               | update          | on the machine before kodos managed it; kodos  |
+    |                       |                 | manages it from now on (and may remove it)     |
     | no_longer_configured  | delete          | kodos manages it; the configuration dropped it |
     | kept_as_dependency    | update          | dropped, but `needed_by` still needs it: it    |
     |                       |                 | stays, installed as a dependency               |
+    | pulled_in             | create          | a package pacman installs as a dependency of   |
+    |                       |                 | `dependency_of`, which the plan installs       |
+    | taken_along           | delete          | a dependency `pacman -Rs` removes with         |
+    |                       |                 | `dependency_of`: nothing else needs it         |
     """
 
     REMOVED_OUTSIDE_KODOS = "removed_outside_kodos"
     CHANGED_OUTSIDE_KODOS = "changed_outside_kodos"
+    CONFIGURATION_CHANGED = "configuration_changed"
+    ADOPTED = "adopted"
     NO_LONGER_CONFIGURED = "no_longer_configured"
     KEPT_AS_DEPENDENCY = "kept_as_dependency"
+    PULLED_IN = "pulled_in"
+    TAKEN_ALONG = "taken_along"
+
+
+DEPENDENCY_REASONS = frozenset({Reason.PULLED_IN, Reason.TAKEN_ALONG})
+"""The reasons of changes pacman makes by itself, which carry `dependency_of`."""
 
 
 class _Record(BaseModel):
@@ -90,21 +107,37 @@ class Change(_Record):
     needed_by: str | None = Field(
         None, description="With reason kept_as_dependency: the installed package that needs it."
     )
+    dependency_of: str | None = Field(
+        None,
+        description="With reason pulled_in or taken_along: the package whose dependency it "
+        "is. Such a package is never named to pacman: its own resolution installs or removes "
+        "it, as the plan predicted (pulled-in packages stay installed as dependencies).",
+    )
 
     @model_validator(mode="after")
-    def _needed_by_only_when_kept(self) -> Change:
+    def _details_only_with_their_reason(self) -> Change:
         if (self.reason == Reason.KEPT_AS_DEPENDENCY) != (self.needed_by is not None):
             raise ValueError("needed_by is given when, and only when, reason is kept_as_dependency")
+        if (self.reason in DEPENDENCY_REASONS) != (self.dependency_of is not None):
+            raise ValueError(
+                "dependency_of is given when, and only when, reason is pulled_in or taken_along"
+            )
         return self
 
     @model_serializer(mode="wrap")
-    def _needed_by_only_when_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # As Terraform's JSON leaves out an empty action_reason: the one reason with a detail
-        # does not put a null into every other change.
+    def _details_only_when_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # As Terraform's JSON leaves out an empty action_reason: the reasons with a detail
+        # do not put a null into every other change.
         data: dict[str, Any] = handler(self)
-        if self.needed_by is None:
-            data.pop("needed_by", None)
+        for detail in ("needed_by", "dependency_of"):
+            if getattr(self, detail) is None:
+                data.pop(detail, None)
         return data
+
+    @property
+    def named_to_pacman(self) -> bool:
+        """Whether apply names this package to pacman (not one pacman resolves by itself)."""
+        return self.dependency_of is None
 
 
 class Base(_Record):
@@ -130,6 +163,24 @@ class Summary(_Record):
     add: int
     change: int
     destroy: int
+    download_size: int | None = Field(
+        None,
+        description="Bytes pacman downloads: the packages to install that are not in the "
+        "pacman cache, as the sync databases give their sizes. None without sync databases.",
+    )
+    installed_size: int | None = Field(
+        None,
+        description="Bytes the packages to install take once installed (the sync databases' "
+        "sizes). None without sync databases.",
+    )
+
+
+class FollowUp(_Record):
+    """Something apply does beyond the changes, because of them (for people: apply finds
+    its follow-ups from the changes itself)."""
+
+    action: str = Field(description="What runs or happens, in words: `mkinitcpio -P`.")
+    because: list[str] = Field(description="The addresses of the changes that call for it.")
 
 
 class Plan(_Record):
@@ -142,15 +193,39 @@ class Plan(_Record):
     notes: list[str] = Field(
         default_factory=list, description="What could not be read or checked, in words."
     )
+    follow_ups: list[FollowUp] = Field(
+        default_factory=list,
+        description="What apply runs or does besides the changes (locale-gen, mkinitcpio -P, "
+        "restoring packaged files, the new generation's kernel copied to the ESP).",
+    )
+    reboot_required: bool = Field(
+        False,
+        description="Whether the change takes effect only once the machine boots the new "
+        "generation (every non-empty plan today: apply builds a new generation).",
+    )
+    adopted: list[str] = Field(
+        default_factory=list,
+        description="Addresses already on the machine that kodos did not manage and the "
+        "configuration now declares: kodos manages them from now on, so it may remove them "
+        "when the configuration drops them.",
+    )
 
     @property
     def is_empty(self) -> bool:
         return not self.changes
 
 
-def summarize(changes: list[Change]) -> Summary:
+def summarize(
+    changes: list[Change], download_size: int | None = None, installed_size: int | None = None
+) -> Summary:
     """Counted as Terraform does: a replace is one add and one destroy."""
     add = sum(c.action in (Action.CREATE, Action.REPLACE) for c in changes)
     change = sum(c.action == Action.UPDATE for c in changes)
     destroy = sum(c.action in (Action.DELETE, Action.REPLACE) for c in changes)
-    return Summary(add=add, change=change, destroy=destroy)
+    return Summary(
+        add=add,
+        change=change,
+        destroy=destroy,
+        download_size=download_size,
+        installed_size=installed_size,
+    )

@@ -18,13 +18,23 @@ from kodos.text.terminal import inert
 LEGEND = "Legend: + create, ~ update in place, - delete, -/+ replace"
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REPLACE: "-/+"}
 _INLINE_WIDTH = 60
-# A change's reason in words; `{needed_by}` is the change's field of that name.
+# A change's reason in words; `{needed_by}` and `{dependency_of}` are the change's fields.
 REASON_WORDS = {
     Reason.REMOVED_OUTSIDE_KODOS: "removed outside kodos",
     Reason.CHANGED_OUTSIDE_KODOS: "changed outside kodos",
+    Reason.CONFIGURATION_CHANGED: "the configuration changed",
+    Reason.ADOPTED: "here before kodos; kodos manages it from now on",
     Reason.NO_LONGER_CONFIGURED: "no longer in the configuration",
     Reason.KEPT_AS_DEPENDENCY: "kept: needed by {needed_by}",
+    Reason.PULLED_IN: "dependency of {dependency_of}",
+    Reason.TAKEN_ALONG: "dependency of {dependency_of}, removed with it",
 }
+FOLLOW_UPS_HEADING = "Apply also does, in the new generation:"
+ADOPTED_WORDS = (
+    "Here before kodos, managed by kodos from now on (it may remove them once the "
+    "configuration drops them): "
+)
+REBOOT_LINE = "Takes effect when the machine boots the new generation (reboot needed)."
 
 
 def render_plan(plan: Plan) -> str:
@@ -34,11 +44,21 @@ def render_plan(plan: Plan) -> str:
         for change in plan.changes:
             lines += _change_lines(change)
         lines.append("")
+    if plan.follow_ups:
+        lines.append(FOLLOW_UPS_HEADING)
+        lines += [_follow_up_line(f.action, f.because) for f in plan.follow_ups]
+        lines.append("")
+    if plan.adopted:
+        lines += [ADOPTED_WORDS + ", ".join(plan.adopted), ""]
     if plan.notes:
         lines += [f"note: {note}" for note in plan.notes]
         lines.append("")
-    lines.append(_closing(plan))
+    lines += _closing(plan)
     return "\n".join(inert(line) for line in lines) + "\n"
+
+
+def _follow_up_line(action: str, because: list[str]) -> str:
+    return f"  {action}  (for {', '.join(because)})" if because else f"  {action}"
 
 
 def _heading(plan: Plan) -> str:
@@ -47,11 +67,32 @@ def _heading(plan: Plan) -> str:
     return f"Plan for {plan.config.path} against {base.root} ({generation})"
 
 
-def _closing(plan: Plan) -> str:
+def _closing(plan: Plan) -> list[str]:
     if not plan.changes:
-        return "No changes. The system matches the configuration."
+        return ["No changes. The system matches the configuration."]
     s = plan.summary
-    return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."
+    lines = []
+    if s.download_size is not None and s.installed_size is not None and s.installed_size:
+        lines.append(
+            f"Download: {human_size(s.download_size)}; "
+            f"installed size: {human_size(s.installed_size)}."
+        )
+    if plan.reboot_required:
+        lines.append(REBOOT_LINE)
+    # The count comes last, as in Terraform: scripts and people look for it there.
+    return [*lines, f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."]
+
+
+def human_size(size: int) -> str:
+    """Bytes as pacman prints them: binary units, two decimals."""
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.2f} {unit}"
+        value /= 1024
+    return f"{value:.2f} GiB"
 
 
 def _change_lines(change: Change) -> list[str]:
@@ -69,7 +110,8 @@ def _change_lines(change: Change) -> list[str]:
 def _why(change: Change) -> str | None:
     if change.reason is None:
         return None
-    return REASON_WORDS[change.reason].format(needed_by=change.needed_by)
+    words = REASON_WORDS[change.reason]
+    return words.format(needed_by=change.needed_by, dependency_of=change.dependency_of)
 
 
 def _from(source: str | None) -> str | None:
