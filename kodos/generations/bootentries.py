@@ -222,6 +222,18 @@ def remove_generation_entry(esp: Path, gen_id: int) -> None:
     fsync_directory(directory)
 
 
+def entry_file_name(esp: Path, gen_id: int) -> str:
+    """The name generation `gen_id`'s published entry has now in `ESP/loader/entries` (its
+    boot counter moves it: `kodos-N+3.conf`, `kodos-N+2-1.conf`, `kodos-N.conf` once blessed);
+    `entry_name(gen_id)` when it has none."""
+    published = [
+        path.name
+        for path in _generation_files(_esp_directory(esp, ENTRIES_DIR), gen_id)
+        if not path.name.endswith(STAGED_SUFFIX)
+    ]
+    return published[0] if published else entry_name(gen_id)
+
+
 def entry_ids(esp: Path) -> list[int]:
     """The generations with an entry in `ESP/loader/entries`, in increasing order."""
     files = _entry_files(_esp_directory(esp, ENTRIES_DIR))

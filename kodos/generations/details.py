@@ -39,7 +39,7 @@ class GenerationDetails(BaseModel):
 
 def generation_details(machine: ManagedRoot, top: Path, gen_id: int) -> GenerationDetails:
     """Everything kodos knows about generation `gen_id` (`UnknownGeneration` when unlisted)."""
-    from kodos.generations.bootentries import entry_name, read_on_esp
+    from kodos.generations.bootentries import entry_file_name, read_on_esp
     from kodos.generations.deletion import subvolume_present
     from kodos.systemd.boot import ENTRIES_DIR
 
@@ -54,7 +54,7 @@ def generation_details(machine: ManagedRoot, top: Path, gen_id: int) -> Generati
     else:
         record_problem = f"its subvolume {shown.subvolume} is missing"
     log, log_problem = _log(top, record)
-    entry = ENTRIES_DIR / entry_name(gen_id)
+    entry = ENTRIES_DIR / entry_file_name(machine.esp, gen_id)
     try:
         text: str | None = read_on_esp(machine.esp, entry) or None
     except KodosError as err:
