@@ -84,6 +84,12 @@ class _Chunks:
             self.library.add(chunk)
         return ("@" + chunk).encode()
 
+    def add_data(self, display_path: str, text: str) -> None:
+        """A data file the configuration read (`kodos.data`): one of its own files, never a
+        chunk Lua reports."""
+        self.sources[f"data:{display_path}"] = text
+        self.display[f"data:{display_path}"] = display_path
+
     def own_sources(self) -> tuple[tuple[str, str], ...]:
         return tuple(
             (self.display[chunk], text)
@@ -115,7 +121,8 @@ class _Root:
 
 
 class _Host:
-    """The only things the sandbox may ask of Python: module text, and stderr for `print`."""
+    """The only things the sandbox may ask of Python: module text, data files of the
+    configuration's directory (`kodos.data`), and stderr for `print`."""
 
     def __init__(
         self, roots: tuple[_Root, ...], chunks: _Chunks, write_stderr: Callable[[str], None]
@@ -124,6 +131,21 @@ class _Host:
         self.resolved = tuple(root.directory for root in roots)
         self.chunks = chunks
         self._write_stderr = write_stderr
+        self.make_table: Callable[[Any], Any] = lambda value: value  # set once a runtime exists
+
+    def read_json(self, raw_name: bytes) -> tuple[Any, bytes | None]:
+        from kodos.lua.datafiles import DataFileError, read_json_file, to_lua_data
+
+        config = self.roots[0]
+        try:
+            value, shown, text = read_json_file(
+                config.directory, config.display or "", raw_name.decode("utf-8", "replace")
+            )
+        except DataFileError as err:
+            return None, str(err).encode()
+        self.chunks.add_data(shown, text)
+        data = to_lua_data(value)
+        return (self.make_table(data) if isinstance(data, dict | list) else data), None
 
     def read_module(self, raw_name: bytes) -> tuple[bytes | None, bytes]:
         name = raw_name.decode("utf-8", "replace")
@@ -287,9 +309,11 @@ def _run(
         max_memory=limits.max_memory_bytes,
         attribute_filter=_deny_attribute_access,
     )
+    host.make_table = lambda value: runtime.table_from(value, recursive=True)
     host_table = runtime.table_from(
         {
             b"read_module": host.read_module,
+            b"read_json": host.read_json,
             b"write_stderr": host.write_stderr,
             b"config_dir": str(config_dir).encode(),
         }
