@@ -85,7 +85,7 @@ class Fleet:
     def host_json(self, host: str, **variables: object) -> None:
         (self.tree / host / "host.json").write_text(json.dumps({"hostname": host, **variables}))
 
-    def playbook(self, *options: str) -> Run:
+    def playbook(self, *options: str, playbook: Path | None = None) -> Run:
         """`ansible-playbook` over the whole fleet: its output, each task's results per host
         (tests/support/ansible_callbacks) and how long it took."""
         results = self.directory / "results.json"
@@ -104,8 +104,9 @@ class Fleet:
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         }
         argv = [str(Path(sys.executable).parent / "ansible-playbook")]
-        argv += ["-i", str(self.directory / "inventory.json"), *options]
-        argv.append(str(self.directory / "playbook.yml"))
+        if playbook is None:
+            argv += ["-i", str(self.directory / "inventory.json")]
+        argv += [*options, str(playbook or self.directory / "playbook.yml")]
         started = time.monotonic()
         done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
         seconds = time.monotonic() - started
@@ -275,3 +276,45 @@ def default_generation(machine: BtrfsMachine) -> int | None:
     if done.returncode != 0:  # no generations yet
         return None
     return next(g["id"] for g in json.loads(done.stdout) if g["default"])
+
+
+EXAMPLE = COLLECTIONS / "example"
+EXAMPLE_HOSTS = {"laptop": "alpha", "desktop": "beta", "lab-1": "gamma"}
+
+
+def test_the_example_playbook_copies_and_plans_each_machine(fleet: Fleet) -> None:
+    """contrib/ansible/example's first play, as written, on the three machines (its inventory's
+    hosts mapped onto them): each gets its configuration, the shared modules and its host.json,
+    and a plan of its own; the password hash shows nowhere."""
+    local = fleet.directory / "example"
+    roots = {
+        host: {"kodos_root": str(fleet.machines[machine].root)}
+        for host, machine in EXAMPLE_HOSTS.items()
+    }
+    local.mkdir()
+    (local / "machines.json").write_text(json.dumps({"kodos_fleet": {"hosts": roots}}))
+    overrides = {
+        "ansible_connection": "local",
+        "ansible_become": False,
+        "kodos_config_dir": f"{local}/{{{{ inventory_hostname }}}}",
+        "kodos_shared_dir": f"{local}/shared",
+        "kodos_bin": str(KODOS_BIN),
+    }
+    (local / "overrides.json").write_text(json.dumps(overrides))
+    inventories = ["-i", str(EXAMPLE / "inventory.yml"), "-i", str(local / "machines.json")]
+    options = [*inventories, "-e", f"@{local / 'overrides.json'}", "--tags", "plan", "-vvv"]
+    ran = fleet.playbook(*options, playbook=EXAMPLE / "site.yml")
+    assert ran.done.returncode == 0, ran.output
+
+    assert (local / "shared/common.lua").read_text() == (
+        EXAMPLE / "tree/shared/common.lua"
+    ).read_text()
+    host = json.loads((local / "lab-1/host.json").read_text())
+    assert (host["hostname"], host["packages"]) == ("lab-1", ["python", "gcc", "make"])
+    plans = ran.results("Plan (check mode; with --diff, the plan per resource)")
+    planned = {h: {c["address"] for c in r["plan"]["changes"]} for h, r in plans.items()}
+    assert "pacman.package[bluez]" in planned["laptop"] - planned["desktop"]
+    assert "pacman.package[firefox]" in planned["desktop"] - planned["laptop"]
+    assert "services.unit[cups.service]" in planned["lab-1"] - planned["laptop"]
+    assert all(r["changed"] for r in plans.values())
+    assert "$6$kU.7yTW8t1moJO3R$" not in ran.output
