@@ -88,3 +88,25 @@ def test_a_program_that_prints_no_json_is_a_clear_error(tmp_path: Path) -> None:
     result = module("apply", {"config": str(tmp_path), "kodos_bin": str(fake)}, tmp_path)
     assert result["msg"] == f"{fake} printed no JSON result (is it a kodos with --json?)"
     assert result["status"] == "FAILED!"
+
+
+def test_the_documentation_names_every_option(tmp_path: Path) -> None:
+    """ansible-doc reads each module's documentation, and it lists exactly the options the
+    module accepts."""
+    env = {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": str(REPO / "contrib/ansible"),
+        "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
+    }
+    argv = [str(BIN / "ansible-doc"), "--json", "kodos.system.apply", "kodos.system.generations"]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    documented = {
+        name: set(entry["doc"]["options"]) for name, entry in json.loads(done.stdout).items()
+    }
+    assert documented == {
+        "kodos.system.apply": {
+            "config", "root", "upgrade", "state", "lock_timeout", "kodos_bin", "lua_path",
+        },
+        "kodos.system.generations": {"root", "kodos_bin"},
+    }  # fmt: skip
