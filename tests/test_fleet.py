@@ -179,11 +179,30 @@ def kodos(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def test_a_fleet_is_planned_applied_and_left_alone(fleet: Fleet) -> None:
     """Check mode changes nothing and says which hosts would change; apply builds a generation
     on each that needs one; a second run changes nothing; -vvv never shows the password."""
-    # gamma already matches its configuration: applied once by hand, outside Ansible
+    # gamma already matches its configuration: applied once by hand, outside Ansible, with
+    # the JSON result the module reads: on stdout alone, the plan's text on stderr
     gamma = fleet.machines["gamma"]
     by_hand = kodos("apply", "-c", fleet.tree / "gamma", "--root", gamma.root, "--yes",
-                    "--lua-path", fleet.tree / "shared")  # fmt: skip
+                    "--json", "--lua-path", fleet.tree / "shared")  # fmt: skip
     assert by_hand.returncode == 0, by_hand.stderr
+    document = json.loads(by_hand.stdout)
+    plan = document.pop("plan")
+    assert document == {
+        "format_version": "1",
+        "changed": True,
+        "generation": 1,
+        "parent": None,
+        "reboot_required": True,
+        "notes": [],
+    }
+    assert plan["summary"] == {"add": 6, "change": 0, "destroy": 0}
+    assert "+ pacman.package[htop]" in by_hand.stderr
+    assert PASSWORD not in by_hand.stdout + by_hand.stderr
+    again = kodos("apply", "-c", fleet.tree / "gamma", "--root", gamma.root, "--yes",
+                  "--json", "--lua-path", fleet.tree / "shared")  # fmt: skip
+    nothing = json.loads(again.stdout)
+    assert (nothing["changed"], nothing["generation"], nothing["parent"]) == (False, None, 1)
+    assert (nothing["reboot_required"], nothing["plan"]["changes"]) == (False, [])
     before = {host: fleet.subvolumes(host) for host in HOSTS}
 
     checked = fleet.playbook("--check", "--diff")
