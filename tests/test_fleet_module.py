@@ -81,13 +81,28 @@ def test_kodos_errors_are_passed_on_whole_and_alone(tmp_path: Path) -> None:
     assert (result["status"], result["rc"]) == ("FAILED!", 1)
 
 
-def test_a_program_that_prints_no_json_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "output", "message"),
+    [
+        ("apply", "Plan: 1 to add", "printed no JSON result (is it a kodos with --json?)"),
+        (
+            "apply",
+            '{"changes": []}',
+            "printed a result this module cannot read (KeyError('plan'))",
+        ),
+        ("generations", "[{}]", "printed a result this module cannot read (KeyError('default'))"),
+    ],
+    ids=["text", "apply: other JSON", "generations: other JSON"],
+)
+def test_a_program_that_prints_other_output_is_a_clear_error(
+    name: str, output: str, message: str, tmp_path: Path
+) -> None:
     fake = tmp_path / "kodos"
-    fake.write_text("#!/bin/sh\necho 'Plan: 1 to add'\n")
+    fake.write_text(f"#!/bin/sh\necho '{output}'\n")
     fake.chmod(0o755)
-    result = module("apply", {"config": str(tmp_path), "kodos_bin": str(fake)}, tmp_path)
-    assert result["msg"] == f"{fake} printed no JSON result (is it a kodos with --json?)"
-    assert result["status"] == "FAILED!"
+    arguments = {"config": str(tmp_path)} if name == "apply" else {}
+    result = module(name, {**arguments, "kodos_bin": str(fake)}, tmp_path)
+    assert (result["status"], result["msg"]) == ("FAILED!", f"{fake} {message}")
 
 
 def test_the_documentation_names_every_option(tmp_path: Path) -> None:

@@ -115,12 +115,15 @@ def main():
         supports_check_mode=True,
     )
     kodos = kodos_command(module)
-    if module.check_mode or module.params["state"] == "planned":
-        result = _plan(module, kodos)
-    else:
-        result = _apply(module, kodos)
-    if module._diff and result["plan"]["changes"]:
-        result["diff"] = [_resource_diff(change) for change in result["plan"]["changes"]]
+    try:
+        if module.check_mode or module.params["state"] == "planned":
+            result = _plan(module, kodos)
+        else:
+            result = _apply(module, kodos)
+        if module._diff and result["plan"]["changes"]:
+            result["diff"] = [_resource_diff(change) for change in result["plan"]["changes"]]
+    except (KeyError, TypeError) as err:  # a kodos whose JSON this module does not know
+        module.fail_json(msg=f"{kodos} printed a result this module cannot read ({err!r})")
     module.exit_json(**result)
 
 

@@ -57,8 +57,11 @@ def main():
     )
     kodos = kodos_command(module)
     listed = run_json(module, [kodos, "generations", "list", "--json", *common_arguments(module)])
-    default = next((g["id"] for g in listed if g["default"]), None)
-    running = next((g["id"] for g in listed if g["running"]), None)
+    try:
+        default = next((g["id"] for g in listed if g["default"]), None)
+        running = next((g["id"] for g in listed if g["running"]), None)
+    except (KeyError, TypeError) as err:  # a kodos whose JSON this module does not know
+        module.fail_json(msg=f"{kodos} printed a result this module cannot read ({err!r})")
     facts = {
         "list": listed,
         "default": default,
