@@ -323,6 +323,11 @@ def _run(
         ok, result = run(source, chunkname)
     except lua54.LuaMemoryError as err:
         raise ConfigError([_memory_problem(display, limits)]) from err
+    finally:
+        # The runtime holds the host and the host's table maker held the runtime: broken
+        # here, so the runtime closes (running the configuration's finalizers, under the
+        # guard's deadline) as soon as the last reference goes, garbage collector or not.
+        host.make_table = _no_tables
     if not ok:
         message = result.decode("utf-8", "replace")
         if message == "not enough memory":
@@ -335,6 +340,10 @@ def _run(
     if problems:
         raise ConfigError(at_most(problems))
     return value
+
+
+def _no_tables(value: Any) -> Any:
+    raise RuntimeError("the evaluation is over: no Lua runtime to make tables in")
 
 
 def _is_kodos_own(file: Path) -> bool:
