@@ -244,6 +244,9 @@ def apply_command(
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
     lua_path: LuaPathOption = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON (the plan goes to stderr).")
+    ] = False,
 ) -> None:
     """Build a new generation with the configuration's changes; it boots next."""
     from kodos.apply.transaction import ApplyOptions
@@ -261,7 +264,7 @@ def apply_command(
         refresh,
         lua_path=tuple(lua_path or ()),
     )
-    raise typer.Exit(run_apply(options, yes))
+    raise typer.Exit(run_apply(options, yes, json_output))
 
 
 @app.command()

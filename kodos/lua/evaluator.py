@@ -84,6 +84,12 @@ class _Chunks:
             self.library.add(chunk)
         return ("@" + chunk).encode()
 
+    def add_data(self, display_path: str, text: str) -> None:
+        """A data file the configuration read (`kodos.data`): one of its own files, never a
+        chunk Lua reports."""
+        self.sources[f"data:{display_path}"] = text
+        self.display[f"data:{display_path}"] = display_path
+
     def own_sources(self) -> tuple[tuple[str, str], ...]:
         return tuple(
             (self.display[chunk], text)
@@ -115,7 +121,8 @@ class _Root:
 
 
 class _Host:
-    """The only things the sandbox may ask of Python: module text, and stderr for `print`."""
+    """The only things the sandbox may ask of Python: module text, data files of the
+    configuration's directory (`kodos.data`), and stderr for `print`."""
 
     def __init__(
         self, roots: tuple[_Root, ...], chunks: _Chunks, write_stderr: Callable[[str], None]
@@ -124,6 +131,21 @@ class _Host:
         self.resolved = tuple(root.directory for root in roots)
         self.chunks = chunks
         self._write_stderr = write_stderr
+        self.make_table: Callable[[Any], Any] = lambda value: value  # set once a runtime exists
+
+    def read_json(self, raw_name: bytes) -> tuple[Any, bytes | None]:
+        from kodos.lua.datafiles import DataFileError, read_json_file, to_lua_data
+
+        config = self.roots[0]
+        try:
+            value, shown, text = read_json_file(
+                config.directory, config.display or "", raw_name.decode("utf-8", "replace")
+            )
+        except DataFileError as err:
+            return None, str(err).encode()
+        self.chunks.add_data(shown, text)
+        data = to_lua_data(value)
+        return (self.make_table(data) if isinstance(data, dict | list) else data), None
 
     def read_module(self, raw_name: bytes) -> tuple[bytes | None, bytes]:
         name = raw_name.decode("utf-8", "replace")
@@ -292,9 +314,11 @@ def _run(
         max_memory=limits.max_memory_bytes,
         attribute_filter=_deny_attribute_access,
     )
+    host.make_table = lambda value: runtime.table_from(value, recursive=True)
     host_table = runtime.table_from(
         {
             b"read_module": host.read_module,
+            b"read_json": host.read_json,
             b"write_stderr": host.write_stderr,
             b"config_dir": str(config_dir).encode(),
         }
@@ -304,6 +328,11 @@ def _run(
         ok, result = run(source, chunkname)
     except lua54.LuaMemoryError as err:
         raise ConfigError([_memory_problem(display, limits)]) from err
+    finally:
+        # The runtime holds the host and the host's table maker held the runtime: broken
+        # here, so the runtime closes (running the configuration's finalizers, under the
+        # guard's deadline) as soon as the last reference goes, garbage collector or not.
+        host.make_table = _no_tables
     if not ok:
         message = result.decode("utf-8", "replace")
         if message == "not enough memory":
@@ -316,6 +345,10 @@ def _run(
     if problems:
         raise ConfigError(at_most(problems))
     return value
+
+
+def _no_tables(value: Any) -> Any:
+    raise RuntimeError("the evaluation is over: no Lua runtime to make tables in")
 
 
 def _is_kodos_own(file: Path) -> bool:

@@ -175,6 +175,30 @@ function env.require(name)
     return result
 end
 
+-- kodos.data: data files beside the configuration, such as the host variables a fleet tool
+-- writes (docs/fleet.md). The host reads them, only inside the configuration's directory, and
+-- hands over a fresh table; nothing here touches the file system.
+local data_functions = {}
+
+function data_functions.json(name)
+    if type(name) ~= "string" then
+        fail("kodos.data.json: expected a file name (a string), got a " .. type(name))
+    end
+    local value, message = host.read_json(name)
+    if message ~= nil then
+        fail("kodos.data.json: " .. message)
+    end
+    return value
+end
+
+loaded["kodos.data"] = setmetatable({}, {
+    __index = data_functions,
+    __newindex = function()
+        fail("kodos.data is read-only")
+    end,
+    __metatable = false,
+})
+
 -- Helper globals kept for configurations written for upstream.
 local list_metatable, map_metatable = {}, {}
 
