@@ -79,6 +79,13 @@ SyncDirOption = Annotated[
 RefreshOption = Annotated[
     bool, typer.Option(help="Download the sync databases from the configured mirror.")
 ]
+UpgradeOption = Annotated[
+    bool,
+    typer.Option(
+        help="Also upgrade every package: plan refreshes the sync databases from the "
+        "configured mirror; apply upgrades against exactly those (pacman -Su)."
+    ),
+]
 
 
 def _checked_root(value: str) -> Path:
@@ -115,6 +122,7 @@ def plan(
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
     lua_path: LuaPathOption = None,
+    upgrade: UpgradeOption = False,
 ) -> None:
     """Show what `kodos apply` would change on the machine at --root."""
     from kodos.commands.plan import run_plan
@@ -124,7 +132,9 @@ def plan(
         # A plan file is applied later, maybe from another directory: it names the
         # configuration absolutely.
         config = str(Path(config).absolute())
-    options = PlanOptions(config, root, facts, sync_dir, refresh, lua_path=tuple(lua_path or ()))
+    options = PlanOptions(
+        config, root, facts, sync_dir, refresh, lua_path=tuple(lua_path or ()), upgrade=upgrade
+    )
     raise typer.Exit(run_plan(options, json_output, out, detailed_exitcode))
 
 
@@ -145,6 +155,7 @@ def apply_command(
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
     lua_path: LuaPathOption = None,
+    upgrade: UpgradeOption = False,
 ) -> None:
     """Build a new generation with the configuration's changes; it boots next."""
     from kodos.apply.transaction import ApplyOptions
@@ -161,6 +172,7 @@ def apply_command(
         sync_dir,
         refresh,
         lua_path=tuple(lua_path or ()),
+        upgrade=upgrade,
     )
     raise typer.Exit(run_apply(options, yes))
 

@@ -29,6 +29,18 @@ class Status(StrEnum):
     FAILED = "failed"
 
 
+class Upgrade(BaseModel):
+    """How a generation built with `--upgrade` upgraded: against which sync databases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    databases: dict[str, datetime] = Field(
+        description="Repository → the date of the sync database it was upgraded against "
+        "(the modification time the mirror gave it)."
+    )
+    sync_digest: str = Field(description="The plan's digest of what those databases offer.")
+
+
 class GenerationRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -51,6 +63,9 @@ class GenerationRecord(BaseModel):
         description="The highest generation number used on the machine when this one was "
         "built (its own id, or above after deletions): `generations repair` numbers on "
         "from the highest any record, the index or the file beside it knows.",
+    )
+    upgrade: Upgrade | None = Field(
+        default=None, description="Set when the generation was built with --upgrade."
     )
 
 

@@ -14,7 +14,10 @@ from kodos.text.terminal import inert
 
 def run_apply(options: ApplyOptions, assume_yes: bool) -> int:
     result = apply(
-        options, confirm=lambda plan: _confirm(plan, assume_yes), on_step=progress_printer("apply")
+        options,
+        confirm=lambda plan: _confirm(plan, assume_yes),
+        on_step=progress_printer("apply"),
+        report=_report,
     )
     if result.generation is None:
         print(render_plan(result.plan), end="")
@@ -24,6 +27,11 @@ def run_apply(options: ApplyOptions, assume_yes: bool) -> int:
         print(inert(f"note: {note}"), file=sys.stderr)  # notes quote files: kodos.text.terminal
     print(f"Built generation {result.generation}; it boots next.")
     return 0
+
+
+def _report(text: str) -> None:
+    """What apply says at its end, failed or not: its log, a kept failed snapshot."""
+    print(inert(text), file=sys.stderr)
 
 
 def config_of_saved_plan(plan_file: Path) -> str:

@@ -64,6 +64,8 @@ class SyncPackage:
     groups: tuple[str, ...] = ()
     provides: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
+    download_size: int = 0
+    """`%CSIZE%`: the package file's size, what pacman downloads (0 when not given)."""
 
 
 def dependency_name(spec: str) -> str:
@@ -193,7 +195,7 @@ def _desc_texts(db_file: Path) -> Iterator[tuple[str, str]]:
             raise PacmanDbError(db_file, f"{entry}/{leaf} is not UTF-8 text") from err
 
 
-SYNC_FIELDS = ("NAME", "VERSION", "GROUPS", "PROVIDES", "DEPENDS")
+SYNC_FIELDS = ("NAME", "VERSION", "GROUPS", "PROVIDES", "DEPENDS", "CSIZE")
 """The fields of a sync entry kodos reads; Arch's entries carry some twenty (a signature,
 checksums, sizes, optional and build dependencies...)."""
 
@@ -202,7 +204,7 @@ def sync_fields(text: str, path: Path | str) -> dict[str, str]:
     """The `SYNC_FIELDS` blocks of a sync `desc`, as `parse_desc` would return them.
 
     Splitting every block of 15,000 entries takes ~100 ms, most of a plan's database load;
-    finding the five wanted headers with `str.rfind` takes a fraction. rfind gives the last
+    finding the six wanted headers with `str.rfind` takes a fraction. rfind gives the last
     occurrence, which is the block libalpm keeps for a repeated field. When that occurrence
     does not start a block (a value line that looks like a header), the entry is unusual and
     `parse_desc` reads it the careful way.
@@ -253,6 +255,7 @@ def _sync_package(repo: str, fields: Mapping[str, str], db_file: Path, entry: st
         where = f"{db_file}/{entry}"
         name, version = _single(fields, "NAME", where), _single(fields, "VERSION", where)
     groups, provides, depends = fields.get("GROUPS"), fields.get("PROVIDES"), fields.get("DEPENDS")
+    size = fields.get("CSIZE", "")
     return SyncPackage(
         repo,
         name,
@@ -260,6 +263,7 @@ def _sync_package(repo: str, fields: Mapping[str, str], db_file: Path, entry: st
         tuple(groups.split("\n")) if groups else (),
         tuple(provides.split("\n")) if provides else (),
         tuple(depends.split("\n")) if depends else (),
+        int(size) if size.isdigit() else 0,
     )
 
 

@@ -16,14 +16,14 @@ from kodos.config.load import LoadedConfig, load_config
 from kodos.errors import ConfigError
 from kodos.plan.diff import diff
 from kodos.plan.machine import MachineState, machine_from_facts, read_machine
-from kodos.plan.model import Base, ConfigRef, Plan, summarize
+from kodos.plan.model import Base, Change, ConfigRef, Plan, summarize
 from kodos.plan.removals import kept_packages
 from kodos.resources import Resource, ResourceSet, address_of
 
 if TYPE_CHECKING:
     from kodos.config.packages import PackageRequest
     from kodos.pacman.localdb import InstalledPackage
-    from kodos.pacman.syncdb import SyncDatabases
+    from kodos.pacman.syncdb import SyncDatabases, SyncSource
     from kodos.plan.resolve import Resolution, UnitCheck
 
 
@@ -40,6 +40,12 @@ class PlanOptions:
     mounted for the plan), not what the user passed as --root."""
     lua_path: tuple[Path, ...] = ()
     """More directories the configuration's modules may come from (`--lua-path`)."""
+    upgrade: bool = False
+    """`--upgrade`: plan every package upgrade the sync databases offer (kodos.plan.upgrade);
+    the databases are refreshed unless `sync_dir` names them or `cached` is set."""
+    cached: bool = False
+    """With `upgrade`: read the databases the last refresh left in kodos's cache, as they are
+    (applying a saved upgrade plan, which pins their digest)."""
 
     @property
     def live_root(self) -> Path | None:
@@ -55,6 +61,8 @@ class PlanResult:
     plan: Plan
     desired: ResourceSet
     machine: MachineState
+    sync: SyncSource | None = None
+    """Where the sync databases the plan read are (an upgrade copies them into the snapshot)."""
 
 
 def build_plan(options: PlanOptions) -> Plan:
@@ -89,6 +97,9 @@ def make_plan(options: PlanOptions) -> PlanResult:
             databases.index if databases is not None else None,
         ),
     )
+    upgrade_notes: list[str] = []
+    if options.upgrade:
+        changes, upgrade_notes = _upgrades(changes, machine, databases, loaded)
     plan = Plan(
         kodos_version=__version__,
         base=Base(
@@ -100,9 +111,32 @@ def make_plan(options: PlanOptions) -> PlanResult:
         config=ConfigRef(path=loaded.display_path, digest=loaded.digest),
         changes=changes,
         summary=summarize(changes),
-        notes=[*resolution.notes, *units.notes, *_disk_notes(loaded), *machine.notes],
+        notes=[
+            *resolution.notes,
+            *units.notes,
+            *upgrade_notes,
+            *_disk_notes(loaded),
+            *machine.notes,
+        ],
     )
-    return PlanResult(plan, resources, machine)
+    return PlanResult(plan, resources, machine, databases.source if databases else None)
+
+
+def _upgrades(
+    changes: list[Change],
+    machine: MachineState,
+    databases: SyncDatabases | None,
+    loaded: LoadedConfig,
+) -> tuple[list[Change], list[str]]:
+    from kodos.pacman.syncdb import SyncDatabaseError
+    from kodos.plan.upgrade import upgrade_changes, upgrade_notes
+
+    if databases is None:
+        raise SyncDatabaseError("--upgrade needs sync databases: none were found")
+    upgraded = upgrade_changes(changes, machine.resources, databases.index)
+    boot = loaded.config.boot
+    kernel = boot.kernel.package if boot is not None else "linux"
+    return upgraded, upgrade_notes(upgraded, databases.index, kernel)
 
 
 def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:
@@ -127,10 +161,17 @@ def _sync_databases(loaded: LoadedConfig, options: PlanOptions) -> SyncDatabases
         options.live_root,
         sync_dir=options.sync_dir,
         mirror=mirror,
-        refresh=options.refresh,
+        refresh=options.refresh or _refreshes_for_upgrade(options),
         cache_dir=options.cache_dir,
+        cached=options.upgrade and options.cached,
     )
     return load_sync_databases(source) if source is not None else None
+
+
+def _refreshes_for_upgrade(options: PlanOptions) -> bool:
+    """`--upgrade` downloads fresh databases unless it was given some or told to use the
+    cache as it is."""
+    return options.upgrade and not options.cached and options.sync_dir is None
 
 
 def _resolve(

@@ -9,7 +9,10 @@ The rules (Terraform's, see docs/resources.md):
   (`kept`: name → who needs it, see kodos/plan/removals.py) is not deleted — pacman would
   refuse — but leaves the managed set as a dependency: a reason update when it was explicit,
   nothing when it already is a dependency;
-* only the attributes a desired resource carries are compared.
+* only the attributes a desired resource carries are compared;
+* some kinds are deleted only when kodos made them (`DELETED_ONLY_WHEN`): a pacman.conf
+  section the machine had before kodos managed it stays when the configuration drops it, and
+  so does the mirror list pacman's remaining sections may still include.
 deepdiff finds which attributes differ once a fast equality check says something does; it never
 leaks into the plan model.
 """
@@ -31,6 +34,13 @@ REPLACE_ON: Mapping[tuple[str, str], frozenset[str]] = {
 # (moving a system user's home to /home/NAME because a config names it would break it).
 CREATE_ONLY: Mapping[tuple[str, str], frozenset[str]] = {
     ("users", "user"): frozenset({"home"}),
+}
+
+# Kinds deleted only when the actual resource carries this attribute value (kodos made it);
+# otherwise dropping them from the configuration only ends kodos's management. None: never.
+DELETED_ONLY_WHEN: Mapping[tuple[str, str], tuple[str, str] | None] = {
+    ("pacman", "repository"): ("added_by", "kodos"),
+    ("pacman", "mirrorlist"): None,
 }
 
 
@@ -56,6 +66,8 @@ def diff(
         have = actual.get(address)
         if have is None or _moved_between_sources(have, still_installed):
             continue
+        if not _deletable(have):
+            continue
         if (have.provider, have.kind) in _PACKAGE_KINDS and have.name in kept:
             changes += _kept_as_dependency(have, kept[have.name])
             continue
@@ -67,6 +79,14 @@ def diff(
 # One installed package answers to both addresses: a package built from the AUR is also in
 # pacman's local database. Moving `aur:foo` to `foo` (or back) must not remove it.
 _PACKAGE_KINDS = frozenset({("pacman", "package"), ("aur", "package")})
+
+
+def _deletable(resource: Resource) -> bool:
+    kind = (resource.provider, resource.kind)
+    if kind not in DELETED_ONLY_WHEN:
+        return True
+    mark = DELETED_ONLY_WHEN[kind]
+    return mark is not None and resource.attributes.get(mark[0]) == mark[1]
 
 
 def _installed_package_names(desired: Mapping[str, Resource]) -> frozenset[str]:
