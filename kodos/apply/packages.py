@@ -46,12 +46,13 @@ from pathlib import Path
 
 from kodos.apply.chroot import api_filesystems
 from kodos.apply.work import Work, failing_as
+from kodos.errors import KodosError
 from kodos.pacman import conf
 from kodos.pacman.localdb import InstalledPackage, read_local_packages
 from kodos.pacman.removal import kept_packages
 from kodos.plan.model import Action, Change
 from kodos.system.rootfs import checked_in_root, read_text_in_root, tool_path
-from kodos.system.runner import CommandFailed, failure, run, tail
+from kodos.system.runner import CommandFailed, failure, run
 
 CACHE_DIR = "var/cache/pacman/pkg"  # inside the target: where packages are downloaded to
 FILE, DIRECTORY = "a regular file", "a directory"
@@ -79,6 +80,10 @@ _DETAIL = re.compile(
 )
 SYNC_DIR = "/var/lib/pacman/sync"
 UPGRADE_STEP = "upgrade packages"
+
+
+class ScriptletFailed(KodosError):
+    """pacman finished (exit 0) but a package scriptlet or hook failed."""
 
 
 def pacman_argv(target: Path, *args: str, config: str | None = None) -> list[str]:
@@ -211,7 +216,7 @@ def run_pacman(target: Path, args: Sequence[str]) -> subprocess.CompletedProcess
         raise CommandFailed(failed.argv, failed.exit_code, failed.output, message=message)
     scriptlets = scriptlet_failures(done.stdout, done.stderr)
     if scriptlets:
-        raise CommandFailed(done.args, 0, tail(done.stdout + done.stderr), message=scriptlets)
+        raise ScriptletFailed(scriptlets)
     return done
 
 
@@ -242,7 +247,11 @@ def scriptlet_failures(stdout: str, stderr: str) -> str | None:
     errors += [line.strip() for line in stdout.splitlines() if _scriptlet_failed(line)]
     if not errors:
         return None
-    context = [line.strip() for line in stdout.splitlines() if line.strip()][-3:]
+    spoken = [line.strip() for line in stdout.splitlines() if line.strip()]
+    # what came after pacman's last heading (":: Processing package changes...", ":: Running
+    # post-transaction hooks..."): the package or hook at work, and what its script said
+    headings = [number for number, line in enumerate(spoken) if line.startswith(":: ")]
+    context = spoken[headings[-1] + 1 if headings else 0 :][-3:]
     said = " | ".join(context)
     return f"a package scriptlet or hook failed ({'; '.join(dict.fromkeys(errors))}) after: {said}"
 

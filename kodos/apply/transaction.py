@@ -104,7 +104,15 @@ def _logged(
             log_line(f"failed: {err}")
             raise
         finally:
-            report(f"log of this apply: {path}")
+            report(f"log of this apply: {_shown_path(machine, top, path)}")
+
+
+def _shown_path(machine: ManagedRoot, top: Path, path: Path) -> str:
+    """A path the user can open: under the machine's root as it is, else where it lies on the
+    top level (mounted only in kodos's private namespace, gone when it exits)."""
+    if path.is_relative_to(machine.root):
+        return str(path)
+    return f"{path.relative_to(top)} at the top level of {machine.root}'s Btrfs file system"
 
 
 def _logging(on_step: OnStep) -> OnStep:

@@ -104,7 +104,10 @@ def without_repository(text: str, name: str) -> str:
             first = start - 1 if _marked(lines, start) else start
             while end > start + 1 and not lines[end - 1].strip():
                 end -= 1  # the blank lines before the next section stay with it
-            return "\n".join([*lines[:first], *lines[end:]]) + "\n"
+            before, after = lines[:first], lines[end:]
+            while before and not before[-1].strip() and (not after or not after[0].strip()):
+                before.pop()  # one blank line between sections, none at the end
+            return "\n".join([*before, *after]) + "\n"
     return text
 
 
@@ -129,7 +132,7 @@ def for_root(text: str, resolve: Callable[[str], str]) -> str:
 def _sections(lines: list[str]) -> list[tuple[str, int, int]]:
     """(name, header line, end) of each section; `end` is the next header's line."""
     headers = [(i, m[1]) for i, line in enumerate(lines) if (m := _HEADER.match(line))]
-    ends = [i for i, _ in headers[1:]] + [len(lines)]
+    ends = [i for i, _ in headers[1:]] + [len(lines)] if headers else []
     return [(name, start, end) for (start, name), end in zip(headers, ends, strict=True)]
 
 
