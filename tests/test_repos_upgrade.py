@@ -227,3 +227,22 @@ def test_a_saved_upgrade_plan_is_refused_once_the_databases_moved(
         "would install other versions); make a new plan"
     ) in done.stderr
     assert [g["id"] for g in generations(btrfs_machine)] == [0, 1]
+
+
+def test_keep_failed_says_where_the_failed_snapshot_is(
+    btrfs_machine: BtrfsMachine, tmp_path: Path, mirror: Mirror
+) -> None:
+    config = write_config(tmp_path, config_text(mirror))
+    assert apply(btrfs_machine, config).returncode == 0
+    _upgraded(mirror, install="pre_upgrade() {\n  return 1\n}\n")
+
+    done = apply(btrfs_machine, config, "--upgrade", "--keep-failed")
+
+    assert done.returncode == 1
+    assert (
+        "the failed generation 2 is kept: subvolume kodos/generations/2 at the top level of "
+        f"{btrfs_machine.root}'s Btrfs file system (mount it with -o subvolid=5 to look inside)"
+    ) in done.stderr
+    with top_level(btrfs_machine.fs) as top:
+        assert (top / GENERATION.format(2) / "var/lib/pacman").is_dir()
+    assert [(g["id"], g["status"]) for g in generations(btrfs_machine)][-1] == (2, "failed")
