@@ -132,12 +132,21 @@ def _upgraded(mirror: Mirror, **changes: object) -> Mirror:
     return publish(mirror, [new_version(mirror, "htop", "3.4.1-1", **changes)])
 
 
+def applied_then_upgraded(
+    machine: BtrfsMachine, tmp_path: Path, mirror: Mirror, **changes: object
+) -> Path:
+    """Generation 1 from `mirror` with htop 3.3.0-3, then htop 3.4.1-1 (with `changes`)
+    published there; returns the configuration."""
+    config = write_config(tmp_path, config_text(mirror))
+    assert apply(machine, config).returncode == 0
+    _upgraded(mirror, **changes)
+    return config
+
+
 def test_apply_upgrade_builds_the_new_versions_and_the_previous_generation_keeps_its_own(
     btrfs_machine: BtrfsMachine, tmp_path: Path, mirror: Mirror
 ) -> None:
-    config = write_config(tmp_path, config_text(mirror))
-    assert apply(btrfs_machine, config).returncode == 0
-    _upgraded(mirror)
+    config = applied_then_upgraded(btrfs_machine, tmp_path, mirror)
 
     planned = kodos("plan", "-c", config, "--root", btrfs_machine.root, "--upgrade")
     assert planned.returncode == 0, planned.stderr
@@ -191,10 +200,8 @@ def test_a_failing_upgrade_leaves_nothing_and_says_what_pacman_said(
     changes: dict[str, object],
     message: str,
 ) -> None:
-    config = write_config(tmp_path, config_text(mirror))
-    assert apply(btrfs_machine, config).returncode == 0
+    config = applied_then_upgraded(btrfs_machine, tmp_path, mirror, **changes)
     before = [g["id"] for g in generations(btrfs_machine)]
-    _upgraded(mirror, **changes)
 
     done = apply(btrfs_machine, config, "--upgrade")
 
@@ -209,9 +216,7 @@ def test_a_failing_upgrade_leaves_nothing_and_says_what_pacman_said(
 def test_a_saved_upgrade_plan_is_refused_once_the_databases_moved(
     btrfs_machine: BtrfsMachine, tmp_path: Path, mirror: Mirror
 ) -> None:
-    config = write_config(tmp_path, config_text(mirror))
-    assert apply(btrfs_machine, config).returncode == 0
-    _upgraded(mirror)
+    config = applied_then_upgraded(btrfs_machine, tmp_path, mirror)
     saved = tmp_path / "upgrade.plan"
     root = btrfs_machine.root
     made = kodos("plan", "-c", config, "--root", root, "--upgrade", "--out", saved)
@@ -232,9 +237,8 @@ def test_a_saved_upgrade_plan_is_refused_once_the_databases_moved(
 def test_keep_failed_says_where_the_failed_snapshot_is(
     btrfs_machine: BtrfsMachine, tmp_path: Path, mirror: Mirror
 ) -> None:
-    config = write_config(tmp_path, config_text(mirror))
-    assert apply(btrfs_machine, config).returncode == 0
-    _upgraded(mirror, install="pre_upgrade() {\n  return 1\n}\n")
+    failing = "pre_upgrade() {\n  return 1\n}\n"
+    config = applied_then_upgraded(btrfs_machine, tmp_path, mirror, install=failing)
 
     done = apply(btrfs_machine, config, "--upgrade", "--keep-failed")
 
