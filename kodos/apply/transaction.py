@@ -187,6 +187,7 @@ def _build(
     build: _Build, index: Index, on_step: OnStep, report: Callable[[str], None]
 ) -> ApplyResult:
     from kodos.apply.execute import execute
+    from kodos.apply.log import log_line
     from kodos.generations.lifecycle import discard_generation
     from kodos.system.btrfs import snapshot
 
@@ -204,6 +205,7 @@ def _build(
         verified = _verify(build)
         checkpoint(StepId.VERIFY, on_step)
         _commit(build, index, verified, boot, on_step)
+        log_line(f"built generation {build.new_id}")
     except BaseException:
         discard_generation(
             build.machine, build.top, index, build.new_id, keep_failed=build.options.keep_failed

@@ -128,13 +128,15 @@ def locate_sync_databases(
     mirror: str | None,
     refresh: bool,
     cache_dir: Path | None,
+    upgrade: bool = False,
     cached: bool = False,
 ) -> SyncSource | None:
     """Find (with `refresh`: download) the sync databases for a plan of `root`; see the module
     docstring for the order. `root` is None for a plan made from saved facts, which has no
     root to look in. `mirror` is the configuration's Arch mirror base URL; `cache_dir`
-    replaces the default cache directory for downloads. Raises `SyncDatabaseError` for an
-    unusable request and `CommandFailed` when the download fails."""
+    replaces the default cache directory for downloads. `upgrade` downloads as `refresh` does;
+    with `cached` as well, the cache is read as the last download left it. Raises
+    `SyncDatabaseError` for an unusable request and `CommandFailed` when the download fails."""
     if sync_dir is not None:
         if refresh:
             raise SyncDatabaseError(
@@ -142,17 +144,17 @@ def locate_sync_databases(
                 "to read as they are"
             )
         return _given_sync_dir(sync_dir)
-    if refresh or cached:
+    if refresh or upgrade:
         flag = "--refresh" if refresh else "--upgrade"
         if mirror is None:
             raise SyncDatabaseError(
                 f"{flag} needs an Arch mirror: add one to repos with repos.arch_repo(...)"
             )
         dbpath = cache_dir if cache_dir is not None else default_cache_dir(mirror)
-        if refresh:
-            refresh_databases(mirror, dbpath)
-            return SyncSource(dbpath / "sync", ARCH_REPOS, SyncOrigin.REFRESH)
-        return _cached(dbpath / "sync", mirror)
+        if cached and not refresh:
+            return _cached(dbpath / "sync", mirror)
+        refresh_databases(mirror, dbpath)
+        return SyncSource(dbpath / "sync", ARCH_REPOS, SyncOrigin.REFRESH)
     return _root_sync_dir(root) if root is not None else None
 
 

@@ -161,17 +161,12 @@ def _sync_databases(loaded: LoadedConfig, options: PlanOptions) -> SyncDatabases
         options.live_root,
         sync_dir=options.sync_dir,
         mirror=mirror,
-        refresh=options.refresh or _refreshes_for_upgrade(options),
+        refresh=options.refresh,
         cache_dir=options.cache_dir,
-        cached=options.upgrade and options.cached,
+        upgrade=options.upgrade,
+        cached=options.cached,
     )
     return load_sync_databases(source) if source is not None else None
-
-
-def _refreshes_for_upgrade(options: PlanOptions) -> bool:
-    """`--upgrade` downloads fresh databases unless it was given some or told to use the
-    cache as it is."""
-    return options.upgrade and not options.cached and options.sync_dir is None
 
 
 def _resolve(
