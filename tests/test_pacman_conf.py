@@ -141,7 +141,7 @@ def test_upgrades_are_listed_and_merged_into_the_package_change() -> None:
         ("pacman.package[zsh]", ["reason", "version"], "5.9-5"),
     ]
     assert upgrade_notes(changes, index, "linux") == [
-        "kernel linux: 6.12.1-1 → 6.12.4-1; the new generation boots it",
+        "kernel linux: 6.12.1-1 -> 6.12.4-1; the new generation boots it",
         "upgrade: 3 packages to upgrade; download size 4.00 MiB for the packages listed "
         "(less what the package cache holds, plus the dependencies they pull in)",
     ]

@@ -2,7 +2,7 @@
 
 `pacman -Su` upgrades each installed package whose name the repositories (in pacman.conf
 order, the first holding it) offer at a higher version (`vercmp`); the plan shows exactly
-those, as updates of `version` (`~ pacman.package[htop]  version: "3.3.0-1" → "3.4.1-1"`),
+those, as updates of `version` (`~ pacman.package[htop]  version: "3.3.0-1" -> "3.4.1-1"`),
 merged into a change the diff already has for the package (a reason update). A package the
 plan removes is not listed (it goes, whatever its version). Notes say what the kernel becomes
 and how much the listed packages weigh to download.
@@ -74,7 +74,7 @@ def upgrade_notes(changes: list[Change], index: SyncIndex, kernel: str | None) -
     for change in upgrades:
         if change.name == kernel:
             old, new = (change.before or {}).get("version"), (change.after or {}).get("version")
-            notes.append(f"kernel {kernel}: {old} → {new}; the new generation boots it")
+            notes.append(f"kernel {kernel}: {old} -> {new}; the new generation boots it")
     fetched = [c.name for c in upgrades]
     fetched += [c.name for c in changes if c.action == Action.CREATE and c.provider == "pacman"]
     size = sum(found.download_size for name in fetched if (found := index.get(name)) is not None)
