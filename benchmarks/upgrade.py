@@ -18,6 +18,9 @@ freshly synchronised databases, so the floor is one `btrfs subvolume snapshot` p
   `tests.support.target.pacman_argv`), timed together, the top level mounted beforehand;
 * kodos − raw — goal ≤ 0.5 s.
 
+Both are checked to have upgraded (kodos built a generation; pacman printed its upgrades), so
+an empty plan is never measured as a fast one.
+
 Each run builds fresh machines; `--runs K` (default 1) repeats it. The script exits 0 once it
 has measured, whatever the figures; 1 when it cannot run.
 
@@ -83,17 +86,21 @@ def kodos(*args: str, commands: bool = False) -> float:
     """The whole kodos process, timed; with `commands`, each line it writes to stderr (its
     progress, and every command it runs) is printed with the time it arrived."""
     env = {**os.environ, "KODOS_DEBUG_COMMANDS": "1"} if commands else None
-    start = time.perf_counter()
     argv = [sys.executable, "-m", "kodos", *args]
-    process = subprocess.Popen(
-        argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
-    )
-    assert process.stderr is not None
-    lines = [(time.perf_counter() - start, line.rstrip()) for line in process.stderr]
-    process.wait()
-    elapsed = time.perf_counter() - start
+    # stdout to a file, not a pipe: nothing waits on a full buffer while stderr is read
+    with tempfile.TemporaryFile("w+") as said:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=said, text=True, env=env)
+        assert process.stderr is not None
+        lines = [(time.perf_counter() - start, line.rstrip()) for line in process.stderr]
+        process.wait()
+        elapsed = time.perf_counter() - start
+        said.seek(0)
+        printed = said.read()
     if process.returncode != 0:
         raise SystemExit(f"kodos {' '.join(args)} failed:\n" + "\n".join(text for _, text in lines))
+    if "Built generation" not in printed and "--upgrade" in args:  # an empty plan exits 0 too
+        raise SystemExit(f"kodos {' '.join(args)} built nothing:\n{printed}")
     if commands:
         for at, line in lines:
             print(f"{at:8.3f}  {line[:160]}")
@@ -112,8 +119,13 @@ def raw_upgrade(machine: BtrfsMachine) -> float:
         root = top / "raw"
         argv = pacman_argv(root, machine.target.conf, "-Syu", "--noconfirm", "--noprogressbar")
         argv[argv.index("--config") + 1] = str(root / "etc/pacman.conf")
-        subprocess.run(argv, check=True, capture_output=True, env={**os.environ, "LC_ALL": "C"})
-        return time.perf_counter() - start
+        done = subprocess.run(
+            argv, check=True, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"}
+        )
+        elapsed = time.perf_counter() - start
+        if "upgrading bench-up" not in done.stdout:
+            raise SystemExit(f"pacman -Syu upgraded nothing:\n{done.stdout}")
+        return elapsed
 
 
 def one_run(directory: Path, count: int, commands: bool) -> tuple[float, float]:
