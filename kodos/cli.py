@@ -99,6 +99,13 @@ SyncDirOption = Annotated[
 RefreshOption = Annotated[
     bool, typer.Option(help="Download the sync databases from the configured mirror.")
 ]
+UpgradeOption = Annotated[
+    bool,
+    typer.Option(
+        help="Also upgrade every package: plan refreshes the sync databases from the "
+        "configured mirror; apply upgrades against exactly those (pacman -Su)."
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
 LockTimeoutOption = Annotated[
@@ -201,6 +208,7 @@ def plan(
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
     lua_path: LuaPathOption = None,
+    upgrade: UpgradeOption = False,
 ) -> None:
     """Show what `kodos apply` would change on the machine at --root."""
     if facts is not None and _given(ctx, "root"):
@@ -217,7 +225,9 @@ def plan(
         # A plan file is applied later, maybe from another directory: it names the
         # configuration absolutely.
         config = str(Path(config).absolute())
-    options = PlanOptions(config, root, facts, sync_dir, refresh, lua_path=tuple(lua_path or ()))
+    options = PlanOptions(
+        config, root, facts, sync_dir, refresh, lua_path=tuple(lua_path or ()), upgrade=upgrade
+    )
     raise typer.Exit(run_plan(options, json_output, out, detailed_exitcode))
 
 
@@ -244,6 +254,7 @@ def apply_command(
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
     lua_path: LuaPathOption = None,
+    upgrade: UpgradeOption = False,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON (the plan goes to stderr).")
     ] = False,
@@ -263,6 +274,7 @@ def apply_command(
         sync_dir,
         refresh,
         lua_path=tuple(lua_path or ()),
+        upgrade=upgrade,
     )
     raise typer.Exit(run_apply(options, yes, json_output))
 

@@ -50,6 +50,7 @@ class StepId(StrEnum):
     # the install, after the commit
     ESP = "esp"
     # the applier's steps, in the order they run (kodos.apply.execute.CHANGE_STEPS)
+    CONFIGURE_REPOSITORIES = "configure-repositories"
     INSTALL_PACKAGES = "install-packages"
     INSTALL_FLATPAKS = "install-flatpaks"
     UPDATE_USERS = "update-users"
@@ -109,6 +110,7 @@ LABELS: Mapping[StepId, Labels] = {
         "made it the Btrfs default subvolume", "made it the Btrfs default subvolume"
     ),
     StepId.ESP: Labels(None, "wrote the ESP"),
+    StepId.CONFIGURE_REPOSITORIES: _NOT_SHOWN,
     StepId.INSTALL_PACKAGES: _NOT_SHOWN,
     StepId.INSTALL_FLATPAKS: _NOT_SHOWN,
     StepId.UPDATE_USERS: _NOT_SHOWN,

@@ -12,15 +12,25 @@ installed from the AUR is in the same database; it is read here too and, when th
 routes it to the AUR, by the `aur` provider as well (`aur.package[NAME]`), so both addresses
 describe it. Ownership: kodos removes a package only when its address is in the current
 generation's managed set and the configuration no longer declares it.
+
+Also manages the repositories pacman uses: `pacman.repository[NAME]` — one section of
+`etc/pacman.conf`, actual attributes `include` (the one file it takes its servers from) or
+`servers` (its `Server`/`Include` lines, when it has others), and `added_by: "kodos"` when
+kodos added it (`kodos.pacman.conf`); every section is read — and
+`pacman.mirrorlist[PATH]` — `servers` of a mirror list, read when in scope. Ownership: a
+repository section is removed only when kodos added it; a mirror list is never removed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from kodos.errors import KodosError
+from kodos.pacman import conf
 from kodos.pacman.localdb import InstalledPackage, read_local_packages
 from kodos.providers import Reading, Scope
 from kodos.resources import Resource
+from kodos.system.rootfs import read_text_in_root
 
 PROVIDER = "pacman"
 READS_ALL = True
@@ -29,7 +39,36 @@ READS_ALL = True
 def read(root: Path, scope: Scope) -> Reading:
     """Every package installed in `root` (none for a root without a pacman database)."""
     packages = read_local_packages(root)
-    return Reading(resources=[package_resource(PROVIDER, p) for p in packages.values()])
+    reading = Reading(resources=[package_resource(PROVIDER, p) for p in packages.values()])
+    _read_repositories(root, scope, reading)
+    return reading
+
+
+PACMAN_CONF = "/etc/pacman.conf"
+
+
+def _read_repositories(root: Path, scope: Scope, reading: Reading) -> None:
+    """The repository sections of pacman.conf, and the mirror lists in scope."""
+    text = _text(root, PACMAN_CONF, reading.notes)
+    for repository in conf.repositories(text or "").values():
+        attributes = dict(conf.repository_attributes(repository))
+        reading.resources.append(Resource(PROVIDER, "repository", repository.name, attributes))
+    for path in sorted(scope.names(PROVIDER, "mirrorlist")):
+        listed = _text(root, path, reading.notes)
+        if listed is not None:
+            servers = conf.mirrorlist_servers(listed)
+            reading.resources.append(Resource(PROVIDER, "mirrorlist", path, {"servers": servers}))
+
+
+def _text(root: Path, path: str, notes: list[str]) -> str | None:
+    """A configuration file inside the root; None when it is missing or unreadable (a note)."""
+    try:
+        return read_text_in_root(root, path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KodosError) as err:
+        notes.append(f"{path}: not readable ({err}); its repositories are unknown")
+        return None
 
 
 def package_resource(provider: str, package: InstalledPackage) -> Resource:

@@ -29,6 +29,18 @@ class Status(StrEnum):
     FAILED = "failed"
 
 
+class Upgrade(BaseModel):
+    """How a generation built with `--upgrade` upgraded: against which sync databases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    databases: dict[str, datetime] = Field(
+        description="Repository → the date of the sync database it was upgraded against "
+        "(the modification time the mirror gave it)."
+    )
+    sync_digest: str = Field(description="The plan's digest of what those databases offer.")
+
+
 class GenerationRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -63,7 +75,11 @@ class GenerationRecord(BaseModel):
     log: str | None = Field(
         default=None,
         description="Where the apply's log is kept: a path relative to the Btrfs top level "
-        "(kodos/logs/…); None when no log was kept.",
+        "(kodos/logs/…), or an absolute path on the machine's root when it is on a shared "
+        "/var/log (/var/log/kodos/…); None when no log was kept.",
+    )
+    upgrade: Upgrade | None = Field(
+        default=None, description="Set when the generation was built with --upgrade."
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from kodos.apply.execute import execute
+from kodos.pacman.conf import for_root
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.diff import diff
 from kodos.plan.machine import read_machine
@@ -53,6 +54,7 @@ FLATHUB_APPS = (
     App("com.visualstudio.code", "1.95.3"),
     App("org.libreoffice.LibreOffice", "24.8.3"),
 )
+ARCH_MIRROR = "https://geo.mirror.pkgbuild.com"  # the examples'
 ESP = "efi"  # a separate ESP inside the root: entries' EFI programs are copied from /boot
 
 
@@ -61,6 +63,9 @@ class World:
     mirror: Mirror
     sync_dir: Path
     flathub: FlatpakRepo
+    examples: Path
+    """The examples, their Arch mirror pointed at `mirror` (the repositories step writes it
+    into the root's mirror list, and pacman then downloads from there)."""
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +78,20 @@ def world(standard_mirror: Mirror, tmp_path_factory: pytest.TempPathFactory) -> 
         standard_mirror,
         mirror_sync_dir(standard_mirror, base / "sync"),
         build_flatpak_repo(base / "flathub", FLATHUB_APPS),
+        examples_on_mirror(base / "examples", standard_mirror),
     )
 
 
+def examples_on_mirror(directory: Path, mirror: Mirror) -> Path:
+    shutil.copytree(REPO / "examples", directory)
+    for config in directory.glob("*/configuration.lua"):
+        text = config.read_text().replace(ARCH_MIRROR, f"file://{mirror.path.resolve()}")
+        config.write_text(text)
+    return directory
+
+
 def plan(world: World, name: str, root: Path) -> PlanResult:
-    config = str(REPO / "examples" / name)
+    config = str(world.examples / name)
     return make_plan(PlanOptions(config=config, root=root, sync_dir=world.sync_dir))
 
 
@@ -137,7 +151,12 @@ def copy_applied(example: Applied, directory: Path) -> Path:
 
 
 def pacman_on(root: Path) -> TargetRoot:
-    return TargetRoot(root, root / "etc/pacman.conf")
+    """pacman on an applied root with its own configuration, rendered as kodos renders it: its
+    pacman.conf now includes /etc/pacman.d/mirrorlist, which must be read inside the root."""
+    conf = root.parent / "pacman-rendered.conf"
+    text = (root / "etc/pacman.conf").read_text()
+    conf.write_text(for_root(text, lambda path: f"{root}{path}"))
+    return TargetRoot(root, conf)
 
 
 def shadow_field(root: Path, user: str) -> str:
@@ -164,6 +183,7 @@ def test_after_execute_the_plan_is_empty(
 
 def test_steps_run_in_dependency_order(applied: dict[str, Applied]) -> None:
     assert applied["testvm"].steps == [
+        "configure-repositories",
         "install-packages",
         "install-flatpaks",
         "update-users",

@@ -253,13 +253,16 @@ def test_scriptlets_see_dev_and_proc_which_are_gone_afterwards(root: TargetRoot)
 
 
 @pytest.mark.system
-def test_a_failed_scriptlet_is_a_note(root: TargetRoot) -> None:
-    notes = execute(install("failing-scriptlet"), {}, root.path, esp=None)
+def test_a_failed_scriptlet_fails_the_step_in_pacmans_words(root: TargetRoot) -> None:
+    # pacman exits 0, but a generation whose package scripts failed is not one to boot
+    with pytest.raises(StepFailed) as raised:
+        execute(install("failing-scriptlet"), {}, root.path, esp=None)
 
-    assert notes == [
-        "install packages: a scriptlet or hook failed: about to fail "
-        "error: command failed to execute correctly"
-    ]
+    assert str(raised.value) == (
+        "install packages (pacman.package[failing-scriptlet]): a package scriptlet or hook "
+        "failed (error: command failed to execute correctly) after: installing "
+        "failing-scriptlet... | about to fail"
+    )
 
 
 @pytest.mark.system
@@ -314,7 +317,7 @@ def test_packages_still_needed_are_kept_with_what_they_need() -> None:
     assert kept == {"python": "gdb", "openssl": "python"}
 
 
-def test_pacman_warnings_and_failed_scriptlets_become_notes() -> None:
+def test_pacman_warnings_become_notes() -> None:
     output = (
         "(1/2) installing tool\n"
         "warning: /etc/tool.conf installed as /etc/tool.conf.pacnew\n"
@@ -324,6 +327,4 @@ def test_pacman_warnings_and_failed_scriptlets_become_notes() -> None:
 
     assert pacman_notes(output) == [
         "pacman warning: /etc/tool.conf installed as /etc/tool.conf.pacnew",
-        "a scriptlet or hook failed: (2/2) installing probe "
-        "error: command failed to execute correctly",
     ]

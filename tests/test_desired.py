@@ -114,6 +114,12 @@ def test_testvm_resources() -> None:
             "efi": "/memtest86+/memtest.efi",
         },
         "bootloader.loader[systemd-boot]": {"timeout": 5},
+        # repos.arch: the mirror list and the pacman.conf sections including it
+        "pacman.mirrorlist[/etc/pacman.d/mirrorlist]": {
+            "servers": ["https://geo.mirror.pkgbuild.com/$repo/os/$arch"]
+        },
+        "pacman.repository[core]": {"include": "/etc/pacman.d/mirrorlist"},
+        "pacman.repository[extra]": {"include": "/etc/pacman.d/mirrorlist"},
     }
     # fwupd is D-Bus activated: a package, no unit.
     assert "services.unit[fwupd.service]" not in desired.resources
@@ -143,6 +149,9 @@ def test_testvm_sources() -> None:
         "services.unit[sshd.service]": "services.openssh.service_name",
         "bootloader.entry[memtest86+]": "boot.loader.include[1]",
         "bootloader.loader[systemd-boot]": "boot.loader.timeout",
+        "pacman.mirrorlist[/etc/pacman.d/mirrorlist]": "repos.arch.mirror",
+        "pacman.repository[core]": "repos.arch.mirror",
+        "pacman.repository[extra]": "repos.arch.mirror",
     }
 
 
@@ -334,7 +343,8 @@ def test_same_configuration_same_state_whatever_the_key_order(tmp_path: Path) ->
 def test_resources_are_ordered_by_provider_then_address() -> None:
     addresses = list(build_example("testvm").resources)
     providers = [address.split(".")[0] for address in addresses]
-    assert providers == sorted(providers, key=["users", "files", "services", "bootloader"].index)
+    order = ["pacman", "users", "files", "services", "bootloader"]
+    assert providers == sorted(providers, key=order.index)
     for provider in set(providers):
         mine = [a for a in addresses if a.startswith(provider + ".")]
         assert mine == sorted(mine)
@@ -383,5 +393,5 @@ def test_desired_state_repr_shows_no_attribute() -> None:
     assert (
         repr(desired)
         == str(desired)
-        == ("DesiredState(18 resources, 42 package requests, 0 problems)")
+        == ("DesiredState(21 resources, 42 package requests, 0 problems)")
     )

@@ -212,7 +212,8 @@ FACT_DAMAGES: dict[str, tuple[Callable[[dict[str, object]], None], list[str]]] =
         [
             "resources.0.address: no provider reads pacman.user (known: aur.package, "
             "bootloader.entry, bootloader.loader, files.file, files.symlink, flatpak.app, "
-            "pacman.package, services.unit, services.user_unit, users.user)"
+            "pacman.mirrorlist, pacman.package, pacman.repository, services.unit, "
+            "services.user_unit, users.user)"
         ],
     ),
     "bad-address": (

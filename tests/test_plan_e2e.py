@@ -182,6 +182,11 @@ def apply_by_hand(root: TargetRoot, config: str, plan: Mapping[str, Any], world:
     by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for change in changes:
         by_kind.setdefault((change["provider"], change["kind"]), []).append(change)
+    _repositories(
+        root.path,
+        by_kind.pop(("pacman", "mirrorlist"), []),
+        by_kind.pop(("pacman", "repository"), []),
+    )
     _packages(root, by_kind.pop(("pacman", "package"), []))
     _aur_packages(root, by_kind.pop(("aur", "package"), []), world.aur)
     _flatpak_apps(root.path, by_kind.pop(("flatpak", "app"), []), world.flathub)
@@ -194,6 +199,24 @@ def apply_by_hand(root: TargetRoot, config: str, plan: Mapping[str, Any], world:
         by_kind.pop(("bootloader", "entry"), []),
     )
     assert not by_kind, f"changes this test cannot apply: {sorted(by_kind)}"
+
+
+def _repositories(
+    root: Path, mirrorlists: list[dict[str, Any]], sections: list[dict[str, Any]]
+) -> None:
+    """The mirror list as pacman reads one, and pacman.conf's sections appended (the root's
+    own pacman.conf; pacman here runs with the conf beside the root)."""
+    for change in mirrorlists:
+        assert change["action"] == "create", change
+        path = root / change["name"].lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"Server = {server}\n" for server in change["after"]["servers"]))
+    conf = root / "etc/pacman.conf"
+    text = conf.read_text() if conf.exists() else "[options]\n"
+    for change in sections:
+        assert change["action"] == "create", change
+        text += f"\n[{change['name']}]\nInclude = {change['after']['include']}\n"
+    conf.write_text(text)
 
 
 def _names(changes: Iterable[Mapping[str, Any]], action: str) -> list[str]:

@@ -11,6 +11,7 @@ from kodos.steps import LABELS, Command, StepId, label, shown_steps
 
 # The applier's steps in the order execute runs them (its module docstring lists why).
 APPLIER_STEPS = [
+    "configure-repositories",
     "install-packages",
     "install-flatpaks",
     "update-users",

@@ -9,6 +9,8 @@ unsupported changes, AUR packages that would need building, secrets the caller d
 names that would read as options, paths that try to leave the target, a missing Flatpak
 remote or ESP. Then the steps run in this order, each only when it has work:
 
+ 0. configure repositories — the mirror list and pacman.conf's sections, before any pacman
+    run: the packages come from the repositories the new generation has.
  1. install packages — one pacman transaction. Packages bring what the later steps use:
     login shells and groups (users), unit files (services), EFI programs (boot entries).
     They also come before kodos's files, because pacman refuses to install over a file it
@@ -41,7 +43,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kodos.apply import bootloader, files, flatpak, followups, packages, services, users
+from kodos.apply import bootloader, files, flatpak, followups, packages, repos, services, users
 from kodos.apply.work import StepFailed, Work, unresolved_secrets
 from kodos.plan.model import Action, Change
 from kodos.resources import Resource
@@ -50,6 +52,7 @@ from kodos.system.rootfs import UnsafePath, is_file_in_root, tool_path
 
 Kind = tuple[str, str]
 PACKAGES: frozenset[Kind] = frozenset({("pacman", "package"), ("aur", "package")})
+REPOSITORIES: frozenset[Kind] = frozenset({("pacman", "repository"), ("pacman", "mirrorlist")})
 FLATPAKS: frozenset[Kind] = frozenset({("flatpak", "app")})
 USERS: frozenset[Kind] = frozenset({("users", "user")})
 FILES: frozenset[Kind] = frozenset({("files", "file"), ("files", "symlink")})
@@ -94,6 +97,7 @@ INSTALL_FLATPAKS = ChangeStep(
 FOLLOW_UPS = ChangeStep(StepId.FOLLOW_UPS, FILES, frozenset(Action), _follow_ups)
 BOOT_LOADER = ChangeStep(StepId.UPDATE_BOOTLOADER, BOOT, CHANGES | DELETES, bootloader.apply)
 CHANGE_STEPS = (
+    ChangeStep(StepId.CONFIGURE_REPOSITORIES, REPOSITORIES, CHANGES | DELETES, repos.apply),
     ChangeStep(StepId.INSTALL_PACKAGES, PACKAGES, CHANGES, packages.install),
     INSTALL_FLATPAKS,
     ChangeStep(StepId.UPDATE_USERS, USERS, CHANGES, users.apply),
@@ -160,16 +164,23 @@ def _change_problems(work: Work, change: Change) -> list[str]:
         )
     if change.provider in FORBIDDEN_IN_VALUES and change.action != DELETE:
         problems += _value_problems(work, change, FORBIDDEN_IN_VALUES[change.provider])
-    if change.provider == "pacman" and change.action == UPDATE and set(change.changed) - {"reason"}:
-        problems.append(f"{change.address}: only the install reason of a package can change")
+    if change.kind == "package" and change.action == UPDATE and set(change.changed) - _UPDATABLE:
+        problems.append(
+            f"{change.address}: only the install reason of a package can change "
+            "(and its version, with --upgrade)"
+        )
     if change.kind == "entry" and change.action != DELETE:
         efi = work.wanted(change).get("efi")
         problems.append(files.path_problem(str(efi)) if efi is not None else None)
     return [problem for problem in problems if problem]
 
 
+# What an update of a package may change: its reason, and its version in an upgrade.
+_UPDATABLE = frozenset({"reason", "version"})
+
+
 def _name_problem(change: Change) -> str | None:
-    if change.provider == "files":
+    if change.provider == "files" or (change.provider, change.kind) == ("pacman", "mirrorlist"):
         return files.path_problem(change.name)
     # A leading "-" would read as an option; systemctl takes a name with "/" for a path.
     if change.name.startswith("-") or any(char in change.name for char in "/\0\n"):

@@ -7,9 +7,9 @@ pacman would follow a link among them on the host (a `var/log/pacman.log` linked
 file would get the log appended), so each is resolved inside the target first, as the
 machine's own pacman would see it, and must be what pacman expects there
 (`kodos.system.rootfs.tool_path`).
-(A `pacman.conf` `Include = /etc/pacman.d/mirrorlist` is still read from the host: pacman does
-not prefix Include paths with the root. On a machine kodos manages the host is the running
-generation, whose mirror list the target was snapshotted from.)
+pacman does not prefix `Include` paths with the root: `--config` is therefore a rendered copy
+of the target's pacman.conf whose Include paths point inside the target
+(`kodos.pacman.conf.for_root`), so the new generation's own mirror list is the one used.
 
 * Installs are ONE `-S --needed` transaction: pacman resolves dependencies, conflicts and
   file conflicts of the whole set together, and a failure installs nothing. The named
@@ -23,6 +23,13 @@ generation, whose mirror list the target was snapshotted from.)
   removing a package from the configuration undoes what installing it did instead of leaving
   orphans. A package another installed package still depends on is not removed — pacman would
   refuse the whole transaction — but marked as a dependency, with a note.
+* An upgrade (`--upgrade`: the plan has package version updates) is the same ONE transaction
+  as `-Su`: the target's sync databases were replaced by the ones the plan read
+  (`copy_sync_databases`), so what is installed is what the plan showed.
+* A failure's message carries pacman's own detail lines (which file conflicts with which
+  package, which dependency cannot be satisfied), paths named as inside the target. A failed
+  scriptlet or hook fails the step too: pacman exits 0 for it, but a generation whose package
+  scripts failed is not one to boot into.
 * AUR packages cannot be built yet: a create of one that is not installed is refused before
   anything changes (`aur_problems`). Removing one is an ordinary `pacman -R`.
 """
@@ -30,15 +37,21 @@ generation, whose mirror list the target was snapshotted from.)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from kodos.apply.chroot import api_filesystems
 from kodos.apply.work import Work, failing_as
+from kodos.errors import KodosError
+from kodos.pacman import conf
 from kodos.pacman.localdb import InstalledPackage, read_local_packages
 from kodos.pacman.removal import kept_packages
 from kodos.plan.model import Action, Change
-from kodos.system.rootfs import tool_path
+from kodos.system.rootfs import checked_in_root, read_text_in_root, tool_path
 from kodos.system.runner import CommandFailed, failure, run
 
 CACHE_DIR = "var/cache/pacman/pkg"  # inside the target: where packages are downloaded to
@@ -59,12 +72,27 @@ AUR_NOT_BUILT = "building AUR packages is not implemented yet"
 # pacman exits 0 when a scriptlet or hook fails; these lines say it happened.
 SCRIPTLET_FAILURES = ("call to execv failed", "error: command failed to execute correctly")
 _ERROR = re.compile(r"^error: ", re.MULTILINE)
+# pacman's lines saying why a transaction failed (pacman/sync.c, pacman/util.c): a broken or
+# unsatisfiable dependency, packages in conflict, a file conflict, a damaged package.
+_DETAIL = re.compile(
+    r"^:: .*(breaks dependency|unable to satisfy|are in conflict|conflicts with)"
+    r"|exists in (filesystem|both)|is invalid or corrupted|: no such package"
+)
+SYNC_DIR = "/var/lib/pacman/sync"
+UPGRADE_STEP = "upgrade packages"
 
 
-def pacman_argv(target: Path, *args: str) -> list[str]:
+class ScriptletFailed(KodosError):
+    """pacman finished (exit 0) but a package scriptlet or hook failed."""
+
+
+def pacman_argv(target: Path, *args: str, config: str | None = None) -> list[str]:
     """pacman confined to `target`: its database, configuration, cache, hooks, keyring, log,
-    each resolved inside the target (`UnsafePath` when one is not what pacman expects)."""
+    each resolved inside the target (`UnsafePath` when one is not what pacman expects).
+    `config` replaces the target's pacman.conf (with `rendered_config`'s copy)."""
     paths = [[option, tool_path(target, path, kind)] for option, path, kind in PACMAN_PATHS]
+    if config is not None:
+        paths = [[option, config if option == "--config" else value] for option, value in paths]
     return [
         "pacman",
         "--root", str(target),
@@ -87,15 +115,20 @@ def aur_problems(target: Path, changes: Sequence[Change]) -> list[tuple[str, str
 
 
 def install(work: Work, changes: Sequence[Change]) -> None:
-    """Install the created packages, then set the install reasons the updates ask for."""
+    """Install the created packages (with an upgrade: upgrading every package in the same
+    transaction), then set the install reasons the updates ask for."""
     creates = [c for c in changes if c.action == Action.CREATE and c.provider == "pacman"]
     declared = [c for c in creates if c.named_to_pacman]  # pacman resolves the pulled-in ones
-    if declared:
+    upgrades = upgraded(changes)
+    if upgrades:
+        _upgrade(work, declared, upgrades)
+    elif declared:
         args = ["-S", "--needed", "--noprogressbar", *(c.name for c in declared)]
         with failing_as(INSTALL_STEP, creates), api_filesystems(work.target, work.notes):
             _pacman(work, INSTALL_STEP, args)
+    if declared:
         mark_explicit(work, declared)
-    updates = [c for c in changes if c.action == Action.UPDATE]
+    updates = [c for c in changes if c.action == Action.UPDATE and "reason" in c.changed]
     for reason in ("explicit", "dependency"):
         chosen = [c for c in updates if work.wanted(c).get("reason") == reason]
         if chosen:
@@ -144,26 +177,105 @@ def still_required(removing: set[str], installed: Mapping[str, InstalledPackage]
     return kept_packages(removing, installed)
 
 
-def _pacman(work: Work, step: str, args: list[str]) -> None:
-    """Run pacman on the target. A failure names every `error:` line pacman printed (one per
-    missing package). Failed scriptlets and hooks (pacman exits 0 for them) and warnings
-    (`installed as .pacnew`, `saved as .pacsave`) become notes."""
-    done = run(pacman_argv(work.target, *args), check=False)
+def upgraded(changes: Sequence[Change]) -> list[Change]:
+    """The package updates of an upgrade: a new version (`kodos.plan.upgrade`)."""
+    return [c for c in changes if c.action == Action.UPDATE and "version" in c.changed]
+
+
+def _upgrade(work: Work, creates: Sequence[Change], upgrades: Sequence[Change]) -> None:
+    """ONE `-Su` transaction: every package the target's (replaced) sync databases offer a
+    newer version of, and the created packages."""
+    names = [c.name for c in creates]
+    with failing_as(UPGRADE_STEP, [*upgrades, *creates]), api_filesystems(work.target, work.notes):
+        _pacman(work, UPGRADE_STEP, ["-Su", "--needed", "--noprogressbar", *names])
+
+
+def copy_sync_databases(directory: Path, repos: Sequence[str], target: Path) -> None:
+    """Put the sync databases a plan read (`directory/REPO.db`, `.files` when there) into the
+    target's sync directory, replacing its own: the upgrade installs what the plan showed.
+    The running generation's databases are not touched (the target is a snapshot)."""
+    sync = Path(tool_path(target, SYNC_DIR, "a directory"))
+    sync.mkdir(parents=True, exist_ok=True)
+    for repo in repos:
+        for suffix in (".db", ".files"):
+            source = directory / f"{repo}{suffix}"
+            if source.is_file():
+                copy = tool_path(target, f"{SYNC_DIR}/{repo}{suffix}", "a regular file")
+                shutil.copy2(source, copy)  # keeps the date the mirror gave it
+
+
+@contextmanager
+def rendered_config(target: Path) -> Iterator[str]:
+    """A private copy of the target's pacman.conf with every `Include` path inside the target,
+    for pacman's `--config`; removed afterwards (it never lands in the generation)."""
+    text = read_text_in_root(target, "/etc/pacman.conf")
+    rendered = conf.for_root(text, lambda path: checked_in_root(target, path))
+    with tempfile.TemporaryDirectory(prefix="kodos-pacman-") as directory:
+        path = Path(directory) / "pacman.conf"
+        path.write_text(rendered, encoding="utf-8")
+        yield str(path)
+
+
+def run_pacman(target: Path, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """pacman on the target with its rendered configuration; a failure (or a failed scriptlet
+    or hook) raises `CommandFailed` carrying pacman's own lines."""
+    from kodos.apply.log import log_line, log_output
+
+    log_line("pacman " + " ".join(args))
+    with rendered_config(target) as config:
+        done = run(pacman_argv(target, *args, config=config), check=False)
+    log_output(done.stdout + done.stderr)
     if done.returncode != 0:
         failed = failure(done)
-        errors = [line.strip() for line in done.stderr.splitlines() if _ERROR.match(line)]
-        message = "; ".join(line.removeprefix("error: ") for line in errors) or failed.message
+        message = failure_message(done, str(target)) or failed.message
         raise CommandFailed(failed.argv, failed.exit_code, failed.output, message=message)
+    scriptlets = scriptlet_failures(done.stdout, done.stderr)
+    if scriptlets:
+        raise ScriptletFailed(scriptlets)
+    return done
+
+
+def _pacman(work: Work, step: str, args: list[str]) -> None:
+    """Run pacman on the target (`run_pacman`); warnings (`installed as .pacnew`, `saved as
+    .pacsave`) become notes."""
+    done = run_pacman(work.target, args)
     work.notes.extend(f"{step}: {note}" for note in pacman_notes(done.stdout + done.stderr))
 
 
+def failure_message(done: subprocess.CompletedProcess[str], target: str) -> str:
+    """pacman's `error:` lines, each followed by the detail lines that explain it, paths named
+    as inside the target: `failed to commit transaction (conflicting files): htop:
+    /usr/bin/tool exists in filesystem (owned by tool)`."""
+    lines = done.stderr.splitlines()
+    errors = [line.strip().removeprefix("error: ") for line in lines if _ERROR.match(line)]
+    details = [line.strip() for line in done.stdout.splitlines() if _DETAIL.search(line)]
+    details = [line.replace(target.rstrip("/") + "/", "/") for line in details]
+    if not errors:
+        return "; ".join(details)
+    return "; ".join(errors) + (": " + "; ".join(details) if details else "")
+
+
+def scriptlet_failures(stdout: str, stderr: str) -> str | None:
+    """The message for scriptlets or hooks pacman reported failing (it exits 0 for them):
+    its error lines and the last lines of output before them, where the scriptlet spoke."""
+    errors = [line.strip() for line in stderr.splitlines() if _scriptlet_failed(line)]
+    errors += [line.strip() for line in stdout.splitlines() if _scriptlet_failed(line)]
+    if not errors:
+        return None
+    spoken = [line.strip() for line in stdout.splitlines() if line.strip()]
+    # what came after pacman's last heading (":: Processing package changes...", ":: Running
+    # post-transaction hooks..."): the package or hook at work, and what its script said
+    headings = [number for number, line in enumerate(spoken) if line.startswith(":: ")]
+    context = spoken[headings[-1] + 1 if headings else 0 :][-3:]
+    said = " | ".join(context)
+    return f"a package scriptlet or hook failed ({'; '.join(dict.fromkeys(errors))}) after: {said}"
+
+
+def _scriptlet_failed(line: str) -> bool:
+    return any(marker in line for marker in SCRIPTLET_FAILURES)
+
+
 def pacman_notes(output: str) -> list[str]:
-    notes = []
+    """pacman's warnings (`installed as .pacnew`, `saved as .pacsave`), as notes."""
     lines = [line.strip() for line in output.splitlines()]
-    for number, line in enumerate(lines):
-        if any(marker in line for marker in SCRIPTLET_FAILURES):
-            context = f"{lines[number - 1]} " if number else ""
-            notes.append(f"a scriptlet or hook failed: {context}{line}")
-        elif line.startswith("warning: "):
-            notes.append(f"pacman {line}")
-    return notes
+    return [f"pacman {line}" for line in lines if line.startswith("warning: ")]

@@ -5,6 +5,12 @@ snapshot changes until the snapshot is verified, and the commit writes the recor
 entry, the index and the two defaults in an order where a crash at any point leaves a machine
 whose running generation, boot default and records are consistent. Every mount happens in a
 private mount namespace, so even kill -9 leaves nothing mounted.
+
+Each apply writes a log (the plan, each step, pacman's output) outside every generation
+(`kodos.apply.log`); `report` hears its path at the end, failed or not, and where a failed
+snapshot kept with `--keep-failed` is. With `upgrade`, the sync databases the plan read are
+copied into the snapshot before anything else (and checked against the plan's digest), and the
+record says which databases the generation was upgraded against.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,7 @@ from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Change, Plan
 from kodos.resources import SENSITIVE_PLACEHOLDER, Resource, ResourceSet
 from kodos.secrets import SealedSecret, seal
-from kodos.state.generation import RECORD_PATH, GenerationRecord, Status
+from kodos.state.generation import RECORD_PATH, GenerationRecord, Status, Upgrade
 from kodos.state.index import (
     GenerationEntry,
     Index,
@@ -55,6 +61,7 @@ class ApplyOptions:
     sync_dir: Path | None = None
     refresh: bool = False
     lua_path: tuple[Path, ...] = ()
+    upgrade: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +72,11 @@ class ApplyResult:
 
 
 def apply(
-    options: ApplyOptions, *, confirm: Callable[[Plan], bool], on_step: OnStep
+    options: ApplyOptions,
+    *,
+    confirm: Callable[[Plan], bool],
+    on_step: OnStep,
+    report: Callable[[str], None] = lambda text: None,
 ) -> ApplyResult:
     from kodos.generations.host import locked_top_level, open_managed_root
     from kodos.system.mountns import enter_private_mount_namespace
@@ -75,7 +86,44 @@ def apply(
     command = " ".join(["kodos", *sys.argv[1:]])
     with locked_top_level(machine, timeout=options.lock_timeout, command=command) as top:
         checkpoint(StepId.LOCK, on_step)
-        return _apply_locked(options, machine, top, confirm, on_step)
+        with _logged(machine, top, command, report):
+            return _apply_locked(options, machine, top, confirm, _logging(on_step), report)
+
+
+@contextmanager
+def _logged(
+    machine: ManagedRoot, top: Path, command: str, report: Callable[[str], None]
+) -> Iterator[None]:
+    """The apply's log, open for the block; its path reported at the end, failed or not."""
+    from kodos.apply.log import log_directory, log_line, open_log
+
+    with open_log(log_directory(machine.root, top)) as path:
+        log_line(command)
+        try:
+            yield
+        except BaseException as err:
+            log_line(f"failed: {err}")
+            raise
+        finally:
+            report(f"log of this apply: {_shown_path(machine, top, path)}")
+
+
+def _shown_path(machine: ManagedRoot, top: Path, path: Path) -> str:
+    """A path the user can open: under the machine's root as it is, else where it lies on the
+    top level (mounted only in kodos's private namespace, gone when it exits)."""
+    if path.is_relative_to(machine.root):
+        return str(path)
+    return f"{path.relative_to(top)} at the top level of {machine.root}'s Btrfs file system"
+
+
+def _logging(on_step: OnStep) -> OnStep:
+    from kodos.apply.log import log_line
+
+    def logged(step: StepId) -> None:
+        log_line(f"step {step}")
+        on_step(step)
+
+    return logged
 
 
 def checkpoint(step: StepId, on_step: OnStep) -> None:
@@ -111,9 +159,12 @@ def _apply_locked(
     top: Path,
     confirm: Callable[[Plan], bool],
     on_step: OnStep,
+    report: Callable[[str], None],
 ) -> ApplyResult:
+    from kodos.apply.log import log_output
     from kodos.generations.history import default_generation
     from kodos.generations.lifecycle import adopt_or_read_index, clean_interrupted, start_generation
+    from kodos.plan.render import render_plan
 
     index = adopt_or_read_index(machine, top)
     index = clean_interrupted(machine, top, index, keep_failed=options.keep_failed)
@@ -121,6 +172,7 @@ def _apply_locked(
     base = default_generation(machine, top, index)
     with generation_root(machine, top, base.subvolume) as base_root:
         result = make_plan(_plan_options(options, base_root))
+    log_output(render_plan(result.plan))
     refuse_unless_as_saved(options.plan_file, result.plan)
     checkpoint(StepId.PLAN, on_step)
     if result.plan.is_empty:
@@ -129,12 +181,15 @@ def _apply_locked(
         raise ApplyError("not applied: the plan was not confirmed")
     index, new_id = start_generation(machine, top, index, base.id)
     build = _Build(options, machine, top, base, new_id, result)
-    return _build(build, index, on_step)
+    return _build(build, index, on_step, report)
 
 
-def _build(build: _Build, index: Index, on_step: OnStep) -> ApplyResult:
+def _build(
+    build: _Build, index: Index, on_step: OnStep, report: Callable[[str], None]
+) -> ApplyResult:
     from kodos.apply.execute import execute
     from kodos.apply.kernel import place_kernel
+    from kodos.apply.log import log_line
     from kodos.generations.lifecycle import discard_generation
     from kodos.system.btrfs import snapshot
 
@@ -142,6 +197,8 @@ def _build(build: _Build, index: Index, on_step: OnStep) -> ApplyResult:
         snapshot(build.top, build.base.subvolume, build.subvolume)
         place_kernel(build.target)  # an empty /boot when the ESP is mounted there
         checkpoint(StepId.SNAPSHOT, on_step)
+        if build.options.upgrade:
+            _take_sync_databases(build)
         system, boot = _split_bootloader(build.result.plan.changes)
         with _shared_directories(build):
             notes = execute(system, build.result.desired, build.target, esp=None, on_step=on_step)
@@ -151,10 +208,17 @@ def _build(build: _Build, index: Index, on_step: OnStep) -> ApplyResult:
         verified = _verify(build)
         checkpoint(StepId.VERIFY, on_step)
         _commit(build, index, verified, boot, on_step)
+        log_line(f"built generation {build.new_id}")
     except BaseException:
         discard_generation(
             build.machine, build.top, index, build.new_id, keep_failed=build.options.keep_failed
         )
+        if build.options.keep_failed:
+            report(
+                f"the failed generation {build.new_id} is kept: subvolume {build.subvolume} "
+                f"at the top level of {build.machine.root}'s Btrfs file system "
+                "(mount it with -o subvolid=5 to look inside)"
+            )
         raise
     return ApplyResult(build.result.plan, build.new_id, tuple(notes))
 
@@ -184,6 +248,25 @@ def _shared_directories(build: _Build) -> Iterator[None]:
             run(["umount", str(mount_point)])
 
 
+def _take_sync_databases(build: _Build) -> None:
+    """The upgrade's databases into the snapshot: exactly what the plan read (checked by
+    digest, since the cache can be refreshed by another plan meanwhile)."""
+    from kodos.apply.packages import copy_sync_databases
+    from kodos.pacman.localdb import read_sync_directory
+    from kodos.pacman.syncdb import SyncDatabaseError
+
+    source = build.result.sync
+    if source is None:
+        raise ApplyError("--upgrade needs sync databases: the plan read none")
+    copy_sync_databases(source.directory, source.repos, build.target)
+    copied = read_sync_directory(build.target / "var/lib/pacman/sync", source.repos).digest()
+    if copied != build.result.plan.base.sync_digest:
+        raise SyncDatabaseError(
+            f"the sync databases in {source.directory} changed while the plan was applied "
+            "(another refresh?): nothing was applied; plan again"
+        )
+
+
 def _split_bootloader(changes: list[Change]) -> tuple[list[Change], list[Change]]:
     """Boot loader changes touch the shared ESP: they wait for the commit."""
     system = [c for c in changes if c.provider != "bootloader"]
@@ -194,7 +277,12 @@ def _split_bootloader(changes: list[Change]) -> tuple[list[Change], list[Change]
 def _verify(build: _Build) -> PlanResult:
     """Re-read the new generation and re-plan: it must match the configuration exactly (the
     boot loader's changes, still to come, aside)."""
-    return verify_root(_plan_options(build.options, build.target), pending=("bootloader",))
+    options = _plan_options(build.options, build.target)
+    if build.options.upgrade and build.result.sync is not None:
+        # against the databases the upgrade used, not a fresh refresh
+        directory = build.result.sync.directory
+        options = replace(options, sync_dir=directory, refresh=False, cached=False)
+    return verify_root(options, pending=("bootloader",))
 
 
 def verify_root(options: PlanOptions, *, pending: tuple[str, ...] = ()) -> PlanResult:
@@ -235,7 +323,36 @@ def _commit(
 
 
 def _record(build: _Build, verified: PlanResult, kernel: str | None) -> GenerationRecord:
-    return new_record(build.new_id, build.base.id, build.result, verified, kernel)
+    record = new_record(build.new_id, build.base.id, build.result, verified, kernel)
+    record = record.model_copy(update={"log": _recorded_log(build.machine, build.top)})
+    if build.options.upgrade:
+        record = record.model_copy(update={"upgrade": _upgrade_record(build)})
+    return record
+
+
+def _recorded_log(machine: ManagedRoot, top: Path) -> str | None:
+    """Where `generations show` finds this apply's log: relative to the top level, or as an
+    absolute path on the machine's root when it is on the shared /var/log."""
+    from kodos.apply.log import current_log
+
+    path = current_log()
+    if path is None:
+        return None
+    if path.is_relative_to(top):
+        return str(path.relative_to(top))
+    return f"/{path.relative_to(machine.root)}"
+
+
+def _upgrade_record(build: _Build) -> Upgrade:
+    """Which databases the generation was upgraded against: each one's date, as the mirror
+    gave it (pacman keeps the server's modification time)."""
+    source = build.result.sync
+    assert source is not None and build.result.plan.base.sync_digest is not None
+    dates = {
+        repo: datetime.fromtimestamp((source.directory / f"{repo}.db").stat().st_mtime, UTC)
+        for repo in source.repos
+    }
+    return Upgrade(databases=dates, sync_digest=build.result.plan.base.sync_digest)
 
 
 def new_record(
@@ -303,4 +420,6 @@ def _plan_options(options: ApplyOptions, root: Path) -> PlanOptions:
         refresh=options.refresh,
         display_root=str(options.root),
         lua_path=options.lua_path,
+        upgrade=options.upgrade,
+        cached=options.upgrade and options.plan_file is not None,
     )

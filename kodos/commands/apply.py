@@ -41,6 +41,7 @@ def run_apply(options: ApplyOptions, assume_yes: bool, json_output: bool = False
         options,
         confirm=lambda plan: _confirm(plan, assume_yes, shown),
         on_step=progress_printer("apply"),
+        report=_report,
     )
     if json_output:
         print(json.dumps(apply_result_document(result), indent=2))
@@ -68,6 +69,11 @@ def apply_result_document(result: ApplyResult) -> dict[str, Any]:
         "plan": result.plan.model_dump(mode="json"),
         "notes": list(result.notes),
     }
+
+
+def _report(text: str) -> None:
+    """What apply says at its end, failed or not: its log, a kept failed snapshot."""
+    print(inert(text), file=sys.stderr)
 
 
 def config_of_saved_plan(plan_file: Path) -> str:

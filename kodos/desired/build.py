@@ -1,6 +1,6 @@
 """Build the desired state: every section of a validated Config, expanded.
 
-Sections expand in a fixed order (boot, hardware, locale, network, users, desktop, fonts,
+Sections expand in a fixed order (boot, repos, hardware, locale, network, users, desktop, fonts,
 packages, services) and names within a section in sorted order, so the same configuration
 always gives the same requests, resources and problems. Packages from the `packages` list,
 `fonts.packages` and every `extra_packages` list stay requests with their configuration
@@ -19,6 +19,7 @@ from kodos.desired.descriptors import Descriptors
 from kodos.desired.desktop import check_display_managers, expand_desktop
 from kodos.desired.locale import expand_locale
 from kodos.desired.network import expand_network
+from kodos.desired.repos import expand_repos
 from kodos.desired.services import expand_hardware, expand_services
 from kodos.desired.users import expand_users
 from kodos.errors import Problem
@@ -31,6 +32,7 @@ def build_desired(config: Config, config_dir: Path, library: Path | None = None)
     collector = Collector(Descriptors(config_dir, problems, library), problems=problems)
     if config.boot is not None:
         expand_boot(collector, config.boot)
+    expand_repos(collector, config.repos)
     expand_hardware(collector, config.hardware)
     if config.locale is not None:
         expand_locale(collector, config.locale)

@@ -53,7 +53,7 @@ def generation_details(machine: ManagedRoot, top: Path, gen_id: int) -> Generati
             record_problem = str(err)
     else:
         record_problem = f"its subvolume {shown.subvolume} is missing"
-    log, log_problem = _log(top, record)
+    log, log_problem = _log(machine, top, record)
     entry = ENTRIES_DIR / entry_file_name(machine.esp, gen_id)
     try:
         text: str | None = read_on_esp(machine.esp, entry) or None
@@ -70,14 +70,18 @@ def generation_details(machine: ManagedRoot, top: Path, gen_id: int) -> Generati
     )
 
 
-def _log(top: Path, record: GenerationRecord | None) -> tuple[str | None, str | None]:
-    """The text of the log the record names (a path relative to the top level)."""
+def _log(
+    machine: ManagedRoot, top: Path, record: GenerationRecord | None
+) -> tuple[str | None, str | None]:
+    """The text of the log the record names: a path relative to the top level, or an absolute
+    one on the machine's root (a log on the shared /var/log)."""
     from kodos.system.rootfs import read_text_in_root
 
     if record is None or record.log is None:
         return None, None
+    base = machine.root if record.log.startswith("/") else top
     try:
-        return read_text_in_root(top, record.log.lstrip("/")), None
+        return read_text_in_root(base, record.log.lstrip("/")), None
     except FileNotFoundError:
         return None, "it is gone"
     except (OSError, UnicodeDecodeError, KodosError) as err:

@@ -4,7 +4,9 @@ fstab.
 pacman runs exactly as the applier runs it (`kodos.apply.packages`: everything confined to
 the target — its configuration, database, cache, hooks, keyring and log — with the kernel file
 systems mounted for scriptlets), which is what pacstrap does, minus copying the host's
-configuration: the target's own pacman.conf, written from `repos`, is the one used.
+configuration: the target's own pacman.conf, written from `repos`, is the one used. It is
+written the way every apply manages repositories (`kodos.pacman.conf`): `[core]` and `[extra]`
+including `/etc/pacman.d/mirrorlist`, which lists the configuration's mirror.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from pathlib import Path
 
 from kodos.apply.chroot import api_filesystems
 from kodos.apply.execute import execute
-from kodos.apply.packages import pacman_argv, pacman_notes
+from kodos.apply.packages import pacman_notes, run_pacman
 from kodos.install.storage import HOME_SUBVOLUME, Formatted
-from kodos.pacman.syncdb import pacman_conf
+from kodos.pacman import conf
+from kodos.pacman.syncdb import ARCH_REPOS, check_pacman_values
 from kodos.plan.diff import diff
 from kodos.resources import Resource
 from kodos.system.atomic import write_text_atomic
-from kodos.system.runner import run
 
 # What pacstrap creates before pacman runs: pacman needs its database and cache directories,
 # and writes no log without var/log.
@@ -29,17 +31,24 @@ ROOT_DIRECTORIES = ("var/lib/pacman", "var/cache/pacman/pkg", "var/log", "etc/pa
 HOST_KEYRING = Path("/etc/pacman.d/gnupg")
 BASE = "base"
 PACMAN_CONF = "/etc/pacman.conf"
+OVERWRITTEN = (PACMAN_CONF, conf.MIRRORLIST)  # kodos's, in place before pacman's packages
 ALWAYS = ("btrfs-progs",)  # the root is Btrfs: its tools belong in every generation
 WHERE_AVAILABLE = ("linux-firmware",)
 MICROCODE = {"GenuineIntel": "intel-ucode", "AuthenticAMD": "amd-ucode"}
 
 
 def prepare_root(target: Path, mirror: str, sig_level: str) -> None:
-    """The directories pacman needs and `etc/pacman.conf` serving core and extra from the
-    configuration's Arch mirror."""
+    """The directories pacman needs, the mirror list naming the configuration's Arch mirror,
+    and `etc/pacman.conf` serving core and extra from it."""
+    check_pacman_values(mirror, sig_level)
     for directory in ROOT_DIRECTORIES:
         (target / directory).mkdir(parents=True, exist_ok=True)
-    write_text_atomic(target / PACMAN_CONF[1:], pacman_conf(mirror, sig_level=sig_level))
+    text = f"[options]\nArchitecture = auto\nSigLevel = {sig_level}\n"
+    for repo in ARCH_REPOS:
+        text = conf.with_repository(text, repo, conf.MIRRORLIST)
+    write_text_atomic(target / PACMAN_CONF[1:], text)
+    servers = [conf.server_line(mirror)]
+    write_text_atomic(target / conf.MIRRORLIST[1:], conf.mirrorlist_text(servers))
     # As pacstrap does: the host's keyring verifies the packages (when signatures are checked
     # at all); without one, pacman says which signature it could not verify.
     keyring = target / "etc/pacman.d/gnupg"
@@ -68,13 +77,14 @@ def install_packages(target: Path, names: Iterable[str]) -> list[str]:
     """One pacman transaction (`-Sy`: the databases come with the first) installing `names`
     explicitly; returns notes (failed scriptlets, warnings).
 
-    kodos's pacman.conf is in place before the `pacman` package is: `--overwrite` lets that
-    package's copy land (pacman would otherwise refuse a file it does not own), and
-    `prepare_root` writes kodos's again afterwards."""
+    kodos's pacman.conf and mirror list are in place before the packages owning them are:
+    `--overwrite` lets those packages' copies land (pacman would otherwise refuse a file it
+    does not own), and `prepare_root` writes kodos's again afterwards."""
     notes: list[str] = []
-    args = ["-Sy", "--needed", "--asexplicit", "--noprogressbar", "--overwrite", PACMAN_CONF]
+    overwrite = [word for path in OVERWRITTEN for word in ("--overwrite", path)]
+    args = ["-Sy", "--needed", "--asexplicit", "--noprogressbar", *overwrite]
     with api_filesystems(target, notes):
-        done = run(pacman_argv(target, *args, *names))
+        done = run_pacman(target, [*args, *names])
     return [*notes, *pacman_notes(done.stdout + done.stderr)]
 
 

@@ -236,7 +236,7 @@ def sync_fields(text: str, path: Path | str) -> dict[str, str]:
     """The `SYNC_FIELDS` blocks of a sync `desc`, as `parse_desc` would return them.
 
     Splitting every block of 15,000 entries takes ~100 ms, most of a plan's database load;
-    finding the five wanted headers with `str.rfind` takes a fraction. rfind gives the last
+    finding the six wanted headers with `str.rfind` takes a fraction. rfind gives the last
     occurrence, which is the block libalpm keeps for a repeated field. When that occurrence
     does not start a block (a value line that looks like a header), the entry is unusual and
     `parse_desc` reads it the careful way.

@@ -13,6 +13,9 @@ to tell which package ships a unit. They are found, in this order:
 3. R's own `var/lib/pacman/sync` when it holds `core.db`, as every synchronised Arch machine
    does; the repositories are then the ones R's pacman.conf lists (multilib, testing...), in
    its order, so a plan sees what `pacman -S` on that machine would.
+   With `cached` (`apply --upgrade PLAN`), the databases the last refresh left in that cache
+   are read as they are: a saved upgrade plan pins their digest, and applies only while the
+   cache still holds what the plan was made with.
 4. Nothing: `locate_sync_databases` returns None and the plan says so
    (`missing_databases_note`); names then pass unchecked (see `kodos.plan.resolve`).
 
@@ -52,6 +55,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kodos.errors import KodosError
+from kodos.pacman.conf import server_line
 from kodos.pacman.filelists import UnitIndex, read_unit_index
 from kodos.pacman.localdb import SyncIndex, read_sync_directory
 from kodos.system.atomic import write_text_atomic
@@ -77,6 +81,7 @@ class SyncOrigin(StrEnum):
 
     SYNC_DIR = "sync-dir"
     REFRESH = "refresh"
+    CACHE = "cache"
     ROOT = "root"
 
 
@@ -123,12 +128,15 @@ def locate_sync_databases(
     mirror: str | None,
     refresh: bool,
     cache_dir: Path | None,
+    upgrade: bool = False,
+    cached: bool = False,
 ) -> SyncSource | None:
     """Find (with `refresh`: download) the sync databases for a plan of `root`; see the module
     docstring for the order. `root` is None for a plan made from saved facts, which has no
     root to look in. `mirror` is the configuration's Arch mirror base URL; `cache_dir`
-    replaces the default cache directory for downloads. Raises `SyncDatabaseError` for an
-    unusable request and `CommandFailed` when the download fails."""
+    replaces the default cache directory for downloads. `upgrade` downloads as `refresh` does;
+    with `cached` as well, the cache is read as the last download left it. Raises
+    `SyncDatabaseError` for an unusable request and `CommandFailed` when the download fails."""
     if sync_dir is not None:
         if refresh:
             raise SyncDatabaseError(
@@ -136,12 +144,15 @@ def locate_sync_databases(
                 "to read as they are"
             )
         return _given_sync_dir(sync_dir)
-    if refresh:
+    if refresh or upgrade:
+        flag = "--refresh" if refresh else "--upgrade"
         if mirror is None:
             raise SyncDatabaseError(
-                "--refresh needs an Arch mirror: add one to repos with repos.arch_repo(...)"
+                f"{flag} needs an Arch mirror: add one to repos with repos.arch_repo(...)"
             )
         dbpath = cache_dir if cache_dir is not None else default_cache_dir(mirror)
+        if cached and not refresh:
+            return _cached(dbpath / "sync", mirror)
         refresh_databases(mirror, dbpath)
         return SyncSource(dbpath / "sync", ARCH_REPOS, SyncOrigin.REFRESH)
     return _root_sync_dir(root) if root is not None else None
@@ -176,6 +187,16 @@ def _given_sync_dir(sync_dir: Path) -> SyncSource:
         names = ", ".join(f"{repo}.db" for repo in missing)
         raise SyncDatabaseError(f"--sync-dir {sync_dir}: no {names} in that directory")
     return SyncSource(sync_dir, ARCH_REPOS, SyncOrigin.SYNC_DIR)
+
+
+def _cached(directory: Path, mirror: str) -> SyncSource:
+    check_cache_directory(directory.parent)
+    if not all((directory / f"{repo}.db").is_file() for repo in ARCH_REPOS):
+        raise SyncDatabaseError(
+            f"no sync databases of {mirror} in {directory}: make the plan with "
+            "`kodos plan --upgrade` first"
+        )
+    return SyncSource(directory, ARCH_REPOS, SyncOrigin.CACHE)
 
 
 def _root_sync_dir(root: Path) -> SyncSource | None:
@@ -308,16 +329,20 @@ def pacman_conf(
     arch: str = "x86_64",
 ) -> str:
     """A pacman.conf serving `repos` from `mirror` (its base URL, before `$repo/os/$arch`)."""
-    # Both values end up in a configuration file: a line break would let them add options.
-    if not mirror or any(char.isspace() for char in mirror):
-        raise SyncDatabaseError(f"not a mirror URL: {mirror!r}")
-    if not _SIG_LEVEL.fullmatch(sig_level):
-        raise SyncDatabaseError(f"not a pacman SigLevel: {sig_level!r}")
-    server = mirror.rstrip("/") + "/$repo/os/$arch"
+    check_pacman_values(mirror, sig_level)
+    server = server_line(mirror)
     lines = ["[options]", f"Architecture = {arch}", f"SigLevel = {sig_level}", ""]
     for repo in repos:
         lines += [f"[{repo}]", f"Server = {server}", ""]
     return "\n".join(lines)
+
+
+def check_pacman_values(mirror: str, sig_level: str) -> None:
+    """Both values end up in a configuration file: a line break would let them add options."""
+    if not mirror or any(char.isspace() for char in mirror):
+        raise SyncDatabaseError(f"not a mirror URL: {mirror!r}")
+    if not _SIG_LEVEL.fullmatch(sig_level):
+        raise SyncDatabaseError(f"not a pacman SigLevel: {sig_level!r}")
 
 
 def refresh_databases(

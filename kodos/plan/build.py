@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from kodos.config.model import Config
     from kodos.config.packages import PackageRequest
     from kodos.pacman.localdb import InstalledPackage, SyncIndex
-    from kodos.pacman.syncdb import SyncDatabases
+    from kodos.pacman.syncdb import SyncDatabases, SyncSource
     from kodos.plan.resolve import Resolution, UnitCheck
 
 
@@ -42,6 +42,12 @@ class PlanOptions:
     mounted for the plan), not what the user passed as --root."""
     lua_path: tuple[Path, ...] = ()
     """More directories the configuration's modules may come from (`--lua-path`)."""
+    upgrade: bool = False
+    """`--upgrade`: plan every package upgrade the sync databases offer (kodos.plan.upgrade);
+    the databases are refreshed unless `sync_dir` names them or `cached` is set."""
+    cached: bool = False
+    """With `upgrade`: read the databases the last refresh left in kodos's cache, as they are
+    (applying a saved upgrade plan, which pins their digest)."""
 
     @property
     def live_root(self) -> Path | None:
@@ -59,6 +65,8 @@ class PlanResult:
     machine: MachineState
     config: Config
     """The validated configuration: the generation's record keeps it (secrets redacted)."""
+    sync: SyncSource | None = None
+    """Where the sync databases the plan read are (an upgrade copies them into the snapshot)."""
 
 
 def build_plan(options: PlanOptions) -> Plan:
@@ -100,6 +108,10 @@ def _make_plan(options: PlanOptions) -> PlanResult:
     unread = machine.unread(resources)
     changes = [change for change in changes if change.address not in unread]
     notes = [*resolution.notes, *transactions.notes, *units.notes, *_disk_notes(loaded)]
+    upgrade_notes: list[str] = []
+    if options.upgrade:
+        changes, upgrade_notes = _upgrades(changes, machine, databases, loaded)
+    notes += upgrade_notes
     plan = Plan(
         kodos_version=__version__,
         base=Base(
@@ -116,7 +128,8 @@ def _make_plan(options: PlanOptions) -> PlanResult:
         reboot_required=bool(changes),
         adopted=adopted(resources, machine.resources, machine.managed, changes),
     )
-    return PlanResult(plan, resources, machine, loaded.config)
+    sync = databases.source if databases else None
+    return PlanResult(plan, resources, machine, loaded.config, sync)
 
 
 def _unread_notes(unread: list[str], machine: MachineState) -> list[str]:
@@ -146,6 +159,23 @@ def adopted(
     )
 
 
+def _upgrades(
+    changes: list[Change],
+    machine: MachineState,
+    databases: SyncDatabases | None,
+    loaded: LoadedConfig,
+) -> tuple[list[Change], list[str]]:
+    from kodos.pacman.syncdb import SyncDatabaseError
+    from kodos.plan.upgrade import upgrade_changes, upgrade_notes
+
+    if databases is None:
+        raise SyncDatabaseError("--upgrade needs sync databases: none were found")
+    upgraded = upgrade_changes(changes, machine.resources, databases.index)
+    boot = loaded.config.boot
+    kernel = boot.kernel.package if boot is not None else "linux"
+    return upgraded, upgrade_notes(upgraded, databases.index, kernel)
+
+
 def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:
     """The addresses whose actual state matters beyond what providers read wholesale: the
     configuration's files, and the packages it routes to the AUR."""
@@ -170,6 +200,8 @@ def _sync_databases(loaded: LoadedConfig, options: PlanOptions) -> SyncDatabases
         mirror=mirror,
         refresh=options.refresh,
         cache_dir=options.cache_dir,
+        upgrade=options.upgrade,
+        cached=options.cached,
     )
     return load_sync_databases(source) if source is not None else None
 

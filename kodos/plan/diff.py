@@ -14,7 +14,10 @@ The rules (Terraform's, see docs/resources.md):
 * an update says where it comes from (`Reason`): `changed_outside_kodos` only when the machine
   differs from what the last generation recorded (`recorded`: its desired state by address,
   secrets by digest), `configuration_changed` when the machine is as kodos left it, `adopted`
-  for something kodos did not manage yet.
+  for something kodos did not manage yet;
+* some kinds are deleted only when kodos made them (`DELETED_ONLY_WHEN`): a pacman.conf
+  section the machine had before kodos managed it stays when the configuration drops it, and
+  so does the mirror list pacman's remaining sections may still include.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ REPLACE_ON: Mapping[tuple[str, str], frozenset[str]] = {
 # (moving a system user's home to /home/NAME because a config names it would break it).
 CREATE_ONLY: Mapping[tuple[str, str], frozenset[str]] = {
     ("users", "user"): frozenset({"home"}),
+}
+
+# Kinds deleted only when the actual resource carries this attribute value (kodos made it);
+# otherwise dropping them from the configuration only ends kodos's management. None: never.
+DELETED_ONLY_WHEN: Mapping[tuple[str, str], tuple[str, str] | None] = {
+    ("pacman", "repository"): ("added_by", "kodos"),
+    ("pacman", "mirrorlist"): None,
 }
 
 
@@ -62,6 +72,8 @@ def diff(
         have = actual.get(address)
         if have is None or _moved_between_sources(have, still_installed):
             continue
+        if not _deletable(have):
+            continue
         if (have.provider, have.kind) in _PACKAGE_KINDS and have.name in kept:
             changes += _kept_as_dependency(have, kept[have.name])
             continue
@@ -73,6 +85,14 @@ def diff(
 # One installed package answers to both addresses: a package built from the AUR is also in
 # pacman's local database. Moving `aur:foo` to `foo` (or back) must not remove it.
 _PACKAGE_KINDS = frozenset({("pacman", "package"), ("aur", "package")})
+
+
+def _deletable(resource: Resource) -> bool:
+    kind = (resource.provider, resource.kind)
+    if kind not in DELETED_ONLY_WHEN:
+        return True
+    mark = DELETED_ONLY_WHEN[kind]
+    return mark is not None and resource.attributes.get(mark[0]) == mark[1]
 
 
 def _installed_package_names(desired: Mapping[str, Resource]) -> frozenset[str]:

@@ -33,6 +33,20 @@ class PackageAttributes(_Attributes):
     groups: list[str] = Field(default_factory=list)
 
 
+class RepositoryAttributes(_Attributes):
+    """`pacman.repository`: one section of pacman.conf (providers/pacman.py)."""
+
+    include: str | None = None
+    servers: list[str] | None = None
+    added_by: Literal["kodos"] | None = None
+
+
+class MirrorlistAttributes(_Attributes):
+    """`pacman.mirrorlist`: the servers of a mirror list (providers/pacman.py)."""
+
+    servers: list[str]
+
+
 class FlatpakAttributes(_Attributes):
     """`flatpak.app`; both unknown when the deploy data is unreadable (providers/flatpak.py)."""
 
@@ -71,6 +85,8 @@ class UnitAttributes(_Attributes):
 _STRICT = ConfigDict(strict=True)
 KIND_ATTRIBUTES: dict[tuple[str, str], TypeAdapter[Any]] = {
     ("pacman", "package"): TypeAdapter(PackageAttributes),
+    ("pacman", "repository"): TypeAdapter(RepositoryAttributes),
+    ("pacman", "mirrorlist"): TypeAdapter(MirrorlistAttributes),
     ("aur", "package"): TypeAdapter(PackageAttributes),
     ("flatpak", "app"): TypeAdapter(FlatpakAttributes),
     ("users", "user"): TypeAdapter(UserAttributes),

@@ -12,10 +12,11 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import shutil
 import subprocess
 import tarfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ARCH = "x86_64"
@@ -271,3 +272,32 @@ def fake_local_db(root: Path, n_packages: int) -> list[FakeEntry]:
         (entry_dir / "desc").write_text(_local_desc(entry, index))
         (entry_dir / "files").write_text("")
     return entries
+
+
+def copy_mirror(mirror: Mirror, directory: Path) -> Mirror:
+    """Another mirror (another URL) serving the same packages."""
+    shutil.copytree(mirror.path, directory, symlinks=True)
+    return Mirror(path=directory, repos=mirror.repos, packages=mirror.packages)
+
+
+def publish(mirror: Mirror, pkgs: Sequence[Pkg]) -> Mirror:
+    """Publish `pkgs` on `mirror` as a mirror does when packages are added or upgraded: the
+    real `repo-add` replaces an older version's entry in the database (the old package file
+    stays, as on a mirror until it is cleaned). Returns the mirror holding them."""
+    for pkg in pkgs:
+        repo_dir = mirror.repo_dir(pkg.repo)
+        repo_dir.mkdir(parents=True, exist_ok=True)
+        (repo_dir / pkg.filename).write_bytes(package_bytes(pkg))
+        link = repo_dir / f"{pkg.repo}.db"  # repo-add's link to the database it last wrote
+        database = link.resolve() if link.exists() else repo_dir / f"{pkg.repo}.db.tar.gz"
+        argv = ["repo-add", "--quiet", "--nocolor", str(database), str(repo_dir / pkg.filename)]
+        subprocess.run(argv, check=True, capture_output=True, text=True)
+    names = {pkg.name for pkg in pkgs}
+    kept = tuple(pkg for pkg in mirror.packages if pkg.name not in names)
+    return Mirror(path=mirror.path, repos=mirror.repos, packages=(*kept, *pkgs))
+
+
+def new_version(mirror: Mirror, name: str, version: str, **changes: object) -> Pkg:
+    """`name` as `mirror` offers it, at another version (and with `changes`: files, install…)."""
+    found = next(pkg for pkg in mirror.packages if pkg.name == name)
+    return replace(found, version=version, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,27 @@
+"""repos → the repositories pacman uses: the Arch mirror list and pacman.conf's sections.
+
+An `arch` repository (`repos.arch_repo(mirror)`) asks for, on every apply:
+* `pacman.mirrorlist[/etc/pacman.d/mirrorlist]` — its servers: the mirror, in Arch's
+  convention `MIRROR/$repo/os/$arch`;
+* `pacman.repository[core]` and `pacman.repository[extra]` — sections of pacman.conf taking
+  their servers from that list (`Include = /etc/pacman.d/mirrorlist`).
+The rest of pacman.conf stays as the machine has it (`kodos.pacman.conf`). Without an `arch`
+repository nothing is asked: the machine's repositories are left alone.
+"""
+
+from __future__ import annotations
+
+from kodos.config.model import ArchRepo, Repo
+from kodos.desired.collect import Collector
+from kodos.pacman.conf import MIRRORLIST, server_line
+from kodos.pacman.syncdb import ARCH_REPOS
+
+
+def expand_repos(collector: Collector, repos: dict[str, Repo]) -> None:
+    for key, repo in sorted(repos.items()):
+        if isinstance(repo, ArchRepo):
+            path = ("repos", key, "mirror")
+            servers = [server_line(str(repo.mirror))]
+            collector.resource(("pacman", "mirrorlist", MIRRORLIST), {"servers": servers}, path)
+            for name in ARCH_REPOS:
+                collector.resource(("pacman", "repository", name), {"include": MIRRORLIST}, path)
