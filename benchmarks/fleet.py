@@ -46,6 +46,9 @@ from tests.support.catalog import standard_packages  # noqa: E402
 from tests.support.mirror import build_mirror  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# Ansible refuses to start on a non-blocking stdin (which a test run may inherit); it reads
+# nothing from it here.
+ANSIBLE_STDIN = subprocess.DEVNULL
 HOSTS = ("alpha", "beta", "gamma")
 GOAL_PER_HOST_S = 0.5
 
@@ -127,7 +130,9 @@ def playbook(directory: Path, name: str, forks: int) -> None:
         "ANSIBLE_NOCOLOR": "1",
     }
     argv = [str(BIN / "ansible-playbook"), "-i", str(directory / "inventory.json"), "--check"]
-    done = subprocess.run([*argv, str(directory / name)], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [*argv, str(directory / name)], capture_output=True, text=True, env=env, stdin=ANSIBLE_STDIN
+    )
     if done.returncode != 0 or (name == "check.yml" and done.stdout.count("changed: [") != 3):
         raise SystemExit(f"ansible-playbook {name} failed:\n{done.stdout}{done.stderr}")
 

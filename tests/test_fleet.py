@@ -32,6 +32,9 @@ REPO = Path(__file__).resolve().parents[1]
 COLLECTIONS = REPO / "contrib/ansible"
 CALLBACKS = REPO / "tests/support/ansible_callbacks"
 KODOS_BIN = Path(sys.executable).parent / "kodos"
+# Ansible refuses to start on a non-blocking stdin (which a test run may inherit); it reads
+# nothing from it here.
+ANSIBLE_STDIN = subprocess.DEVNULL
 HOSTS = ("alpha", "beta", "gamma")
 PASSWORD = "Fleet-s3cret-PW-7781"
 
@@ -108,7 +111,9 @@ class Fleet:
             argv += ["-i", str(self.directory / "inventory.json")]
         argv += [*options, str(playbook or self.directory / "playbook.yml")]
         started = time.monotonic()
-        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=env, timeout=600, stdin=ANSIBLE_STDIN
+        )
         seconds = time.monotonic() - started
         return Run(done, json.loads(results.read_text()) if results.exists() else {}, seconds)
 

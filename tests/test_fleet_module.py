@@ -21,6 +21,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# Ansible refuses to start on a non-blocking stdin (which a test run may inherit); it reads
+# nothing from it here.
+ANSIBLE_STDIN = subprocess.DEVNULL
 CALLBACKS = REPO / "tests/support/ansible_callbacks"
 
 
@@ -103,7 +106,9 @@ def outcome_fixture(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     }
     argv = [str(BIN / "ansible-playbook"), "-c", "local", "-i", "localhost,"]
     argv.append(str(directory / "playbook.yml"))
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, check=False)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, env=env, timeout=300, check=False, stdin=ANSIBLE_STDIN
+    )
     assert results.exists(), done.stdout + done.stderr
     return Outcome(directory, json.loads(results.read_text()), done.stdout + done.stderr)
 
@@ -180,7 +185,9 @@ def test_the_documentation_names_every_option(tmp_path: Path) -> None:
         "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
     }
     argv = [str(BIN / "ansible-doc"), "--json", "kodos.system.apply", "kodos.system.generations"]
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, env=env, timeout=120, check=False, stdin=ANSIBLE_STDIN
+    )
     assert done.returncode == 0, done.stderr
     documented = {
         name: set(entry["doc"]["options"]) for name, entry in json.loads(done.stdout).items()
