@@ -200,7 +200,8 @@ def test_a_fleet_is_planned_applied_and_left_alone(fleet: Fleet) -> None:
         "reboot_required": True,
         "notes": [],
     }
-    assert plan["summary"] == {"add": 6, "change": 0, "destroy": 0}
+    counts = {key: plan["summary"][key] for key in ("add", "change", "destroy")}
+    assert counts == {"add": 7, "change": 0, "destroy": 0}  # the packages and the mirror list
     assert "+ pacman.package[htop]" in by_hand.stderr
     assert PASSWORD not in by_hand.stdout + by_hand.stderr
     again = kodos("apply", "-c", fleet.tree / "gamma", "--root", gamma.root, "--yes",
@@ -220,7 +221,10 @@ def test_a_fleet_is_planned_applied_and_left_alone(fleet: Fleet) -> None:
         "gamma": False,
     }
     planned = {host: {c["address"] for c in r["plan"]["changes"]} for host, r in results.items()}
-    assert planned["beta"] - planned["alpha"] == {"pacman.package[git]"}
+    # git and what pacman pulls in with it
+    assert planned["beta"] - planned["alpha"] == {
+        f"pacman.package[{name}]" for name in ("git", "curl", "openssl", "zlib")
+    }
     assert {"pacman.package[htop]", "users.user[alice]"} <= planned["alpha"]
     assert planned["gamma"] == set()
     assert "generation" not in results["alpha"]
@@ -240,7 +244,7 @@ def test_a_fleet_is_planned_applied_and_left_alone(fleet: Fleet) -> None:
         "gamma": (False, None, False),
     }
     assert results["alpha"]["msg"] == (
-        "Plan: 6 to add, 0 to change, 0 to destroy; built generation 1, which boots next"
+        "Plan: 7 to add, 0 to change, 0 to destroy; built generation 1, which boots next"
     )
     facts = applied.results("generations")
     for host in HOSTS:
@@ -276,8 +280,9 @@ def test_diff_mode_shows_the_plan_and_a_broken_host_fails_alone(fleet: Fleet) ->
         neovim = (
             "--- before: pacman.package[neovim]\n"
             "+++ after: pacman.package[neovim] (created)\n"
-            "@@ -0,0 +1 @@\n"
+            "@@ -0,0 +1,2 @@\n"
             '+reason = "explicit"\n'
+            '+version = "'
         )
         assert neovim in shown.output
         assert shown.results()["beta"]["msg"] == broken
@@ -297,9 +302,9 @@ def test_diff_mode_shows_the_plan_and_a_broken_host_fails_alone(fleet: Fleet) ->
 
 def default_generation(machine: BtrfsMachine) -> int | None:
     done = kodos("generations", "list", "--json", "--root", machine.root)
-    if done.returncode != 0:  # no generations yet
-        return None
-    return next(g["id"] for g in json.loads(done.stdout) if g["default"])
+    assert done.returncode == 0, done.stderr
+    # no generations yet: an empty list
+    return next((g["id"] for g in json.loads(done.stdout) if g["default"]), None)
 
 
 EXAMPLE = COLLECTIONS / "example"

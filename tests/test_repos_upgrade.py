@@ -82,7 +82,11 @@ def test_a_new_mirror_serves_the_new_generation_and_the_running_one_keeps_its_ow
         "  + pacman.mirrorlist[/etc/pacman.d/mirrorlist]  (from repos.arch.mirror)\n"
         f'      servers: ["{server}"]\n'
     ) in planned.stdout
-    include = '(from repos.arch.mirror)  include="/etc/pacman.d/mirrorlist"'
+    # the machine had [core] and [extra] before kodos: the plan says it manages them from now on
+    include = (
+        "(here before kodos; kodos manages it from now on; from repos.arch.mirror)  "
+        'include="/etc/pacman.d/mirrorlist"'
+    )
     assert f"  ~ pacman.repository[core]  {include}\n" in planned.stdout
     assert f"  ~ pacman.repository[extra]  {include}\n" in planned.stdout
     done = apply(btrfs_machine, config)

@@ -48,7 +48,7 @@ PLAN_STEPS = (
     ("kodos.plan.resolve", "resolve", "resolve"),
     ("kodos.plan.resolve", "check_units", "unit checks (check_units)"),
     ("kodos.desired", "missing_groups", "group checks (missing_groups)"),
-    ("kodos.plan.removals", "kept_packages", "kept packages (kept_packages)"),
+    ("kodos.plan.removals", "plan_transactions", "transactions (plan_transactions)"),
     ("kodos.plan.diff", "diff", "diff"),
     ("kodos.plan.model", "summarize", "summary (summarize)"),
     ("kodos.commands.plan", "_print", "print the plan (JSON)"),
