@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -168,7 +169,11 @@ def _local_package(entry_dir: str, desc: str) -> InstalledPackage:
     )
 
 
-_READ_ONCE: dict[str, dict[str, InstalledPackage]] | None = None
+# A context variable, not a module global: each thread has its own, so plans made in threads at
+# once (the tests make three) never end another's block or share its answers.
+_READ_ONCE: ContextVar[dict[str, dict[str, InstalledPackage]] | None] = ContextVar(
+    "kodos_local_packages_read_once", default=None
+)
 
 
 @contextmanager
@@ -179,12 +184,14 @@ def local_packages_read_once() -> Iterator[None]:
     changes the database in between; outside a block every call reads afresh (pacman rewrites
     a `desc` in place, so no file date could tell a cached answer is stale).
     """
-    global _READ_ONCE
-    outer, _READ_ONCE = _READ_ONCE, {} if _READ_ONCE is None else _READ_ONCE
+    if _READ_ONCE.get() is not None:  # an outer block already reads once
+        yield
+        return
+    token = _READ_ONCE.set({})
     try:
         yield
     finally:
-        _READ_ONCE = outer
+        _READ_ONCE.reset(token)
 
 
 def read_local_packages(root: Path) -> dict[str, InstalledPackage]:
@@ -193,11 +200,12 @@ def read_local_packages(root: Path) -> dict[str, InstalledPackage]:
     Raises `PacmanDbError` for an entry that cannot be read or is not what pacman writes.
     """
     local = Path(resolve_in_root(root, str(LOCAL_DB)))  # as the root's own pacman sees it
-    if _READ_ONCE is None:
+    read_once = _READ_ONCE.get()
+    if read_once is None:
         return _read_local_directory(local)
-    if str(local) not in _READ_ONCE:
-        _READ_ONCE[str(local)] = _read_local_directory(local)
-    return dict(_READ_ONCE[str(local)])  # a copy: callers may change theirs
+    if str(local) not in read_once:
+        read_once[str(local)] = _read_local_directory(local)
+    return dict(read_once[str(local)])  # a copy: callers may change theirs
 
 
 def _read_local_directory(local: Path) -> dict[str, InstalledPackage]:
