@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
-from figures import Figure, print_table
+from harness import Figure, print_table
 
 from kodos.plan import build
 from kodos.plan.build import PlanOptions, build_plan
@@ -103,7 +103,7 @@ def without_dependencies() -> Iterator[None]:
 def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
-    return (time.perf_counter() - start) * 1000
+    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -129,12 +129,12 @@ def main() -> int:
             with_times.append(timed(lambda: build_plan(options)))
             with without_dependencies():
                 without_times.append(timed(lambda: build_plan(options)))
-        with_ms, without_ms = statistics.median(with_times), statistics.median(without_times)
+        with_s, without_s = statistics.median(with_times), statistics.median(without_times)
         print_table(
             [
-                Figure("plan without dependency resolution", without_ms, min(without_times)),
-                Figure("plan with dependency resolution", with_ms, min(with_times)),
-                Figure("with / without", with_ms / without_ms, None, GOAL, unit="x"),
+                Figure("plan without dependency resolution", without_s, min(without_times)),
+                Figure("plan with dependency resolution", with_s, min(with_times)),
+                Figure("with / without", with_s / without_s, None, GOAL, unit="x"),
             ]
         )
     finally:

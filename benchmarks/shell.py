@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
 # This directory is on sys.path when a benchmark runs as a script.
-from figures import Figure, print_table
+from harness import Figure, print_table
 
 from tests.support.catalog import base_packages
 from tests.support.mirror import Pkg, build_mirror, write_pacman_conf

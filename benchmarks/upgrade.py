@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
 
-from figures import Figure, print_table  # this directory is on sys.path as a script
+from harness import Figure, print_table  # this directory is on sys.path as a script
 
 from kodos.system.btrfs import top_level
 from tests.support.btrfs import BtrfsMachine, btrfs_machine
