@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -290,8 +291,14 @@ def publish(mirror: Mirror, pkgs: Sequence[Pkg]) -> Mirror:
         (repo_dir / pkg.filename).write_bytes(package_bytes(pkg))
         link = repo_dir / f"{pkg.repo}.db"  # repo-add's link to the database it last wrote
         database = link.resolve() if link.exists() else repo_dir / f"{pkg.repo}.db.tar.gz"
+        before = database.stat().st_mtime if database.exists() else None
         argv = ["repo-add", "--quiet", "--nocolor", str(database), str(repo_dir / pkg.filename)]
         subprocess.run(argv, check=True, capture_output=True, text=True)
+        if before is not None:
+            # A mirror's new database is newer than the one it replaces. Within the same second
+            # it would not be, and pacman -Sy (If-Modified-Since) would keep the old copy.
+            later = max(database.stat().st_mtime, before + 1)
+            os.utime(database, (later, later))
     names = {pkg.name for pkg in pkgs}
     kept = tuple(pkg for pkg in mirror.packages if pkg.name not in names)
     return Mirror(path=mirror.path, repos=mirror.repos, packages=(*kept, *pkgs))
