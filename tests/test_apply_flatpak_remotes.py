@@ -18,7 +18,9 @@ from kodos.apply.execute import execute
 from kodos.apply.work import StepFailed
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Action
+from kodos.system.btrfs import get_default, top_level
 from tests.support.applying import change
+from tests.support.btrfs import BtrfsMachine
 from tests.support.flatpak import (
     FLATPAK_TOOLS,
     FlatpakRepo,
@@ -27,6 +29,7 @@ from tests.support.flatpak import (
     listed_apps,
 )
 from tests.support.tools import require_root, require_tools
+from tests.test_apply import FIRST, apply, kodos, write_config
 from tests.test_apply_execute import write_record
 
 pytestmark = pytest.mark.system
@@ -206,3 +209,34 @@ def test_a_remote_apps_still_use_is_not_removed(repos: Repos, machine: Machine) 
         "in the configuration)"
     )
     assert set(listed_apps(machine.root)) == {"org.kodos.Hello", "org.kodos.NoVersion"}
+
+
+# ---- on a real Btrfs machine: each generation has its own installation ---------------------
+
+
+def test_a_rollback_restores_the_remotes_and_apps_of_its_generation(
+    repos: Repos, btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    # The machine's own configuration (a kernel, so each generation boots), and Flatpak.
+    with_hello = "local repos = require('repos')\n" + FIRST.replace(
+        'packages = { "htop" },',
+        f'packages = {{ "htop", "{HELLO}" }},\n    repos = {{ flatpak = {repos.hub.lua("hub")} }},',
+    )
+    first = apply(btrfs_machine, write_config(tmp_path, with_hello))
+    assert first.returncode == 0, first.stderr
+    second = apply(btrfs_machine, write_config(tmp_path, FIRST, "second"))
+    assert second.returncode == 0, second.stderr
+
+    with top_level(btrfs_machine.fs) as top:
+        one, two = (top / f"kodos/generations/{n}" for n in (1, 2))
+        assert listed_apps(one) == {"org.kodos.Hello": ("hub", "1.2.3")}
+        assert "hub" in flatpak(one, "remotes", "--columns=name").split()
+        assert listed_apps(two) == {}
+        assert flatpak(two, "remotes", "--columns=name").split() == []
+    # The running root (the adopted generation 0) was never changed.
+    assert not (btrfs_machine.root / "var/lib/flatpak").exists()
+
+    rolled = kodos("rollback", "1", "--root", btrfs_machine.root)
+    assert rolled.returncode == 0, rolled.stderr
+    with top_level(btrfs_machine.fs) as top:
+        assert get_default(top) == "kodos/generations/1"
