@@ -240,3 +240,23 @@ def test_a_rollback_restores_the_remotes_and_apps_of_its_generation(
     assert rolled.returncode == 0, rolled.stderr
     with top_level(btrfs_machine.fs) as top:
         assert get_default(top) == "kodos/generations/1"
+
+
+def test_a_verified_remote_refuses_an_unsigned_repository(repos: Repos, machine: Machine) -> None:
+    # hub's .flatpakrepo (its key) pointing at the unsigned repository: flatpak must refuse.
+    forged = machine.directory / "forged.flatpakrepo"
+    text = repos.hub.description.read_text().replace(repos.hub.url, repos.other.url)
+    forged.write_text(text)
+    result = machine.plan({"flatpak": f'repos.flatpak_repo("hub", "file://{forged}")'}, [HELLO])
+
+    with pytest.raises(StepFailed) as failed:
+        execute(result.plan.changes, result.desired, machine.root, esp=None)
+
+    # flatpak checks the summary's signature as it adds the remote (and fails, leaving the
+    # remote verified; apply throws such a generation away): nothing is installed.
+    assert str(failed.value).startswith(
+        "configure Flatpak remotes (flatpak.remote[hub]): flatpak failed with exit code 1: "
+        "GPG verification enabled, but no summary signatures found"
+    ), failed.value
+    assert machine.remotes() == {"hub": (repos.other.url, "")}
+    assert listed_apps(machine.root) == {}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kodos.apply.flatpak_remotes import with_keys
 from kodos.providers import Reading, Scope, flatpak
 from kodos.providers.flatpak import DeployDataError, parse_deploy_data
 from tests.support.flatpak import (
@@ -167,3 +168,24 @@ def test_deploy_data_parsing_rejects_truncation() -> None:
         parse_deploy_data(b"")
     with pytest.raises(DeployDataError):
         parse_deploy_data(b"local\x00\x09\x06")
+
+
+def test_kodos_marks_one_remote_section_and_reads_its_marks_back() -> None:
+    text = (
+        '[core]\nmode=bare\n\n[remote "a"]\nurl=file:///a\nkodos-flatpakrepo=old\n\n'
+        '[remote "b"]\nurl=file:///b\n'
+    )
+    odd = " x\\y\n"  # a leading space, a backslash, a line break: escaped as GLib does
+
+    marked = with_keys(
+        text, "a", {"kodos-added-by": "kodos", "kodos-flatpakrepo": None, "kodos-x": odd}
+    )
+
+    assert marked == (
+        '[core]\nmode=bare\n\n[remote "a"]\nkodos-added-by=kodos\nkodos-x=\\sx\\\\y\\n\n'
+        'url=file:///a\n\n[remote "b"]\nurl=file:///b\n'
+    )
+    assert flatpak.remote_sections(marked) == {
+        "a": {"kodos-added-by": "kodos", "kodos-x": odd, "url": "file:///a"},
+        "b": {"url": "file:///b"},
+    }
