@@ -61,7 +61,11 @@ class DeployDataError(ValueError):
 
 def read(root: Path, scope: Scope) -> Reading:
     """Every remote and every application of the system-wide installation in `root`."""
-    reading = Reading(resources=read_remotes(root))
+    reading = Reading()
+    try:
+        reading.resources.extend(read_remotes(root))
+    except PermissionError as err:
+        reading.notes.append(f"/{REPO_CONFIG}: not readable ({err.strerror}); remotes unknown")
     apps = resolve_in_root(root, f"{INSTALLATION}/app")
     try:
         app_ids = sorted(os.listdir(apps))

@@ -5,6 +5,7 @@ that `flatpak list --app --columns=application,origin,version` shows."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,11 @@ from tests.support.flatpak import (
     listed_apps,
 )
 from tests.support.flatpak import flatpak as run_flatpak
-from tests.support.privilege import require_root_for
+from tests.support.privilege import as_nobody, require_root_for, world_readable_directory
 from tests.support.tools import require_tools
 
 NO_SCOPE = Scope()
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +191,23 @@ def test_kodos_marks_one_remote_section_and_reads_its_marks_back() -> None:
         "a": {"kodos-added-by": "kodos", "kodos-x": odd, "url": "file:///a"},
         "b": {"url": "file:///b"},
     }
+
+
+@pytest.mark.system
+def test_an_unreadable_repository_config_is_a_note() -> None:
+    with world_readable_directory() as root:
+        config = root / "var/lib/flatpak/repo/config"
+        config.parent.mkdir(parents=True)
+        config.write_text('[remote "a"]\nurl=file:///a\n')
+        config.chmod(0o600)
+        code = (
+            "import sys; from pathlib import Path; from kodos.providers import Scope, flatpak; "
+            "print(flatpak.read(Path(sys.argv[1]), Scope()))"
+        )
+
+        done = as_nobody([sys.executable, "-c", code, str(root)], cwd=REPO)
+
+    assert done.stdout == (
+        "Reading(resources=[], notes=['/var/lib/flatpak/repo/config: not readable "
+        "(Permission denied); remotes unknown'])\n"
+    ), done.stderr
