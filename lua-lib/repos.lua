@@ -10,6 +10,10 @@
 --     aur     = repos.aur_repo("paru", "https://aur.archlinux.org/paru-bin.git"),
 --     flatpak = repos.flatpak_repo("flathub"),
 --   }
+--
+-- A Flatpak remote is set up in the system installation of each generation
+-- (docs/flatpak.md); an unsigned local repository needs { gpg_verify = false }:
+--   repos.flatpak_repo("local", "file:///srv/flatpak/repo", { gpg_verify = false })
 
 ---@class kodos.ArchRepo
 ---@field type "arch"

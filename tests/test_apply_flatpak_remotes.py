@@ -260,3 +260,19 @@ def test_a_verified_remote_refuses_an_unsigned_repository(repos: Repos, machine:
     ), failed.value
     assert machine.remotes() == {"hub": (repos.other.url, "")}
     assert listed_apps(machine.root) == {}
+
+
+def test_a_remote_url_that_is_not_one_is_refused(machine: Machine) -> None:
+    machine.root.mkdir()
+    add = change(
+        "flatpak", "remote", "hub", Action.CREATE, after={"url": "--help", "gpg_verify": True}
+    )
+
+    with pytest.raises(StepFailed) as failed:
+        execute([add], {}, machine.root, esp=None)
+
+    assert str(failed.value) == (
+        "check the plan (flatpak.remote[hub]): '--help' is not a remote URL kodos hands flatpak "
+        "(http(s):// or file://)"
+    )
+    assert not (machine.root / "var/lib/flatpak").exists()

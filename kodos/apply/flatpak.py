@@ -41,12 +41,12 @@ def remote_problems(work: Work, changes: Sequence[Change]) -> list[tuple[str, st
     remotes = [c for c in changes if (c.provider, c.kind) == REMOTE]
     installs = [c for c in changes if (c.provider, c.kind) == APP and c.action in INSTALLS]
     removed = {c.name for c in remotes if c.action == DELETE}
+    problems = [_url_problem(work, c) for c in remotes if c.action != DELETE]
     if not installs and not removed:
-        return []
+        return [problem for problem in problems if problem is not None]
     found = read_installation(work.target, Scope()).resources
     present = {r.name for r in found if r.kind == "remote"}
     known = (present | {c.name for c in remotes}) - removed
-    problems = []
     for change in installs:
         remote = str(work.wanted(change)["remote"])
         if remote not in known:
@@ -72,7 +72,21 @@ def remote_problems(work: Work, changes: Sequence[Change]) -> list[tuple[str, st
                 "configuration)"
             )
             problems.append((change.address, why))
-    return problems
+    return [problem for problem in problems if problem is not None]
+
+
+URL_SCHEMES = ("http://", "https://", "file://")
+
+
+def _url_problem(work: Work, change: Change) -> tuple[str, str] | None:
+    # Validated in the configuration; checked again, because a saved plan is a file.
+    url = work.wanted(change).get("url")
+    if isinstance(url, str) and url.startswith(URL_SCHEMES) and not any(c.isspace() for c in url):
+        return None
+    return (
+        change.address,
+        f"{url!r} is not a remote URL kodos hands flatpak (http(s):// or file://)",
+    )
 
 
 def install(work: Work, changes: Sequence[Change]) -> None:

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from kodos.apply.flatpak import flatpak_in, run_flatpak
+from kodos.apply.flatpak import URL_SCHEMES, flatpak_in, run_flatpak
 from kodos.apply.work import StepFailed, Work, failing_as
 from kodos.config.model import is_flatpakrepo_url
 from kodos.plan.model import Action, Change
@@ -39,14 +39,14 @@ from kodos.system.rootfs import checked_in_root, read_text_in_root
 
 CONFIGURE_STEP = "configure Flatpak remotes"
 REMOVE_STEP = "remove Flatpak remotes"
-URL_SCHEMES = ("http://", "https://", "file://")
 
 
 def configure(work: Work, changes: Sequence[Change]) -> None:
     for change in changes:
         with failing_as(CONFIGURE_STEP, [change]):
             wanted = work.wanted(change)
-            url, gpg_verify = _url(change, wanted), wanted.get("gpg_verify") is not False
+            # The URL's shape was checked before anything changed (flatpak.remote_problems).
+            url, gpg_verify = str(wanted["url"]), wanted.get("gpg_verify") is not False
             if change.action == Action.CREATE:
                 _add(work.target, change.name, url, gpg_verify)
             else:
@@ -105,14 +105,6 @@ def _read_flatpakrepo(
         raise StepFailed(CONFIGURE_STEP, [change.address], reason)
     keyring = os.path.join(scratch, "repo", f"{change.name}.trustedkeys.gpg")
     return repository, keyring if os.path.isfile(keyring) else None
-
-
-def _url(change: Change, wanted: Mapping[str, object]) -> str:
-    url = str(wanted.get("url", ""))
-    # Validated in the configuration; checked again, because a saved plan is a file.
-    if not url.startswith(URL_SCHEMES) or any(char.isspace() for char in url):
-        raise StepFailed(CONFIGURE_STEP, [change.address], f"{url!r} is not a remote URL")
-    return url
 
 
 def _config_text(target: Path) -> str:
