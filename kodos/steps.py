@@ -52,6 +52,7 @@ class StepId(StrEnum):
     # the applier's steps, in the order they run (kodos.apply.execute.CHANGE_STEPS)
     CONFIGURE_REPOSITORIES = "configure-repositories"
     INSTALL_PACKAGES = "install-packages"
+    CONFIGURE_FLATPAK_REMOTES = "configure-flatpak-remotes"
     INSTALL_FLATPAKS = "install-flatpaks"
     UPDATE_USERS = "update-users"
     WRITE_FILES = "write-files"
@@ -60,6 +61,7 @@ class StepId(StrEnum):
     DELETE_FILES = "delete-files"
     DELETE_USERS = "delete-users"
     UNINSTALL_FLATPAKS = "uninstall-flatpaks"
+    REMOVE_FLATPAK_REMOTES = "remove-flatpak-remotes"
     REMOVE_PACKAGES = "remove-packages"
     FOLLOW_UPS = "follow-ups"
     UPDATE_BOOTLOADER = "update-bootloader"
@@ -112,6 +114,7 @@ LABELS: Mapping[StepId, Labels] = {
     StepId.ESP: Labels(None, "wrote the ESP"),
     StepId.CONFIGURE_REPOSITORIES: _NOT_SHOWN,
     StepId.INSTALL_PACKAGES: _NOT_SHOWN,
+    StepId.CONFIGURE_FLATPAK_REMOTES: _NOT_SHOWN,
     StepId.INSTALL_FLATPAKS: _NOT_SHOWN,
     StepId.UPDATE_USERS: _NOT_SHOWN,
     StepId.WRITE_FILES: _NOT_SHOWN,
@@ -120,6 +123,7 @@ LABELS: Mapping[StepId, Labels] = {
     StepId.DELETE_FILES: _NOT_SHOWN,
     StepId.DELETE_USERS: _NOT_SHOWN,
     StepId.UNINSTALL_FLATPAKS: _NOT_SHOWN,
+    StepId.REMOVE_FLATPAK_REMOTES: _NOT_SHOWN,
     StepId.REMOVE_PACKAGES: _NOT_SHOWN,
     StepId.FOLLOW_UPS: _NOT_SHOWN,
     StepId.UPDATE_BOOTLOADER: _NOT_SHOWN,

@@ -10,6 +10,10 @@
 --     aur     = repos.aur_repo("paru", "https://aur.archlinux.org/paru-bin.git"),
 --     flatpak = repos.flatpak_repo("flathub"),
 --   }
+--
+-- A Flatpak remote is set up in the system installation of each generation
+-- (docs/flatpak.md); an unsigned local repository needs { gpg_verify = false }:
+--   repos.flatpak_repo("local", "file:///srv/flatpak/repo", { gpg_verify = false })
 
 ---@class kodos.ArchRepo
 ---@field type "arch"
@@ -23,7 +27,11 @@
 ---@class kodos.FlatpakRepo
 ---@field type "flatpak"
 ---@field remote string name of the Flatpak remote "flatpak:" packages install from
----@field url? string   .flatpakrepo URL of that remote; nil: kodos knows it (flathub)
+---@field url? string   the remote's .flatpakrepo URL (or its repository URL); nil: kodos knows it (flathub)
+---@field gpg_verify? boolean verify signatures (default true); false only for an unsigned repository
+
+---@class kodos.FlatpakRepoOptions
+---@field gpg_verify? boolean verify the remote's signatures (default true)
 
 ---@alias kodos.Repo kodos.ArchRepo | kodos.AurRepo | kodos.FlatpakRepo
 
@@ -32,6 +40,7 @@ local M = {}
 
 local args = require("kodos.args")
 local show = args.show
+local FLATPAK_KEYS = { gpg_verify = true }
 
 -- http(s)://, ftp:// or file:// followed by no spaces or quotes.
 local function is_url(v)
@@ -65,19 +74,34 @@ function M.aur_repo(helper, url)
   return { type = "aur", helper = helper, url = url }
 end
 
----A Flatpak remote.
+---A Flatpak remote, set up in the system installation of every generation.
 ---@param remote string remote name, e.g. "flathub"
----@param url? string   the remote's .flatpakrepo URL; may be left out for flathub
+---@param url? string   the remote's .flatpakrepo URL (or its repository URL); may be left out for flathub
+---@param opts? kodos.FlatpakRepoOptions e.g. { gpg_verify = false } for an unsigned local repository
 ---@return kodos.FlatpakRepo
-function M.flatpak_repo(remote, url)
+function M.flatpak_repo(remote, url, opts)
   if type(remote) ~= "string" or not string.match(remote, "^[%w_][%w._-]*$") then
     error('repos.flatpak_repo: remote must be a remote name like "flathub", got ' .. show(remote), 2)
+  end
+  if type(url) == "table" and opts == nil then
+    url, opts = nil, url -- repos.flatpak_repo("flathub", { ... })
   end
   if url ~= nil and not is_url(url) then
     error('repos.flatpak_repo: url must be a URL like "https://dl.flathub.org/repo/flathub.flatpakrepo", got '
       .. show(url), 2)
   end
-  return { type = "flatpak", remote = remote, url = url }
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then
+    error("repos.flatpak_repo: options must be a table like { gpg_verify = false }, got " .. show(opts), 2)
+  end
+  local unknown = args.unknown_key(opts, FLATPAK_KEYS)
+  if unknown ~= nil then
+    error("repos.flatpak_repo: unknown option " .. show(unknown) .. " (known: gpg_verify)", 2)
+  end
+  if opts.gpg_verify ~= nil and type(opts.gpg_verify) ~= "boolean" then
+    error("repos.flatpak_repo: gpg_verify must be true or false, got " .. show(opts.gpg_verify), 2)
+  end
+  return { type = "flatpak", remote = remote, url = url, gpg_verify = opts.gpg_verify }
 end
 
 return M

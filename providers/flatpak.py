@@ -1,9 +1,22 @@
-"""The `flatpak` provider: applications in the system-wide Flatpak installation.
+"""The `flatpak` provider: the system-wide Flatpak installation's remotes and applications.
 
 Manages `flatpak.app[ID]` — actual attributes `remote` (the remote it was installed from) and
 `version` (the application's AppStream release version, when it declares one). Only
 applications are read, not runtimes: runtimes follow the applications that need them. Every
 installed application is read, whatever the scope.
+
+And `flatpak.remote[NAME]`, every remote of the installation's `repo/config` — actual
+attributes `url`, `gpg_verify` and, when kodos added the remote, `added_by: "kodos"`. kodos
+marks the remotes it adds with keys of its own in their section of that file (flatpak and
+ostree keep keys they do not know), so the mark lives inside the generation and rolls back
+with it, as pacman.conf's `# Added by kodos` line does:
+
+    kodos-added-by=kodos                 kodos added this remote
+    kodos-flatpakrepo=URL                it was set from this .flatpakrepo file…
+    kodos-flatpakrepo-url=URL            …which gave this repository URL
+
+The `url` read is the .flatpakrepo file's while the repository URL is still the one that file
+gave (the configuration names the file, not what it says); otherwise the repository URL.
 
 The installation is read straight from disk (`ROOT/var/lib/flatpak`), without running
 `flatpak`: its layout has been stable since flatpak 0.x and is simple —
@@ -19,7 +32,8 @@ stays a pure read. The metadata dictionary holds `appdata-version`, which is wha
 per-user ones) are not read: kodos installs system-wide.
 
 Ownership: kodos uninstalls an application only when `flatpak.app[ID]` is in the current
-generation's managed set and the configuration no longer declares it.
+generation's managed set and the configuration no longer declares it; it removes a remote only
+when, in addition, the remote carries kodos's mark (`kodos.plan.diff.DELETED_ONLY_WHEN`).
 """
 
 from __future__ import annotations
@@ -27,13 +41,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kodos.errors import ReadError
 from kodos.providers import Reading, Scope
 from kodos.resources import JsonValue, Resource
-from kodos.system.rootfs import resolve_in_root
+from kodos.system.rootfs import read_text_in_root, resolve_in_root
 
 PROVIDER = "flatpak"
 READS_ALL = True
 INSTALLATION = "var/lib/flatpak"
+REPO_CONFIG = f"{INSTALLATION}/repo/config"
+ADDED_BY = "kodos-added-by"
+FLATPAKREPO = "kodos-flatpakrepo"
+FLATPAKREPO_URL = "kodos-flatpakrepo-url"
 
 
 class DeployDataError(ValueError):
@@ -41,8 +60,12 @@ class DeployDataError(ValueError):
 
 
 def read(root: Path, scope: Scope) -> Reading:
-    """Every application installed system-wide in `root`."""
+    """Every remote and every application of the system-wide installation in `root`."""
     reading = Reading()
+    try:
+        reading.resources.extend(read_remotes(root))
+    except PermissionError as err:
+        reading.notes.append(f"/{REPO_CONFIG}: not readable ({err.strerror}); remotes unknown")
     apps = resolve_in_root(root, f"{INSTALLATION}/app")
     try:
         app_ids = sorted(os.listdir(apps))
@@ -57,6 +80,78 @@ def read(root: Path, scope: Scope) -> Reading:
             attributes = _attributes(deploy, app_id, reading.notes)
             reading.resources.append(Resource(PROVIDER, "app", app_id, attributes))
     return reading
+
+
+def read_remotes(root: Path) -> list[Resource]:
+    """`flatpak.remote` resources: the remotes of `root`'s system installation."""
+    try:
+        text = read_text_in_root(root, REPO_CONFIG)
+    except FileNotFoundError:
+        return []  # flatpak never used here
+    except UnicodeDecodeError as err:
+        raise ReadError(root / REPO_CONFIG, f"not UTF-8 ({err.reason})") from None
+    resources = []
+    for name, keys in remote_sections(text).items():
+        resources.append(Resource(PROVIDER, "remote", name, remote_attributes(keys)))
+    return resources
+
+
+def remote_attributes(keys: dict[str, str]) -> dict[str, JsonValue]:
+    """A remote's section as `flatpak.remote` attributes (see the module's docstring)."""
+    url = keys.get("url", "")
+    given = keys.get(FLATPAKREPO)
+    if given is not None and keys.get(FLATPAKREPO_URL) == url:
+        url = given
+    # ostree verifies unless told not to: a missing gpg-verify means true.
+    attributes: dict[str, JsonValue] = {
+        "url": url,
+        "gpg_verify": keys.get("gpg-verify", "true").strip().lower() != "false",
+    }
+    if keys.get(ADDED_BY) == "kodos":
+        attributes["added_by"] = "kodos"
+    return attributes
+
+
+def remote_sections(text: str) -> dict[str, dict[str, str]]:
+    """The `[remote "NAME"]` sections of an ostree repository's config (a GLib key file):
+    remote name → key → value, values unescaped. Other sections and comments are skipped; of
+    a key given twice the last counts, as GLib reads it."""
+    remotes: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("[") and stripped.endswith("]"):
+            name = remote_of_section(stripped[1:-1])
+            current = None if name is None else remotes.setdefault(name, {})
+        elif current is not None and "=" in stripped:
+            key, _, value = stripped.partition("=")
+            current[key.strip()] = unescape_value(value.lstrip())
+    return remotes
+
+
+def remote_of_section(section: str) -> str | None:
+    """`remote "flathub"` → `flathub`; None for another section."""
+    prefix, _, rest = section.partition(" ")
+    if prefix != "remote" or len(rest) < 2 or not (rest[0] == rest[-1] == '"'):
+        return None
+    return rest[1:-1]
+
+
+_ESCAPES = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+
+
+def unescape_value(value: str) -> str:
+    """A GLib key file value as it means: `\\s`, `\\n`, `\\t`, `\\r`, `\\\\` unescaped."""
+    out, chars = [], iter(value)
+    for char in chars:
+        if char == "\\":
+            following = next(chars, "")
+            out.append(_ESCAPES.get(following, "\\" + following))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _current_deployment(app_dir: str, app_id: str, notes: list[str]) -> str | None:

@@ -9,6 +9,7 @@ to build them, see tests/test_apply_execute_refusals.py), which takes them out o
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -55,6 +56,7 @@ FLATHUB_APPS = (
     App("org.libreoffice.LibreOffice", "24.8.3"),
 )
 ARCH_MIRROR = "https://geo.mirror.pkgbuild.com"  # the examples'
+FLATHUB_REPO = re.compile(r'repos\.flatpak_repo\("flathub"[^)]*\)')  # the examples' Flathub
 ESP = "efi"  # a separate ESP inside the root: entries' EFI programs are copied from /boot
 
 
@@ -74,18 +76,21 @@ def world(standard_mirror: Mirror, tmp_path_factory: pytest.TempPathFactory) -> 
     require_root()
     base = tmp_path_factory.mktemp("apply")
     (base / "flathub").mkdir()
+    flathub = build_flatpak_repo(base / "flathub", FLATHUB_APPS, signed=True)
     return World(
         standard_mirror,
         mirror_sync_dir(standard_mirror, base / "sync"),
-        build_flatpak_repo(base / "flathub", FLATHUB_APPS),
-        examples_on_mirror(base / "examples", standard_mirror),
+        flathub,
+        examples_on_mirror(base / "examples", standard_mirror, flathub),
     )
 
 
-def examples_on_mirror(directory: Path, mirror: Mirror) -> Path:
+def examples_on_mirror(directory: Path, mirror: Mirror, flathub: FlatpakRepo) -> Path:
+    """The examples, their Arch mirror `mirror` and Flathub the signed stand-in `flathub`."""
     shutil.copytree(REPO / "examples", directory)
     for config in directory.glob("*/configuration.lua"):
         text = config.read_text().replace(ARCH_MIRROR, f"file://{mirror.path.resolve()}")
+        text = FLATHUB_REPO.sub(lambda _: flathub.lua("flathub"), text)
         config.write_text(text)
     return directory
 
@@ -116,10 +121,9 @@ def applied(world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
 
 
 def apply_example(world: World, name: str, directory: Path) -> Applied:
-    """A fresh root (AUR builds installed, Flathub set up), planned and executed."""
+    """A fresh root (AUR builds installed), planned and executed: kodos adds Flathub."""
     root = applicable_root(directory, world.mirror)
     install_built(root, directory / "aur", aur_builds())
-    add_flatpak_remote(root.path, "flathub", world.flathub)
     (root.path / ESP).mkdir()
     first = plan(world, name, root.path)
     steps: list[str] = []
@@ -185,6 +189,7 @@ def test_steps_run_in_dependency_order(applied: dict[str, Applied]) -> None:
     assert applied["testvm"].steps == [
         "configure-repositories",
         "install-packages",
+        "configure-flatpak-remotes",
         "install-flatpaks",
         "update-users",
         "write-files",

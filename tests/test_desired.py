@@ -120,6 +120,11 @@ def test_testvm_resources() -> None:
         },
         "pacman.repository[core]": {"include": "/etc/pacman.d/mirrorlist"},
         "pacman.repository[extra]": {"include": "/etc/pacman.d/mirrorlist"},
+        # repos.flatpak: the remote "flatpak:" apps install from
+        "flatpak.remote[flathub]": {
+            "url": "https://dl.flathub.org/repo/flathub.flatpakrepo",
+            "gpg_verify": True,
+        },
     }
     # fwupd is D-Bus activated: a package, no unit.
     assert "services.unit[fwupd.service]" not in desired.resources
@@ -152,6 +157,7 @@ def test_testvm_sources() -> None:
         "pacman.mirrorlist[/etc/pacman.d/mirrorlist]": "repos.arch.mirror",
         "pacman.repository[core]": "repos.arch.mirror",
         "pacman.repository[extra]": "repos.arch.mirror",
+        "flatpak.remote[flathub]": "repos.flatpak.remote",
     }
 
 
@@ -343,7 +349,7 @@ def test_same_configuration_same_state_whatever_the_key_order(tmp_path: Path) ->
 def test_resources_are_ordered_by_provider_then_address() -> None:
     addresses = list(build_example("testvm").resources)
     providers = [address.split(".")[0] for address in addresses]
-    order = ["pacman", "users", "files", "services", "bootloader"]
+    order = ["pacman", "flatpak", "users", "files", "services", "bootloader"]
     assert providers == sorted(providers, key=order.index)
     for provider in set(providers):
         mine = [a for a in addresses if a.startswith(provider + ".")]
@@ -393,5 +399,5 @@ def test_desired_state_repr_shows_no_attribute() -> None:
     assert (
         repr(desired)
         == str(desired)
-        == ("DesiredState(21 resources, 42 package requests, 0 problems)")
+        == ("DesiredState(22 resources, 42 package requests, 0 problems)")
     )

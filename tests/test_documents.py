@@ -212,7 +212,7 @@ FACT_DAMAGES: dict[str, tuple[Callable[[dict[str, object]], None], list[str]]] =
         [
             "resources.0.address: no provider reads pacman.user (known: aur.package, "
             "bootloader.entry, bootloader.loader, files.file, files.symlink, flatpak.app, "
-            "pacman.mirrorlist, pacman.package, pacman.repository, services.unit, "
+            "flatpak.remote, pacman.mirrorlist, pacman.package, pacman.repository, services.unit, "
             "services.user_unit, users.user)"
         ],
     ),

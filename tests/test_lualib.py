@@ -43,6 +43,16 @@ def call(tmp_path: Path, module: str, expression: str) -> object:
         ),
         ("repos", "repos.flatpak_repo('flathub')", {"type": "flatpak", "remote": "flathub"}),
         (
+            "repos",
+            "repos.flatpak_repo('t', 'file:///srv/repo', { gpg_verify = false })",
+            {"type": "flatpak", "remote": "t", "url": "file:///srv/repo", "gpg_verify": False},
+        ),
+        (
+            "repos",
+            "repos.flatpak_repo('flathub', { gpg_verify = true })",
+            {"type": "flatpak", "remote": "flathub", "gpg_verify": True},
+        ),
+        (
             "dotfile_manager",
             "dotfile_manager.stow{ source_dir = '~/.dotfiles' }",
             {"type": "stow", "source_dir": "~/.dotfiles", "target_dir": "~/"},

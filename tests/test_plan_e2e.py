@@ -105,7 +105,7 @@ def world(standard_mirror: Mirror, tmp_path_factory: pytest.TempPathFactory) -> 
     return World(
         standard_mirror,
         mirror_sync_dir(standard_mirror, base / "sync"),
-        build_flatpak_repo(flathub, FLATHUB_APPS),
+        build_flatpak_repo(flathub, FLATHUB_APPS, signed=True),
         aur,
     )
 
@@ -189,7 +189,8 @@ def apply_by_hand(root: TargetRoot, config: str, plan: Mapping[str, Any], world:
     )
     _packages(root, by_kind.pop(("pacman", "package"), []))
     _aur_packages(root, by_kind.pop(("aur", "package"), []), world.aur)
-    _flatpak_apps(root.path, by_kind.pop(("flatpak", "app"), []), world.flathub)
+    _flatpak_remotes(root.path, by_kind.pop(("flatpak", "remote"), []), world.flathub)
+    _flatpak_apps(root.path, by_kind.pop(("flatpak", "app"), []))
     _users(root.path, by_kind.pop(("users", "user"), []), _passwords(config))
     _files(root.path, by_kind.pop(("files", "file"), []) + by_kind.pop(("files", "symlink"), []))
     _units(root.path, by_kind.pop(("services", "unit"), []))
@@ -246,18 +247,32 @@ def _aur_packages(root: TargetRoot, changes: list[dict[str, Any]], built: Path) 
         root.pacman("-R", "--noconfirm", *removals)
 
 
-def _flatpak_apps(root: Path, changes: list[dict[str, Any]], repo: FlatpakRepo) -> None:
-    installs = [c for c in changes if c["action"] == "create"]
-    if not installs:
-        assert not changes, changes
-        return
-    (root / "var/lib/flatpak").mkdir(parents=True, exist_ok=True)
-    for remote in sorted({c["after"]["remote"] for c in installs}):
-        flatpak(root, "remote-add", "--if-not-exists", "--no-gpg-verify", remote, repo.url)
-    for change in installs:
-        flatpak(
-            root, "install", "-y", "--noninteractive", change["after"]["remote"], change["name"]
-        )
+def _flatpak_remotes(root: Path, changes: list[dict[str, Any]], repo: FlatpakRepo) -> None:
+    """Each remote added from `repo`'s .flatpakrepo file, standing in for the one the plan
+    names (Flathub's, signed: verified as the plan asks), and marked as kodos marks the
+    remotes it adds, from the file the plan names (providers/flatpak.py)."""
+    for change in changes:
+        assert change["action"] == "create", change
+        assert change["after"]["gpg_verify"] is True, change
+        name = change["name"]
+        flatpak(root, "remote-add", "--from", name, repo.flatpakrepo_url)
+        ostree_repo = f"--repo={root / 'var/lib/flatpak/repo'}"
+        for key, value in (
+            ("kodos-added-by", "kodos"),
+            ("kodos-flatpakrepo", change["after"]["url"]),
+            ("kodos-flatpakrepo-url", repo.url),
+        ):
+            subprocess.run(
+                ["ostree", "config", ostree_repo, "set", f'remote "{name}".{key}', value],
+                check=True,
+            )
+
+
+def _flatpak_apps(root: Path, changes: list[dict[str, Any]]) -> None:
+    for change in changes:
+        assert change["action"] == "create", change
+        remote = change["after"]["remote"]
+        flatpak(root, "install", "-y", "--noninteractive", remote, change["name"])
 
 
 def _passwords(config: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from kodos.steps import LABELS, Command, StepId, label, shown_steps
 APPLIER_STEPS = [
     "configure-repositories",
     "install-packages",
+    "configure-flatpak-remotes",
     "install-flatpaks",
     "update-users",
     "write-files",
@@ -21,6 +22,7 @@ APPLIER_STEPS = [
     "delete-files",
     "delete-users",
     "uninstall-flatpaks",
+    "remove-flatpak-remotes",
     "remove-packages",
     "follow-ups",
     "update-bootloader",

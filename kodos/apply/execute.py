@@ -6,8 +6,9 @@ from) supplies what the plan redacts: password hashes and plain-text passwords.
 
 Everything that can be checked without changing anything is checked first (`preflight`):
 unsupported changes, AUR packages that would need building, secrets the caller did not pass,
-names that would read as options, paths that try to leave the target, a missing Flatpak
-remote or ESP. Then the steps run in this order, each only when it has work:
+names that would read as options, paths that try to leave the target, a Flatpak remote
+missing or still in use, a missing ESP. Then the steps run in this order, each only when it
+has work:
 
  0. configure repositories — the mirror list and pacman.conf's sections, before any pacman
     run: the packages come from the repositories the new generation has.
@@ -15,8 +16,8 @@ remote or ESP. Then the steps run in this order, each only when it has work:
     login shells and groups (users), unit files (services), EFI programs (boot entries).
     They also come before kodos's files, because pacman refuses to install over a file it
     does not own, and kodos's version of a packaged file must win over the packaged default.
- 2. install Flatpak apps — independent of the rest; early, so a network failure stops the
-    run before accounts and files are touched.
+ 2. configure Flatpak remotes, then install Flatpak apps from them — independent of the
+    rest; early, so a network failure stops the run before accounts and files are touched.
  3. users — after packages (their shells and groups exist), before files.
  4. write files — before services: a unit file kodos writes (a mount unit) must exist to be
     enabled.
@@ -25,7 +26,8 @@ remote or ESP. Then the steps run in this order, each only when it has work:
  before it (docs/resources.md):
  6. disable units — while their unit files (from packages or kodos) still say which links
     to remove;
- 7. delete files, 8. delete users, 9. uninstall Flatpak apps;
+ 7. delete files, 8. delete users, 9. uninstall Flatpak apps, then remove the remotes
+    kodos added that the configuration dropped (flatpak refuses while apps from them stay);
  10. remove packages — one transaction, last: nothing uses them any more.
  11. follow-up commands (locale-gen, mkinitcpio -P) — once every file and package is final.
  12. the boot loader — last: it writes the ESP, which every generation shares and which is
@@ -43,7 +45,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kodos.apply import bootloader, files, flatpak, followups, packages, repos, services, users
+from kodos.apply import (
+    bootloader,
+    files,
+    flatpak,
+    flatpak_remotes,
+    followups,
+    packages,
+    repos,
+    services,
+    users,
+)
 from kodos.apply.work import StepFailed, Work, unresolved_secrets
 from kodos.plan.model import Action, Change
 from kodos.resources import Resource
@@ -54,6 +66,7 @@ Kind = tuple[str, str]
 PACKAGES: frozenset[Kind] = frozenset({("pacman", "package"), ("aur", "package")})
 REPOSITORIES: frozenset[Kind] = frozenset({("pacman", "repository"), ("pacman", "mirrorlist")})
 FLATPAKS: frozenset[Kind] = frozenset({("flatpak", "app")})
+REMOTES: frozenset[Kind] = frozenset({("flatpak", "remote")})
 USERS: frozenset[Kind] = frozenset({("users", "user")})
 FILES: frozenset[Kind] = frozenset({("files", "file"), ("files", "symlink")})
 UNITS: frozenset[Kind] = frozenset({("services", "unit"), ("services", "user_unit")})
@@ -99,6 +112,7 @@ BOOT_LOADER = ChangeStep(StepId.UPDATE_BOOTLOADER, BOOT, CHANGES | DELETES, boot
 CHANGE_STEPS = (
     ChangeStep(StepId.CONFIGURE_REPOSITORIES, REPOSITORIES, CHANGES | DELETES, repos.apply),
     ChangeStep(StepId.INSTALL_PACKAGES, PACKAGES, CHANGES, packages.install),
+    ChangeStep(StepId.CONFIGURE_FLATPAK_REMOTES, REMOTES, CHANGES, flatpak_remotes.configure),
     INSTALL_FLATPAKS,
     ChangeStep(StepId.UPDATE_USERS, USERS, CHANGES, users.apply),
     ChangeStep(StepId.WRITE_FILES, FILES, CHANGES, files.write),
@@ -107,6 +121,7 @@ CHANGE_STEPS = (
     ChangeStep(StepId.DELETE_FILES, FILES, DELETES, files.delete),
     ChangeStep(StepId.DELETE_USERS, USERS, DELETES, users.delete),
     ChangeStep(StepId.UNINSTALL_FLATPAKS, FLATPAKS, DELETES, flatpak.uninstall),
+    ChangeStep(StepId.REMOVE_FLATPAK_REMOTES, REMOTES, DELETES, flatpak_remotes.remove),
     ChangeStep(StepId.REMOVE_PACKAGES, PACKAGES, DELETES, packages.remove),
     FOLLOW_UPS,
     BOOT_LOADER,
@@ -143,7 +158,7 @@ def preflight(work: Work, changes: Sequence[Change], esp: Path | None) -> None:
     for address, problem in [
         *packages.aur_problems(work.target, changes),
         *_pacman_conf_problems(work, changes),
-        *flatpak.remote_problems(work, INSTALL_FLATPAKS.select(changes)),
+        *flatpak.remote_problems(work, changes),
         *_esp_problems(work, BOOT_LOADER.select(changes), esp),
     ]:
         problems.setdefault(address, []).append(problem)

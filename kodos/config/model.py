@@ -30,6 +30,8 @@ from kodos.config.types import (
     DconfKey,
     DconfValue,
     DevicePath,
+    FlatpakRemoteName,
+    FlatpakUrl,
     FullName,
     GitKey,
     GitUrl,
@@ -85,12 +87,50 @@ class AurRepo(Section):
     url: GitUrl | None = Field(None, description="Git URL of the helper's own PKGBUILD.")
 
 
+FLATPAK_REMOTES = {"flathub": "https://dl.flathub.org/repo/flathub.flatpakrepo"}
+"""The Flatpak remotes whose URL a configuration may leave out."""
+
+
+def is_flatpakrepo_url(url: str) -> bool:
+    """Whether `url` names a .flatpakrepo file (the remote's URL, GPG key and title) rather
+    than the repository itself."""
+    return url.partition("?")[0].partition("#")[0].endswith(".flatpakrepo")
+
+
 class FlatpakRepo(Section):
-    """A Flatpak remote: `repos.flatpak_repo(remote, url)`."""
+    """A Flatpak remote: `repos.flatpak_repo(remote, url, {gpg_verify = ...})`."""
 
     type: Literal["flatpak"]
-    remote: ConfigName = Field(description="Remote name, e.g. flathub.")
-    url: Url | None = Field(None, description="Remote URL; known for flathub.")
+    remote: FlatpakRemoteName = Field(description="Remote name, e.g. flathub.")
+    url: FlatpakUrl | None = Field(
+        None,
+        description="The remote's .flatpakrepo file (URL and GPG key) or its repository URL; "
+        "known for flathub.",
+    )
+    gpg_verify: bool = Field(
+        True,
+        description="Verify the remote's signatures with the key its .flatpakrepo brings; "
+        "false only for an unsigned repository (a local test one).",
+    )
+
+    @model_validator(mode="after")
+    def _url_known_and_verifiable(self) -> FlatpakRepo:
+        if self.url is None and self.remote not in FLATPAK_REMOTES:
+            raise ValueError(
+                f"kodos knows no URL for the Flatpak remote {self.remote!r}; give its "
+                f".flatpakrepo URL: repos.flatpak_repo({self.remote!r}, URL)"
+            )
+        if self.gpg_verify and not is_flatpakrepo_url(self.source_url):
+            raise ValueError(
+                "a repository URL brings no GPG key to verify the remote with; give its "
+                ".flatpakrepo URL, or {gpg_verify = false} for an unsigned repository"
+            )
+        return self
+
+    @property
+    def source_url(self) -> str:
+        """The URL the remote is added from: the configured one, or the one kodos knows."""
+        return self.url or FLATPAK_REMOTES[self.remote]
 
 
 Repo = Annotated[ArchRepo | AurRepo | FlatpakRepo, Field(discriminator="type")]

@@ -173,6 +173,22 @@ Url = Annotated[
     str,
     _pattern("URL", r"(https?|ftp|file)://[^\s'\"]+", "an http(s)://, ftp:// or file:// URL"),
 ]
+FlatpakUrl = Annotated[
+    str,
+    _pattern(
+        "Flatpak remote URL",
+        r"(https?|file)://[^\s'\"\\]+",
+        "an http(s):// or file:// URL of a repository or of its .flatpakrepo file",
+    ),
+]
+FlatpakRemoteName = Annotated[
+    str,
+    _pattern(
+        "Flatpak remote name",
+        r"[A-Za-z0-9_][A-Za-z0-9_.-]*",
+        "letters, digits and _.- only, not starting with . or -, e.g. flathub",
+    ),
+]
 GitUrl = Annotated[
     str,
     _pattern(

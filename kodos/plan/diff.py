@@ -17,7 +17,8 @@ The rules (Terraform's, see docs/resources.md):
   for something kodos did not manage yet;
 * some kinds are deleted only when kodos made them (`DELETED_ONLY_WHEN`): a pacman.conf
   section the machine had before kodos managed it stays when the configuration drops it, and
-  so does the mirror list pacman's remaining sections may still include.
+  so does the mirror list pacman's remaining sections may still include; so does a Flatpak
+  remote kodos did not add.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ CREATE_ONLY: Mapping[tuple[str, str], frozenset[str]] = {
 DELETED_ONLY_WHEN: Mapping[tuple[str, str], tuple[str, str] | None] = {
     ("pacman", "repository"): ("added_by", "kodos"),
     ("pacman", "mirrorlist"): None,
+    ("flatpak", "remote"): ("added_by", "kodos"),
 }
 
 

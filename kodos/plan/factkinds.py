@@ -54,6 +54,14 @@ class FlatpakAttributes(_Attributes):
     version: str | None = None
 
 
+class FlatpakRemoteAttributes(_Attributes):
+    """`flatpak.remote`: a remote of the system installation (providers/flatpak.py)."""
+
+    url: str
+    gpg_verify: bool
+    added_by: Literal["kodos"] | None = None
+
+
 class UserAttributes(_Attributes):
     """`users.user` (providers/users.py); the password only sealed."""
 
@@ -89,6 +97,7 @@ KIND_ATTRIBUTES: dict[tuple[str, str], TypeAdapter[Any]] = {
     ("pacman", "mirrorlist"): TypeAdapter(MirrorlistAttributes),
     ("aur", "package"): TypeAdapter(PackageAttributes),
     ("flatpak", "app"): TypeAdapter(FlatpakAttributes),
+    ("flatpak", "remote"): TypeAdapter(FlatpakRemoteAttributes),
     ("users", "user"): TypeAdapter(UserAttributes),
     ("files", "file"): TypeAdapter(FileAttributes),
     ("files", "symlink"): TypeAdapter(SymlinkAttributes),

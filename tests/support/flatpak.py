@@ -2,13 +2,15 @@
 
 `build_flatpak_repo(directory)` makes an ostree repository (`ostree init`) holding a tiny
 runtime (a static busybox) and applications built with `flatpak build-init`/`build-finish`/
-`build-export`; `install_apps(root, repo, ...)` installs them with
+`build-export` (signed with a GPG key of its own on request), and its .flatpakrepo file;
+`install_apps(root, repo, ...)` installs them with
 `FLATPAK_SYSTEM_DIR=ROOT/var/lib/flatpak flatpak --system install`, exactly as kodos will on
 a target root. About 0.3 s for the repository and 0.1 s an installation.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import os
 import shutil
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from tests.support.catalog import busybox_binary
 
-FLATPAK_TOOLS = ("flatpak", "ostree")
+FLATPAK_TOOLS = ("flatpak", "ostree", "gpg", "gpgconf")
 RUNTIME = "org.kodos.Platform"
 REMOTE = "kodos-test"
 
@@ -44,10 +46,23 @@ APPS = (
 class FlatpakRepo:
     path: Path
     apps: tuple[App, ...]
+    description: Path
+    """Its .flatpakrepo file: the repository's URL, and its GPG key when it is signed."""
+    signed: bool = False
 
     @property
     def url(self) -> str:
         return f"file://{self.path}"
+
+    @property
+    def flatpakrepo_url(self) -> str:
+        return f"file://{self.description}"
+
+    def lua(self, remote: str) -> str:
+        """`repos.flatpak_repo(...)` adding this repository from its .flatpakrepo file,
+        verified when it is signed."""
+        options = "" if self.signed else ", { gpg_verify = false }"
+        return f'repos.flatpak_repo("{remote}", "{self.flatpakrepo_url}"{options})'
 
 
 def flatpak(root: Path, *args: str) -> str:
@@ -67,9 +82,15 @@ def _run(*argv: str) -> None:
         raise RuntimeError(f"{' '.join(argv)}: {done.stderr}")
 
 
-def build_flatpak_repo(directory: Path, apps: tuple[App, ...] = APPS) -> FlatpakRepo:
+def build_flatpak_repo(
+    directory: Path, apps: tuple[App, ...] = APPS, *, signed: bool = False
+) -> FlatpakRepo:
+    """The repository at `directory/repo` and its .flatpakrepo file beside it; `signed`: its
+    commits and summary signed with a GPG key made for it (in `directory/gnupg`), the key in
+    the .flatpakrepo file, as Flathub publishes its own."""
     repo = directory / "repo"
     _run("ostree", "init", "--mode=archive-z2", f"--repo={repo}")
+    signing = _signing_key(directory / "gnupg") if signed else []
     runtime = directory / "runtime"
     # A runtime's tree is exported from `usr`; build-export still wants `files` to exist.
     (runtime / "files").mkdir(parents=True)
@@ -79,15 +100,40 @@ def build_flatpak_repo(directory: Path, apps: tuple[App, ...] = APPS) -> Flatpak
     ref = f"{RUNTIME}/x86_64/1"
     (runtime / "metadata").write_text(f"[Runtime]\nname={RUNTIME}\nruntime={ref}\nsdk={ref}\n")
     _run(
-        "flatpak", "build-export", "--runtime", "--no-update-summary", str(repo), str(runtime), "1"
-    )
+        "flatpak", "build-export", "--runtime", "--no-update-summary", *signing, str(repo),
+        str(runtime), "1",
+    )  # fmt: skip
     for app in apps:
-        _export_app(directory / app.app_id, repo, app, ref)
-    _run("flatpak", "build-update-repo", str(repo))
-    return FlatpakRepo(repo, apps)
+        _export_app(directory / app.app_id, repo, app, ref, signing)
+    _run("flatpak", "build-update-repo", *signing, str(repo))
+    description = directory / "repo.flatpakrepo"
+    lines = ["[Flatpak Repo]", f"Title=Test repository {directory.name}", f"Url=file://{repo}"]
+    if signed:
+        key = subprocess.run(
+            ["gpg", f"--homedir={directory / 'gnupg'}", "--export"], capture_output=True, check=True
+        ).stdout
+        lines.append("GPGKey=" + base64.b64encode(key).decode())
+        _run("gpgconf", f"--homedir={directory / 'gnupg'}", "--kill", "gpg-agent")
+    description.write_text("\n".join(lines) + "\n")
+    return FlatpakRepo(repo, apps, description, signed)
 
 
-def _export_app(build: Path, repo: Path, app: App, runtime_ref: str) -> None:
+def _signing_key(home: Path) -> list[str]:
+    """A new signing key in the GnuPG home `home`: the options that sign with it."""
+    home.mkdir(mode=0o700)
+    _run(
+        "gpg", f"--homedir={home}", "--batch", "--passphrase", "", "--quick-gen-key",
+        "kodos test repository <test@kodos.invalid>", "ed25519", "sign", "never",
+    )  # fmt: skip
+    listed = subprocess.run(
+        ["gpg", f"--homedir={home}", "--list-keys", "--with-colons"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    fingerprint = next(line.split(":")[9] for line in listed.splitlines() if line[:4] == "fpr:")
+    return [f"--gpg-sign={fingerprint}", f"--gpg-homedir={home}"]
+
+
+def _export_app(build: Path, repo: Path, app: App, runtime_ref: str, signing: list[str]) -> None:
     files = build / "files"
     (files / "bin").mkdir(parents=True)
     (files / "bin/hello").write_text("#!/bin/sh\necho hello\n")
@@ -108,7 +154,8 @@ def _export_app(build: Path, repo: Path, app: App, runtime_ref: str) -> None:
         )
         (xmls / f"{app.app_id}.xml.gz").write_bytes(gzip.compress(component.encode(), mtime=0))
     _run("flatpak", "build-finish", str(build), "--command=hello")
-    _run("flatpak", "build-export", "--no-update-summary", str(repo), str(build), app.branch)
+    export = ["flatpak", "build-export", "--no-update-summary", *signing]
+    _run(*export, str(repo), str(build), app.branch)
     shutil.rmtree(build)
 
 
