@@ -410,7 +410,8 @@ def test_a_mount_in_config_works_like_mount(tmp_path: Path) -> None:
 
 def test_a_user_config_on_a_system_service_is_a_problem(tmp_path: Path) -> None:
     desired = services(
-        {"git": {"enable": True, "config": {"type": "git", "user_name": "A"}}}, tmp_path
+        {"git": {"enable": True, "config": {"type": "git", "settings": {"user.name": "A"}}}},
+        tmp_path,
     )
     assert problems(desired) == [
         "services.git.config: configs.git configures a user's program or user service; a "

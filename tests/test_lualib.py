@@ -50,15 +50,59 @@ def call(tmp_path: Path, module: str, expression: str) -> object:
         (
             "configs",
             "configs.git{ user_name = 'Ada', user_email = 'ada@example.org' }",
-            {"type": "git", "user_name": "Ada", "user_email": "ada@example.org"},
+            {"type": "git", "settings": {"user.name": "Ada", "user.email": "ada@example.org"}},
+        ),
+        (
+            "configs",
+            "configs.git{ init_defaultBranch = 'main', pull_rebase = true,"
+            " difftool_vimdiff_cmd = 'x', extra = { ['core.editor'] = 'nvim' } }",
+            {
+                "type": "git",
+                "settings": {
+                    "init.defaultBranch": "main",
+                    "pull.rebase": True,
+                    "difftool.vimdiff.cmd": "x",
+                    "core.editor": "nvim",
+                },
+            },
         ),
         (
             "configs",
             "configs.dconf{ ['org/gnome/desktop/interface'] = { color_scheme = 'dark' } }",
             {
                 "type": "dconf",
-                "settings": {"org/gnome/desktop/interface": {"color_scheme": "dark"}},
+                "settings": {"org/gnome/desktop/interface": {"color-scheme": "dark"}},
+                "relocatable_schemas": {},
             },
+        ),
+        (
+            "configs",
+            "configs.dconf{ ['org.gnome.mutter'] = { n = 4, f = 0.5, d = 4.0, l = { 1, 2.5 } },"
+            " ['/org/gnome/m/'] = { kb = { ['/org/gnome/m/kb/c0/'] = { name = 'T' } } } }",
+            {
+                "type": "dconf",
+                "settings": {
+                    "org/gnome/mutter": {"n": 4, "f": 0.5, "d": 4.0, "l": [1, 2.5]},
+                    "org/gnome/m/kb/c0": {"name": "T"},
+                },
+                "relocatable_schemas": {"org/gnome/m/kb/c0": "org.gnome.m.kb"},
+            },
+        ),
+        (
+            "configs",
+            "configs.mount{ enable = false, name = 'mnt-d', type = 'nfs', what = 'nas:/d',"
+            " where = '/mnt/d', automount = true }",
+            {
+                "type": "mount_unit",
+                "enable": False,
+                "name": "mnt-d",
+                "mount": {"type": "nfs", "what": "nas:/d", "where": "/mnt/d", "automount": True},
+            },
+        ),
+        (
+            "configs",
+            "configs.copy_file('files/bg.jpg')",
+            {"type": "copy_file", "source": "files/bg.jpg"},
         ),
         (
             "configs",

@@ -179,7 +179,10 @@ def test_users() -> None:
                     "extra_groups": ["wheel"],
                     "dotfile_manager": {"type": "stow", "source_dir": "~/.dotfiles"},
                     "programs": {
-                        "git": {"enable": True, "config": {"type": "git", "user_name": "D"}},
+                        "git": {
+                            "enable": True,
+                            "config": {"type": "git", "settings": {"user.name": "D"}},
+                        },
                         "zsh": {
                             "enable": True,
                             "deploy_config": True,
@@ -230,7 +233,7 @@ def test_users() -> None:
         ),
         (
             {"programs": {"git": {"config": {"type": "gti"}}}},
-            "users[\"demo-user\"].programs.git.config: unknown type 'gti'; expected one of 'git', 'dconf', 'syncthing', 'mount', 'stow'",
+            "users[\"demo-user\"].programs.git.config: unknown type 'gti'; expected one of 'git', 'dconf', 'syncthing', 'mount', 'mount_unit', 'stow'",
         ),
     ],
 )

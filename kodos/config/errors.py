@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from kodos.config.types import lua_type
@@ -203,16 +203,22 @@ def _is_union(annotation: Any) -> bool:
 
 def _is_union_of_models(annotation: Any) -> bool:
     return _is_union(annotation) and all(
-        isinstance(arg, type) and issubclass(arg, BaseModel) for arg in get_args(annotation)
+        isinstance(arg, type) and issubclass(arg, BaseModel)
+        for arg in map(_strip, get_args(annotation))
     )
 
 
 def _member_by_tag(union: Any, tag: str | int) -> Any:
+    """The member a union tag names: by its `type` literal, or by the `Tag` it is annotated
+    with (a union told apart by a function, such as a services entry)."""
     for member in get_args(union):
-        type_field = member.model_fields.get("type")
+        metadata = get_args(member)[1:] if get_origin(member) is Annotated else ()
+        if any(isinstance(item, Tag) and item.tag == tag for item in metadata):
+            return _strip(member)
+        type_field = _strip(member).model_fields.get("type")
         tags = get_args(type_field.annotation) if type_field else ()
         if tag in tags:
-            return member
+            return _strip(member)
     return None
 
 

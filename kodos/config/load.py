@@ -82,6 +82,10 @@ def load_config(
     except ValidationError as err:
         raise ConfigError(problems_from(err, Config)) from None
     problems = check_requests(config)
+    if any(user.files for user in config.users.values()):
+        from kodos.config.copied import check_copied_files
+
+        problems += check_copied_files(config, file.parent)
     if problems:
         raise ConfigError(at_most(problems))
     digest = _digest(evaluation.sources)

@@ -7,19 +7,37 @@ The field docstrings are the configuration reference (`kodos schema` prints them
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from kodos.config.types import (
     AbsolutePath,
     AutomountSettings,
+    ConfigFile,
     ConfigName,
+    DconfDir,
+    DconfKey,
+    DconfValue,
     DevicePath,
     FullName,
+    GitKey,
     GitUrl,
     GroupName,
+    GSettingsSchema,
     HashedPassword,
+    HomeFile,
+    HomePath,
     HostName,
     KernelModule,
     KernelOption,
@@ -31,8 +49,6 @@ from kodos.config.types import (
     OneLine,
     PackageName,
     PackageSpec,
-    Scalar,
-    Setting,
     SettingKey,
     SettingValue,
     SwapSize,
@@ -40,6 +56,8 @@ from kodos.config.types import (
     UnitName,
     Url,
     UserName,
+    escape_path,
+    normalized_where,
 )
 
 
@@ -115,27 +133,49 @@ class Boot(Section):
 
 
 class GitConfig(Section):
-    """`configs.git{...}`: the user's ~/.gitconfig."""
+    """`configs.git{user_name = "Ada", init_defaultBranch = "main"}`: the user's git config
+    file. The helper turns each key `a_b` into git's `a.b` (`a_b_c` into `a.b.c`, section a,
+    subsection b) and merges its `extra` table of dotted keys in."""
 
     type: Literal["git"]
-    user_name: str | None = None
-    user_email: str | None = None
-    extra: dict[str, Scalar] = Field({}, description='More keys, e.g. ["core.editor"].')
+    settings: dict[GitKey, SettingValue] = Field(
+        {}, description='git key → value, e.g. {"user.name": "Ada", "pull.rebase": true}.'
+    )
 
 
 class DconfConfig(Section):
-    """`configs.dconf(settings)`: dconf path → key → value."""
+    """`configs.dconf(settings)`: dconf directory → key → value, exactly the keys to set.
+
+    The helper normalizes what upstream writes: a GSettings schema id (`org.gnome.shell.weather`)
+    or a path (`/org/gnome/mutter/`) becomes the directory `org/gnome/shell/weather`,
+    `org/gnome/mutter`; `_` in key names becomes `-` (GSettings key names have no `_`:
+    `color_scheme` is `color-scheme`); and upstream's relocatable form
+    `{ custom_keybinding = { ["/org/.../custom0/"] = { name = "Terminal" } } }` under
+    `org/gnome/settings-daemon/plugins/media-keys` sets the keys of the directory
+    `org/.../custom0` (upstream's `gsettings set SCHEMA.custom-keybinding:/org/.../custom0/
+    name 'Terminal'`), whose schema is recorded in `relocatable_schemas`.
+
+    A string is the string, except that upstream hands values to `gsettings set`, which reads
+    GVariant text first: a string that parses as GVariant text of the key's type (`'[<(uint32
+    2, ...)>]'`) is that value."""
 
     type: Literal["dconf"]
-    settings: dict[str, dict[str, Setting]]
+    settings: dict[DconfDir, dict[DconfKey, DconfValue]]
+    relocatable_schemas: dict[DconfDir, GSettingsSchema] = Field(
+        {},
+        description="Directories written in upstream's relocatable form → the schema id of "
+        "their keys (org.gnome.settings-daemon.plugins.media-keys.custom-keybinding).",
+    )
 
 
 class SyncthingConfig(Section):
-    """`configs.syncthing{...}`: a Syncthing user service."""
+    """`configs.syncthing{service_name, options}`: Syncthing as a user unit."""
 
     type: Literal["syncthing"]
     service_name: UnitName = "syncthing"
-    options: str | None = None
+    options: OneLine | None = Field(
+        None, description="Command-line options, appended to ExecStart as written."
+    )
 
 
 class MountPoint(Section):
@@ -153,25 +193,62 @@ class MountPoint(Section):
 
 
 class MountConfig(Section):
-    """`configs.mount{name = {...}}`: systemd mount (and automount) units."""
+    """`configs.mount{name = {...}}`: systemd mount (and automount) units, one per entry."""
 
     type: Literal["mount"]
     mounts: dict[ConfigName, MountPoint]
+
+
+class MountUnit(Section):
+    """`configs.mount{name = "mnt-data", type = "cifs", what = ..., where = "/mnt/data", ...}`
+    (upstream's form): ONE mount unit named `name`. It stands wherever a mount table may
+    (`mount = ...`, `config = ...`) and also as a service of its own
+    (`services.nas.services.data = configs.mount{...}`)."""
+
+    type: Literal["mount_unit"]
+    enable: bool = Field(True, description="false leaves the unit out.")
+    # mount before name: checking the name needs the mount point
+    mount: MountPoint = Field(description="The mount (upstream's keys; `type` the file system).")
+    name: UnitName = Field(description="The unit's name: systemd-escape --path of `where`.")
+
+    @field_validator("name")
+    @classmethod
+    def _named_after_mount_point(cls, name: str, info: ValidationInfo) -> str:
+        mount = info.data.get("mount")
+        if not isinstance(mount, MountPoint):
+            return name  # the mount's own problem is reported
+        expected = escape_path(normalized_where(mount.where))
+        if name.removesuffix(".mount") != expected:
+            raise ValueError(
+                f"a mount unit is named after its mount point: {mount.where} needs the name "
+                f"{expected!r}, not {name!r} (systemd ignores a unit named otherwise)"
+            )
+        return name
 
 
 class StowConfig(Section):
     """`dotmgr.stow{...}` / `configs.stow{...}`: dotfiles deployed with GNU Stow."""
 
     type: Literal["stow"]
-    source_dir: str
-    target_dir: str = "~/"
-    repo_url: GitUrl | None = None
+    source_dir: HomePath = Field(description="The stow directory, e.g. ~/.dotfiles.")
+    target_dir: HomePath = Field("~/", description="Where the links go, e.g. ~/.")
+    repo_url: GitUrl | None = Field(None, description="Cloned into source_dir when given.")
+
+
+class CopyFile(Section):
+    """`copy_file(source)`: a file of the configuration directory, copied into the home at the
+    place it is written under (`users.NAME.files = { ["~/.config/x"] = copy_file("x") }`)."""
+
+    type: Literal["copy_file"]
+    source: ConfigFile = Field(description="Relative to the configuration directory.")
 
 
 ProgramConfig = Annotated[
-    GitConfig | DconfConfig | SyncthingConfig | MountConfig | StowConfig,
+    GitConfig | DconfConfig | SyncthingConfig | MountConfig | MountUnit | StowConfig,
     Field(discriminator="type"),
 ]
+Mounts = Annotated[MountConfig | MountUnit, Field(discriminator="type")]
+"""What `mount = ...` takes: a table of named mounts, or one mount unit."""
 
 
 class HardwareItem(Section):
@@ -191,8 +268,25 @@ class Service(Section):
         {}, description="Written to the service's config, one line each."
     )
     config: ProgramConfig | None = None
-    mount: MountConfig | None = None
-    services: dict[ConfigName, Service] = Field({}, description="Sub-services of a group.")
+    mount: Mounts | None = None
+    services: dict[ConfigName, ServiceEntry] = Field({}, description="Sub-services of a group.")
+
+
+def _service_entry_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return "mount_unit" if kind == "mount_unit" else "service"
+
+
+ServiceEntry = Annotated[
+    Annotated[Service, Tag("service")] | Annotated[MountUnit, Tag("mount_unit")],
+    Discriminator(_service_entry_tag),
+]
+"""An entry of a `services` table: a service, or upstream's `configs.mount{...}` standing as
+a service of its own."""
+
+# Service names ServiceEntry before it exists; resolving it now also gives the field its real
+# annotation, which kodos.config.errors walks to locate a problem.
+Service.model_rebuild(force=True)
 
 
 class Program(Section):
@@ -216,6 +310,9 @@ class User(Section):
     dotfile_manager: StowConfig | None = None
     programs: dict[ConfigName, Program] = {}
     deploy_configs: LuaList[ConfigName] = []
+    files: dict[HomeFile, CopyFile] = Field(
+        {}, description='Home files copied from the configuration: { ["~/.x"] = copy_file("x") }.'
+    )
     services: dict[ConfigName, Service] = Field({}, description="User-level services.")
 
     @model_validator(mode="after")
@@ -304,4 +401,4 @@ class Config(Section):
     desktop: Desktop | None = None
     fonts: Fonts | None = None
     packages: LuaList[PackageSpec] = []
-    services: dict[ConfigName, Service] = {}
+    services: dict[ConfigName, ServiceEntry] = {}

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from kodos.config.model import Config, Program, Service
+from kodos.config.model import Config, MountUnit, Program, Service
 from kodos.config.types import ARCH_PACKAGE_RE
 from kodos.errors import Problem
 from kodos.text.location import config_path
@@ -70,8 +70,8 @@ def package_requests(config: Config) -> Iterator[PackageRequest]:
     for user_name, user in config.users.items():
         for name, program in user.programs.items():
             yield from _program(program, name, ("users", user_name, "programs", name))
-        for name, service in user.services.items():
-            yield from _service(service, name, ("users", user_name, "services", name))
+        for name, user_service in user.services.items():
+            yield from _service(user_service, name, ("users", user_name, "services", name))
     yield from spec_requests(config.packages, ("packages",))
     for name, service in config.services.items():
         yield from _service(service, name, ("services", name))
@@ -93,8 +93,8 @@ def _desktop(config: Config) -> Iterator[PackageRequest]:
         yield from spec_requests(manager.extra_packages, (*path, "extra_packages"))
 
 
-def _service(service: Service, name: str, path: ConfigPath) -> Iterator[PackageRequest]:
-    if not service.enable:
+def _service(service: Service | MountUnit, name: str, path: ConfigPath) -> Iterator[PackageRequest]:
+    if not service.enable or isinstance(service, MountUnit):  # a mount unit is no package
         return
     # A group such as `services.virtualisation = { services = {...} }` is not a package itself.
     if service.package is not None or not service.services:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
-from kodos.config.model import Config, Service
+from kodos.config.model import Config, MountUnit, Service
 from kodos.config.packages import Source, package_requests
 
 _SOURCE_LABELS: dict[Source, str] = {
@@ -36,12 +37,13 @@ def _packages(config: Config) -> str:
     return ", ".join(parts) if parts else "none"
 
 
-def _enabled_services(services: dict[str, Service], prefix: str = "") -> list[str]:
+def _enabled_services(services: Mapping[str, Service | MountUnit], prefix: str = "") -> list[str]:
     names = []
     for name, service in sorted(services.items()):
         if service.enable:
             names.append(prefix + name)
-            names.extend(_enabled_services(service.services, f"{prefix}{name}."))
+            if isinstance(service, Service):
+                names.extend(_enabled_services(service.services, f"{prefix}{name}."))
     return names
 
 

@@ -320,21 +320,194 @@ def automount_lines(text: str) -> list[str]:
 AutomountSettings = Annotated[str, AfterValidator(_check_automount_settings)]
 
 
-def _check_setting(value: Any) -> Any:
-    value = _empty_table_as_list(value)
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value
-    return _check_scalar(value)
+_VALID_UNIT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.")
 
 
-Setting = Annotated[
-    str | int | float | bool | list[str],
-    PlainValidator(_check_setting),
-    WithJsonSchema(
-        {"anyOf": [{"type": ["string", "number", "boolean"]}, {"type": "array", "items": {}}]}
+def escape_path(path: str) -> str:
+    """`systemd-escape --path PATH`, for a path already normalized (see `normalized_where`)."""
+    stripped = path.strip("/")
+    if not stripped:
+        return "-"
+    out = []
+    for i, byte in enumerate(stripped.encode()):
+        char = chr(byte)
+        if char == "/":
+            out.append("-")
+        elif char in _VALID_UNIT_CHARS and not (i == 0 and char == "."):
+            out.append(char)
+        else:
+            # "-" is the separator, so a literal one is escaped too; a leading "." would
+            # make a hidden unit file.
+            out.append(f"\\x{byte:02x}")
+    return "".join(out)
+
+
+def normalized_where(where: str) -> str:
+    """The mount point without doubled or trailing slashes (`MountPath` refused `.`, `..` and
+    / itself, which systemd refuses)."""
+    return "/" + "/".join(part for part in where.split("/") if part)
+
+
+# ---- dconf ---------------------------------------------------------------------------------
+
+DconfDir = Annotated[
+    str,
+    _pattern(
+        "dconf directory",
+        r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*",
+        "a path such as org/gnome/desktop/interface, without leading or trailing /",
     ),
 ]
-"""A dconf value: a scalar, or a list of strings."""
+DconfKey = Annotated[
+    str,
+    _pattern(
+        "dconf key", r"[A-Za-z0-9][A-Za-z0-9-]*", "letters, digits and - (GSettings key names)"
+    ),
+]
+GSettingsSchema = Annotated[
+    str,
+    _pattern(
+        "GSettings schema id",
+        r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+",
+        "dot-separated names such as org.gnome.desktop.interface",
+    ),
+]
+
+_DCONF_ITEM_TYPES: tuple[type, ...] = (str, bool, int, float)
+
+
+def _dconf_kind(value: Any) -> type | None:
+    # bool before int: True is an int to Python, a boolean to Lua and to GVariant
+    for kind in _DCONF_ITEM_TYPES:
+        if isinstance(value, kind):
+            return kind
+    return None
+
+
+def _check_dconf_string(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("kodos_dconf_nul", "a dconf string cannot hold a NUL character")
+    return value
+
+
+def _check_dconf_value(value: Any) -> Any:
+    value = _empty_table_as_list(value)
+    if isinstance(value, list):
+        kinds = {_dconf_kind(item) for item in value}
+        if None in kinds or len(kinds - {int, float}) > 1 or (str in kinds and len(kinds) > 1):
+            raise PydanticCustomError(
+                "kodos_dconf_list",
+                "a dconf list holds strings, booleans or numbers, all of one kind",
+            )
+        if kinds == {int, float}:  # {1, 2.5}: numbers of one list are doubles
+            return [float(item) for item in value]
+        return [_check_dconf_string(item) if isinstance(item, str) else item for item in value]
+    if _dconf_kind(value) is None:
+        raise PydanticCustomError(
+            "kodos_dconf_value",
+            "expected a string, boolean, number or list, got {got}",
+            {"got": lua_type(value)},
+        )
+    return _check_dconf_string(value) if isinstance(value, str) else value
+
+
+DconfValue = Annotated[
+    str | bool | int | float | list[str] | list[bool] | list[int] | list[float],
+    PlainValidator(_check_dconf_value),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": ["string", "number", "boolean"]},
+                {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+            ]
+        }
+    ),
+]
+"""A dconf value typed from Lua: a string, a boolean, an integer (Lua integer), a double (Lua
+float: 0.8, 4.0) or a list of one of these (a list mixing integers and floats is doubles)."""
+
+
+# ---- git -----------------------------------------------------------------------------------
+
+GitKey = Annotated[
+    str,
+    _pattern(
+        "git config key",
+        r"[A-Za-z][A-Za-z0-9-]*(\.[^\x00-\x1f\"\\]+)?\.[A-Za-z][A-Za-z0-9-]*",
+        "section.name or section.subsection.name, such as user.name",
+    ),
+]
+
+
+# ---- paths in a home and in the configuration directory -------------------------------------
+
+
+def _relative_parts_problem(parts: list[str]) -> str | None:
+    if any(part == ".." for part in parts):
+        return "must not contain .. parts"
+    return None
+
+
+def _check_home_path(value: str) -> str:
+    if any(char in LINE_BREAKS or char == "\x00" for char in value):
+        raise PydanticCustomError("kodos_home_path", "a path must fit on one line")
+    if value.startswith("/") or (value.startswith("~") and value != "~" and value[1] != "/"):
+        raise PydanticCustomError(
+            "kodos_home_path",
+            "{value} is not a path in the home: write it as ~/PATH (or relative to the home)",
+            {"value": quoted(value)},
+        )
+    problem = _relative_parts_problem(value.removeprefix("~").split("/"))
+    if problem:
+        raise PydanticCustomError(
+            "kodos_home_path", "{value} {problem}", {"value": quoted(value), "problem": problem}
+        )
+    return value
+
+
+HomePath = Annotated[str, AfterValidator(_check_home_path)]
+"""A place in the user's home: `~`, `~/PATH` or `PATH` (relative to the home), without `..`."""
+
+
+def home_relative(path: str) -> str:
+    """`~/.config/x`, `.config/x`, `~/.config//x/` → `.config/x`; the home itself → ``."""
+    return "/".join(part for part in path.removeprefix("~").split("/") if part not in ("", "."))
+
+
+def _check_home_file(value: str) -> str:
+    value = _check_home_path(value)
+    if not home_relative(value):
+        raise PydanticCustomError(
+            "kodos_home_file", "the home itself is not a file; name a file such as ~/.config/x"
+        )
+    return value
+
+
+HomeFile = Annotated[str, AfterValidator(_check_home_file)]
+"""A file in the user's home (`~/.config/background`): a HomePath that is not the home."""
+
+
+def _check_config_relative(value: str) -> str:
+    if not value or value.startswith(("/", "~")) or any(c in LINE_BREAKS + "\x00" for c in value):
+        raise PydanticCustomError(
+            "kodos_config_file",
+            "{value} is not a file of the configuration directory: write a path relative to it, "
+            "such as files/background.jpg",
+            {"value": quoted(value)},
+        )
+    problem = _relative_parts_problem(value.split("/"))
+    if problem:
+        raise PydanticCustomError(
+            "kodos_config_file",
+            "{value} {problem}: the file must be inside the configuration directory",
+            {"value": quoted(value), "problem": problem},
+        )
+    return value
+
+
+ConfigFile = Annotated[str, AfterValidator(_check_config_relative)]
+"""A file of the configuration directory, relative to it, without `..` (`copy_file`'s source);
+that it exists there and stays inside through links, `kodos.config.copied` checks."""
 
 
 def lua_type(value: Any) -> str:

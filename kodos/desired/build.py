@@ -16,7 +16,7 @@ from kodos.config.model import Config
 from kodos.desired.boot import expand_boot
 from kodos.desired.collect import Collector, DesiredState
 from kodos.desired.descriptors import Descriptors
-from kodos.desired.desktop import check_display_managers, expand_desktop
+from kodos.desired.desktop import expand_desktop, settle_display_managers
 from kodos.desired.locale import expand_locale
 from kodos.desired.network import expand_network
 from kodos.desired.repos import expand_repos
@@ -39,11 +39,12 @@ def build_desired(config: Config, config_dir: Path, library: Path | None = None)
     if config.network is not None:
         expand_network(collector, config.network)
     expand_users(collector, config.users)
+    default_display_managers = []
     if config.desktop is not None:
-        expand_desktop(collector, config.desktop)
+        default_display_managers = expand_desktop(collector, config.desktop)
     if config.fonts is not None:
         collector.specs(config.fonts.packages, ("fonts", "packages"))
     collector.specs(config.packages, ("packages",))
     expand_services(collector, config.services, ("services",))
-    check_display_managers(collector)
+    settle_display_managers(collector, default_display_managers)
     return collector.finish()

@@ -1,5 +1,9 @@
 """`configs.mount{...}` → systemd mount (and automount) units in /etc/systemd/system.
 
+Both of its forms: upstream's one unit (`configs.mount{ name = "mnt-data", type = "cifs",
+what = ..., where = "/mnt/data" }`, under `mount =`, `config =` or as a service of its own in a
+`services` table) and a table of named mounts (`configs.mount{ nas = {...} }`).
+
 A mount unit must be named after its mount point, escaped the way `systemd-escape --path`
 does it (/mnt/data → mnt-data.mount, /mnt/my-disk → mnt-my\\x2ddisk.mount), or systemd
 ignores it. The unit kodos enables is the automount when `automount` is set (the mount then
@@ -18,43 +22,24 @@ Choices:
 
 from __future__ import annotations
 
-from kodos.config.model import MountConfig, MountPoint
+from kodos.config.model import MountConfig, MountPoint, MountUnit
 from kodos.config.packages import ConfigPath
-from kodos.config.types import automount_lines
+from kodos.config.types import automount_lines, escape_path, normalized_where
 from kodos.desired.collect import Collector
 from kodos.desired.files import UnitSection, render_unit, unit_value
 from kodos.desired.written import UNIT_DIR
 
 DEFAULT_WANTED_BY = "multi-user.target"
-_VALID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.")
+__all__ = ["escape_path", "expand_mounts", "normalized_where"]
 
 
-def escape_path(path: str) -> str:
-    """`systemd-escape --path PATH`, for a path already normalized (see `normalized_where`)."""
-    stripped = path.strip("/")
-    if not stripped:
-        return "-"
-    out = []
-    for i, byte in enumerate(stripped.encode()):
-        char = chr(byte)
-        if char == "/":
-            out.append("-")
-        elif char in _VALID and not (i == 0 and char == "."):
-            out.append(char)
-        else:
-            # "-" is the separator, so a literal one is escaped too; a leading "." would
-            # make a hidden unit file.
-            out.append(f"\\x{byte:02x}")
-    return "".join(out)
-
-
-def normalized_where(where: str) -> str:
-    """The mount point without doubled or trailing slashes (the model refused `.`, `..` and
-    / itself, which systemd refuses)."""
-    return "/" + "/".join(part for part in where.split("/") if part)
-
-
-def expand_mounts(collector: Collector, mount: MountConfig, path: ConfigPath) -> None:
+def expand_mounts(collector: Collector, mount: MountConfig | MountUnit, path: ConfigPath) -> None:
+    """Both forms of `configs.mount`: a table of named mounts, or one unit (left out when its
+    `enable` is false; the model checked its name is the one systemd derives from `where`)."""
+    if isinstance(mount, MountUnit):
+        if mount.enable:
+            _mount_point(collector, mount.mount, path)
+        return
     for name, point in sorted(mount.mounts.items()):
         _mount_point(collector, point, (*path, "mounts", name))
 

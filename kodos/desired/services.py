@@ -13,6 +13,9 @@ One rule serves all three ("items"), with an optional descriptor
   where they go, a located problem (kodos never guesses a configuration file).
 * the descriptor's `groups` → groups users may join.
 
+Upstream's `configs.mount{ name = ..., ... }` may stand in a services table as a service of its
+own: it is that mount unit (kodos.desired.mounts), on when its own `enable` says so.
+
 A service holding sub-services or mounts (`mount`, or a `config` made by configs.mount) with
 neither a package, a service_name nor a descriptor is a group (`services.virtualisation = {
 services = {...} }`, `services.mounts = { mount = ... }`): it brings its extra packages, its
@@ -28,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kodos.config.model import HardwareItem, Service
+from kodos.config.model import HardwareItem, MountUnit, Service
 from kodos.config.packages import ConfigPath
 from kodos.desired.collect import Collector
 from kodos.desired.descriptors import BrokenDescriptor, ItemDescriptor, ItemSection
@@ -62,10 +65,12 @@ def unit_name(name: str) -> str:
 
 
 def expand_services(
-    collector: Collector, services: Mapping[str, Service], path: ConfigPath
+    collector: Collector, services: Mapping[str, Service | MountUnit], path: ConfigPath
 ) -> None:
     for name, service in sorted(services.items()):
-        if service.enable:
+        if isinstance(service, MountUnit):
+            expand_mounts(collector, service, (*path, name))
+        elif service.enable:
             _service(collector, name, service, (*path, name))
 
 
@@ -80,13 +85,16 @@ def expand_hardware(collector: Collector, hardware: Mapping[str, HardwareItem]) 
 
 
 def expand_user_services(
-    collector: Collector, services: Mapping[str, Service], path: ConfigPath
+    collector: Collector, services: Mapping[str, Service | MountUnit], path: ConfigPath
 ) -> None:
     """Packages only: user units are enabled per user by rebuild-user, not by the system."""
     for name, service in sorted(services.items()):
+        service_path = (*path, name)
+        if isinstance(service, MountUnit):
+            _system_mount_in_user_section(collector, service_path)
+            continue
         if not service.enable:
             continue
-        service_path = (*path, name)
         try:
             descriptor = collector.descriptors.item("services", name)
         except BrokenDescriptor:
@@ -137,7 +145,7 @@ def _service_config(collector: Collector, service: Service, path: ConfigPath) ->
     config = service.config
     if config is None:
         return
-    if config.type == "mount":
+    if config.type in ("mount", "mount_unit"):
         expand_mounts(collector, config, (*path, "config"))
         return
     message = (
@@ -147,10 +155,15 @@ def _service_config(collector: Collector, service: Service, path: ConfigPath) ->
     collector.problem((*path, "config"), message, "move it under users.NAME.programs or services")
 
 
+def _system_mount_in_user_section(collector: Collector, path: ConfigPath) -> None:
+    message = "configs.mount makes a system mount unit; a user's services cannot hold it"
+    collector.problem(path, message, "move it under the top-level services")
+
+
 def _is_group(service: Service, descriptor: ItemDescriptor | None) -> bool:
     own = service.package is not None or service.service_name is not None
     mounts = service.mount is not None or (
-        service.config is not None and service.config.type == "mount"
+        service.config is not None and service.config.type in ("mount", "mount_unit")
     )
     holds_others = bool(service.services) or mounts
     return holds_others and not own and descriptor is None

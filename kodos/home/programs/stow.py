@@ -1,0 +1,282 @@
+"""`dotmgr.stow{source_dir, target_dir, repo_url}` / `configs.stow{...}`: dotfiles as GNU Stow
+would link them, pinned to a commit.
+
+With `repo_url`, the repository is fetched into kodos's cache (`cache_dir/dotfiles/`, never into
+the home: planning changes nothing there) with hooks disabled and only the http(s), ssh, git
+and file transports allowed, and the fetched commit is what the plan shows. The home generation
+gets that commit's files (`export`, a `HomeTree`) and the links point into them
+(`@gen/tree/dotfiles/<package>/…`), so a rollback restores the dotfiles' content, not only the
+links. `source_dir` is then not used (upstream cloned into it; kodos keeps its own copy).
+
+Without `repo_url`, `source_dir` is used as it is: the links point to it, and a rollback
+restores the links only — the files are whatever the directory holds.
+
+Which links: the packages that enabled `programs.NAME.deploy_config` and `deploy_configs`
+name, stowed by the real `stow -n -v --no-folding` into an empty scratch target. Stow's own
+rules decide (its ignore lists, `.stow-local-ignore`) and its conflicts (two packages with the
+same file, an absolute symlink in a package) are reported. `--no-folding` makes a link per file,
+never a link to a whole directory: files that programs create in `~/.config/nvim/` must not
+land in a generation. Collisions with what is already in the home are judged by the home
+activation, not by stow (stow would see kodos's own links as foreign).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kodos.errors import KodosError, Problem
+from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree
+from kodos.system.runner import CommandFailed, run
+from kodos.text.lazyregex import lazy
+from kodos.text.shown import quoted
+
+TREE_NAME = "dotfiles"
+_TRANSPORTS = ("https", "http", "ssh", "git", "file")
+# Hooks off, every transport but ours refused (ext:: and fd:: run commands), no prompts.
+GIT_SAFETY = [
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "protocol.allow=never",
+    *[arg for name in _TRANSPORTS for arg in ("-c", f"protocol.{name}.allow=always")],
+]
+GIT_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_ASKPASS": "true",
+    "GIT_SSH_COMMAND": "ssh -oBatchMode=yes",
+}
+_PACKAGE = lazy(r"[A-Za-z0-9_@+][A-Za-z0-9_.@+-]*")
+_STOW_LINK = lazy(r"^LINK: (?P<link>.+?) => (?P<target>.+)$")
+_STOW_CONFLICTS = lazy(r"^WARNING! stowing (?P<package>.+) would cause conflicts:$")
+
+
+class StowError(KodosError):
+    """The dotfile repository could not be fetched or exported."""
+
+
+@dataclass(frozen=True)
+class Package:
+    """A stow package to deploy and the configuration path that names it."""
+
+    name: str
+    source: str
+
+
+@dataclass
+class Deployment:
+    """What the dotfile manager asks for in the home."""
+
+    trees: list[HomeTree] = field(default_factory=list)
+    links: list[HomeLink] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def deploy(
+    *,
+    source_dir: str,
+    target_dir: str,
+    repo_url: str | None,
+    packages: Sequence[Package],
+    home: Path,
+    cache_dir: Path,
+    at: str,
+) -> Deployment:
+    """The tree and links for `packages`; `at` is the configuration path of the stow table."""
+    done = Deployment()
+    target = _in_home(target_dir, home)
+    if target is None:
+        done.problems.append(
+            Problem(f"{at}.target_dir", f"{quoted(target_dir)} is not inside the home ({home})")
+        )
+        return done
+    bad = [p for p in packages if not _PACKAGE.fullmatch(p.name)]
+    done.problems.extend(
+        Problem(p.source, f"{quoted(p.name)} is not a stow package name") for p in bad
+    )
+    if bad or not packages:
+        return done
+    if repo_url is None:
+        source = _expand(source_dir, home)
+        if not source.is_dir():
+            done.problems.append(
+                Problem(
+                    f"{at}.source_dir",
+                    f"{source} is not a directory (without repo_url the dotfiles are used "
+                    "where they are)",
+                )
+            )
+            return done
+        shown = str(source)
+        link_to = lambda rel: str(source / rel)  # noqa: E731
+    else:
+        git_dir, commit = fetch(repo_url, cache_dir, at=f"{at}.repo_url")
+        tree = HomeTree(TREE_NAME, git_dir, commit, at)
+        source = _planning_copy(tree, cache_dir)
+        shown = f"{repo_url} at {commit[:12]}"
+        done.trees.append(tree)
+        done.notes.append(
+            f"dotfiles: {repo_url} at {commit} (kept in {git_dir}; source_dir is not used)"
+        )
+        link_to = lambda rel: f"{GENERATION_PREFIX}tree/{TREE_NAME}/{rel}"  # noqa: E731
+    missing = [p for p in packages if not _is_package(source, p.name)]
+    done.problems.extend(
+        Problem(p.source, f"the dotfiles have no stow package {quoted(p.name)} ({shown})")
+        for p in missing
+    )
+    if missing:
+        return done
+    links, conflicts = stow_links(source, [p.name for p in packages])
+    by_name = {p.name: p.source for p in packages}
+    done.problems.extend(
+        Problem(by_name.get(package, at), f"stow would refuse package {quoted(package)}: {line}")
+        for package, line in conflicts
+    )
+    prefix = "" if target == "." else target + "/"
+    done.links.extend(
+        HomeLink(prefix + link, link_to(rel), by_name[rel.split("/", 1)[0]]) for link, rel in links
+    )
+    return done
+
+
+def stow_links(
+    stow_dir: Path, packages: Sequence[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """What `stow --no-folding` would do for `packages` of `stow_dir` in an empty target:
+    (link path, path in stow_dir it points to) pairs, and (package, conflict) pairs."""
+    with tempfile.TemporaryDirectory(prefix="kodos-stow-") as scratch:
+        done = run(
+            [
+                "stow",
+                "-n",
+                "-v",
+                "--no-folding",
+                "-d",
+                str(stow_dir),
+                "-t",
+                scratch,
+                "--",
+                *packages,
+            ],
+            check=False,
+        )
+        links: list[tuple[str, str]] = []
+        conflicts: list[tuple[str, str]] = []
+        package = ""
+        for line in done.stderr.splitlines():
+            if match := _STOW_LINK.match(line):
+                pointed = os.path.normpath(
+                    os.path.join(scratch, os.path.dirname(match["link"]), match["target"])
+                )
+                links.append((match["link"], os.path.relpath(pointed, stow_dir)))
+            elif match := _STOW_CONFLICTS.match(line):
+                package = match["package"]
+            elif line.startswith("  * "):
+                conflicts.append((package, _in_stow_dir(line[4:], stow_dir)))
+    if done.returncode != 0 and not conflicts:
+        raise CommandFailed(done.args, done.returncode, done.stderr)
+    return sorted(links), conflicts
+
+
+def _in_stow_dir(message: str, stow_dir: Path) -> str:
+    """Stow's message with its paths into the stow directory (relative to a scratch target)
+    shown as paths inside it: `../../x/trees/<commit>/zsh/.hostname` → `zsh/.hostname`."""
+    marker = f"/{stow_dir.name}/"
+    words = [word.partition(marker)[2] if marker in word else word for word in message.split(" ")]
+    return " ".join(words)
+
+
+def fetch(url: str, cache_dir: Path, *, at: str) -> tuple[Path, str]:
+    """The cache's bare repository for `url`, updated from it, and the commit of its HEAD."""
+    git_dir = cache_dir / TREE_NAME / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".git")
+    if not (git_dir / "HEAD").is_file():
+        git_dir.parent.mkdir(parents=True, exist_ok=True)
+        run(["git", "init", "-q", "--bare", str(git_dir)], env=GIT_ENV)
+    fetched = run(
+        [
+            "git",
+            *GIT_SAFETY,
+            "--git-dir",
+            str(git_dir),
+            "fetch",
+            "-q",
+            "--no-tags",
+            "--no-recurse-submodules",
+            "--depth=1",
+            "--",
+            url,
+            "+HEAD:refs/kodos/head",
+        ],
+        env=GIT_ENV,
+        check=False,
+    )
+    if fetched.returncode != 0:
+        failed = CommandFailed(fetched.args, fetched.returncode, fetched.stderr)
+        raise StowError(f"{at}: cannot fetch {url}: {failed.message}")
+    commit = run(
+        ["git", "--git-dir", str(git_dir), "rev-parse", "--verify", "refs/kodos/head^{commit}"],
+        env=GIT_ENV,
+    ).stdout.strip()
+    return git_dir, commit
+
+
+def export(tree: HomeTree, dest: Path) -> None:
+    """Exactly the files of `tree.commit` into `dest` (created; expected empty): git's own
+    checkout of that tree, through a private index, so the repository is not changed."""
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kodos-index-") as scratch:
+        env = {**GIT_ENV, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        git = ["git", *GIT_SAFETY, "--git-dir", str(tree.git_dir), "--work-tree", str(dest)]
+        try:
+            run([*git, "read-tree", tree.commit], env=env)
+            run([*git, "checkout-index", "-a", "-f"], env=env)
+        except CommandFailed as err:
+            raise StowError(
+                f"cannot export {tree.commit} of {tree.git_dir}: {err.message}"
+            ) from err
+
+
+def _planning_copy(tree: HomeTree, cache_dir: Path) -> Path:
+    """The commit's files in the cache, exported once, for stow to read while planning."""
+    copy = cache_dir / TREE_NAME / "trees" / tree.commit
+    if copy.is_dir():
+        return copy
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=copy.parent.parent))
+    try:
+        export(tree, building)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(building, copy)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return copy
+
+
+def _is_package(stow_dir: Path, name: str) -> bool:
+    path = stow_dir / name
+    return path.is_dir() and not path.is_symlink()
+
+
+def _expand(path: str, home: Path) -> Path:
+    if path == "~" or path.startswith("~/"):
+        return home / path[2:]
+    return Path(path)
+
+
+def _in_home(path: str, home: Path) -> str | None:
+    """`path` ("~/", "~/sub", or absolute) as a home-relative path ("." for the home itself),
+    or None when it is not inside the home."""
+    expanded = Path(os.path.normpath(_expand(path, home)))
+    if not expanded.is_absolute() or ".." in Path(path).parts:
+        return None
+    try:
+        relative = expanded.relative_to(home)
+    except ValueError:
+        return None
+    return relative.as_posix()

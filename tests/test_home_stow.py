@@ -1,0 +1,167 @@
+"""The dotfile manager: a real git repository of stow packages, the real stow deciding links."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kodos.errors import ConfigError
+from kodos.home.items import HomeLink
+from kodos.home.programs import render, stow
+from tests.support.home import (  # noqa: F401 (fixture)
+    Home,
+    commit_files,
+    dotfiles_repo,
+    private_home,
+    user_from_lua,
+)
+from tests.support.tools import require_tools
+
+pytestmark = pytest.mark.system
+
+
+def _user(home: Home, stow_call: str, programs: str = "", deploy: str = '{ "gtk" }') -> object:
+    return user_from_lua(
+        home.config_dir,
+        f"""{{ ada = {{
+            dotfile_manager = {stow_call},
+            programs = {{
+                neovim = {{ enable = true, deploy_config = true, package = "neovim" }},
+                starship = {{ enable = false, deploy_config = true }},
+                {programs}
+            }},
+            deploy_configs = {deploy},
+        }} }}""",
+    )
+
+
+def test_repository_links_point_into_the_generation(private_home: Home, tmp_path: Path) -> None:
+    require_tools("git", "stow")
+    repo = dotfiles_repo(tmp_path / "repo")
+    (repo / "nvim").rename(repo / "neovim")
+    commit = commit_files(repo, {}, "rename")
+    user = _user(
+        private_home, f'dotmgr.stow{{ source_dir = "~/.dotfiles", repo_url = "file://{repo}" }}'
+    )
+    wanted = render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    [tree] = wanted.trees
+    assert (tree.name, tree.commit, tree.source) == (
+        "dotfiles",
+        commit,
+        "users.ada.dotfile_manager",
+    )
+    assert tree.git_dir.is_relative_to(private_home.cache_dir)
+    assert wanted.links == [
+        HomeLink(
+            ".config/gtk-3.0/settings.ini",
+            "@gen/tree/dotfiles/gtk/.config/gtk-3.0/settings.ini",
+            "users.ada.deploy_configs[1]",
+        ),
+        HomeLink(
+            ".config/nvim/init.lua",
+            "@gen/tree/dotfiles/neovim/.config/nvim/init.lua",
+            "users.ada.programs.neovim.deploy_config",
+        ),
+        HomeLink(
+            ".config/nvim/lua/keys.lua",
+            "@gen/tree/dotfiles/neovim/.config/nvim/lua/keys.lua",
+            "users.ada.programs.neovim.deploy_config",
+        ),
+    ]
+    assert wanted.notes == [
+        f"dotfiles: file://{repo} at {commit} (kept in {tree.git_dir}; source_dir is not used)"
+    ]
+    assert os.listdir(private_home.path) == []  # planning wrote nothing in the home
+
+
+def test_fetch_follows_new_commits_and_export_is_exact(private_home: Home, tmp_path: Path) -> None:
+    require_tools("git")
+    repo = dotfiles_repo(tmp_path / "repo")
+    os.symlink(".zshrc", repo / "zsh" / ".zshenv")
+    (repo / "zsh" / "run.sh").write_text("#!/bin/sh\n")
+    (repo / "zsh" / "run.sh").chmod(0o755)
+    (repo / ".gitattributes").write_text("*.lua export-ignore\n*.md export-subst\n")
+    first = commit_files(repo, {}, "more")
+    git_dir, commit = stow.fetch(f"file://{repo}", private_home.cache_dir, at="x")
+    assert commit == first
+    second = commit_files(repo, {"zsh/.zshrc": "changed\n"}, "change")
+    assert stow.fetch(f"file://{repo}", private_home.cache_dir, at="x") == (git_dir, second)
+
+    out = tmp_path / "out"
+    stow.export(stow.HomeTree("dotfiles", git_dir, first, "x"), out)
+    files = sorted(str(path.relative_to(out)) for path in out.rglob("*") if not path.is_dir())
+    assert files == sorted([".gitattributes", "zsh/.zshenv", "zsh/run.sh", *stow_files()])
+    assert (out / "zsh" / ".zshrc").read_text() == "export EDITOR=nvim\n"  # the first commit
+    assert os.readlink(out / "zsh" / ".zshenv") == ".zshrc"
+    assert os.stat(out / "zsh" / "run.sh").st_mode & 0o111
+    assert (out / "nvim/.config/nvim/init.lua").is_file()  # attributes do not drop files
+
+
+def stow_files() -> list[str]:
+    from tests.support.home import DOTFILES
+
+    return list(DOTFILES)
+
+
+def test_fetch_refuses_other_transports(private_home: Home, tmp_path: Path) -> None:
+    require_tools("git")
+    marker = tmp_path / "pwned"
+    with pytest.raises(stow.StowError) as caught:
+        stow.fetch(f"ext::sh -c touch% {marker}", private_home.cache_dir, at="users.ada.x")
+    assert str(caught.value) == (
+        f"users.ada.x: cannot fetch ext::sh -c touch% {marker}: transport 'ext' not allowed"
+    )
+    assert not marker.exists()
+
+
+def test_source_dir_without_repository_links_to_it(private_home: Home, tmp_path: Path) -> None:
+    require_tools("stow")
+    dotfiles = dotfiles_repo(private_home.path / ".dotfiles")
+    (dotfiles / "nvim").rename(dotfiles / "neovim")
+    user = _user(private_home, 'configs.stow{ source_dir = "~/.dotfiles" }', deploy='{ "zsh" }')
+    wanted = render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert wanted.trees == []
+    assert [(link.path, link.target) for link in wanted.links] == [
+        (".config/nvim/init.lua", f"{private_home.path}/.dotfiles/neovim/.config/nvim/init.lua"),
+        (
+            ".config/nvim/lua/keys.lua",
+            f"{private_home.path}/.dotfiles/neovim/.config/nvim/lua/keys.lua",
+        ),
+        (".zshrc", f"{private_home.path}/.dotfiles/zsh/.zshrc"),
+    ]
+
+
+def test_missing_package_and_conflicts_are_reported(private_home: Home, tmp_path: Path) -> None:
+    require_tools("git", "stow")
+    repo = dotfiles_repo(tmp_path / "repo")
+    os.symlink("/etc/hostname", repo / "zsh" / ".hostname")
+    commit = commit_files(repo, {}, "absolute link")
+    user = _user(
+        private_home,
+        f'dotmgr.stow{{ source_dir = "~/.dotfiles", repo_url = "file://{repo}" }}',
+        deploy='{ "zsh", "other-zsh", "nope" }',
+    )
+    with pytest.raises(ConfigError) as caught:
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "users.ada.programs.neovim.deploy_config: the dotfiles have no stow package "
+        f'"neovim" (file://{repo} at {commit[:12]})',
+        f'users.ada.deploy_configs[3]: the dotfiles have no stow package "nope" '
+        f"(file://{repo} at {commit[:12]})",
+    ]
+    user = _user(
+        private_home,
+        f'dotmgr.stow{{ source_dir = "~/.dotfiles", repo_url = "file://{repo}" }}',
+        deploy='{ "zsh", "other-zsh" }',
+        programs="neovim = { enable = false },",
+    )
+    with pytest.raises(ConfigError) as caught:
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert sorted(str(p) for p in caught.value.problems) == [
+        'users.ada.deploy_configs[1]: stow would refuse package "zsh": source is an absolute '
+        "symlink zsh/.hostname => /etc/hostname",
+        'users.ada.deploy_configs[2]: stow would refuse package "other-zsh": existing target '
+        "is stowed to a different package: .zshrc => zsh/.zshrc",
+    ]
