@@ -14,10 +14,11 @@ import pytest
 
 from kodos.errors import KodosError
 from kodos.home.activate import HomeCollision
+from kodos.home.config import load_user_config
 from kodos.home.homefs import UnsafeHomePath
 from kodos.home.identity import HomeUser
 from kodos.home.items import HomeFile, HomeLink, HomeWanted
-from kodos.home.plan import load_user_config, plan_home
+from kodos.home.plan import plan_home
 from kodos.home.store import Store, StoreError
 from kodos.home.transaction import HomeApplyOptions, RollbackError, apply_home, rollback_home
 from kodos.system.jsonfile import FileFormatError
@@ -49,8 +50,10 @@ def home(tmp_path: Path) -> Path:
 
 
 def apply(home: Path, wanted: HomeWanted, backup: str | None = None) -> int | None:
-    options = HomeApplyOptions(str(home.parent / "config"), backup=backup)
-    return apply_home(user_in(home), options, lambda plan: True, wanted=wanted).generation
+    user = user_in(home)
+    loaded = load_user_config(str(home.parent / "config"), user)
+    options = HomeApplyOptions(backup=backup)
+    return apply_home(user, loaded, options, lambda plan: True, wanted=wanted).generation
 
 
 def files(*items: tuple[str, bytes]) -> HomeWanted:

@@ -9,13 +9,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kodos.commands.confirm import confirm
+from kodos.home.config import load_user_config
 from kodos.home.identity import HomeUser, become_user, calling_user
-from kodos.home.transaction import HomeApplyOptions
-from kodos.plan.model import Plan
-from kodos.plan.render import render_plan
 from kodos.text.terminal import inert
+
+if TYPE_CHECKING:
+    from kodos.plan.model import Plan
+
+# The rest of the home room (pydantic models, the plan) is imported once the configuration is
+# loaded: load_config imports the configuration's model while the Lua child runs, and what
+# this module imported before would not overlap with it.
 
 
 def acting_user(for_user: str | None) -> HomeUser:
@@ -25,14 +31,17 @@ def acting_user(for_user: str | None) -> HomeUser:
 def run_user_plan(
     config: str | None, for_user: str | None, json_output: bool, out: Path | None, detailed: bool
 ) -> int:
-    from kodos.home.plan import load_user_config, plan_home, wanted_for
-    from kodos.system.jsonfile import json_text
     from kodos.system.outfile import check_out, is_standard_output, write_out
 
     user = acting_user(for_user)
     if out is not None:
         check_out(out)
     loaded = load_user_config(_absolute(config), user)
+    from kodos.home.config import wanted_for
+    from kodos.home.plan import plan_home
+    from kodos.plan.render import render_plan
+    from kodos.system.jsonfile import json_text
+
     plan = plan_home(user, loaded, wanted_for(loaded, user)).plan
     if out is not None:
         write_out(out, json_text(plan.model_dump(mode="json")))
@@ -50,15 +59,17 @@ def run_user_apply(
     backup: str | None,
     lock_timeout: float,
 ) -> int:
-    from kodos.home.transaction import apply_home
-
     user = acting_user(for_user)
     if config is None and plan_file is not None:
         from kodos.plan.planfile import read_plan_file
 
         config = read_plan_file(plan_file).config.path
-    options = HomeApplyOptions(_absolute(config), plan_file, backup, lock_timeout)
-    result = apply_home(user, options, lambda plan: _confirm(plan, assume_yes))
+    loaded = load_user_config(_absolute(config), user)
+    from kodos.home.transaction import HomeApplyOptions, apply_home
+    from kodos.plan.render import render_plan
+
+    options = HomeApplyOptions(plan_file, backup, lock_timeout)
+    result = apply_home(user, loaded, options, lambda plan: _confirm(plan, assume_yes))
     if result.generation is None:
         assert result.plan is not None
         print(render_plan(result.plan), end="")
@@ -125,6 +136,8 @@ def _absolute(config: str | None) -> str | None:
 
 
 def _confirm(plan: Plan, assume_yes: bool) -> bool:
+    from kodos.plan.render import render_plan
+
     print(render_plan(plan), end="")
     return confirm("Apply these changes to the home?", assume_yes, "user apply")
 

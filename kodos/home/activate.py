@@ -84,5 +84,6 @@ def activate(home: Home, activation: Activation) -> list[str]:
         else:
             assert entry.target is not None
             home.place_link(entry.path, activation.store.link_target(entry.target))
+    home.sync()  # everything placed is durable before `current` names the generation
     activation.store.switch_current(activation.generation)
     return notes

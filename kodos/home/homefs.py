@@ -65,6 +65,9 @@ class Home:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Directories changed since the last `sync`: their renames are made durable together,
+        # once each, rather than one fsync of the directory per file.
+        self._changed: set[str] = set()
         try:
             # The home's own path may be a link (`/home -> /var/home`): the user's to set.
             self._fd = os.open(os.path.realpath(root), _DIRECTORY_FLAGS)
@@ -150,7 +153,7 @@ class Home:
             except BaseException:
                 _unlink_quietly(temporary, fd)
                 raise
-            os.fsync(fd)
+            self._changed.add(path)
 
     def place_link(self, path: str, target: str) -> None:
         with self.directory(path, create=True) as fd:
@@ -163,13 +166,25 @@ class Home:
             except BaseException:
                 _unlink_quietly(temporary, fd)
                 raise
-            os.fsync(fd)
+            self._changed.add(path)
 
     def remove(self, path: str) -> None:
         """Remove the file or link at `path` (nothing there is fine)."""
         with self.directory(path, create=False) as fd:
             if fd is not None:
                 _unlink_quietly(path.rsplit("/", 1)[-1], fd)
+                self._changed.add(path)
+
+    def sync(self) -> None:
+        """Make every placement, removal and move since the last call durable: one fsync of
+        each directory they changed (the files themselves were fsynced when written)."""
+        directories = {path.rpartition("/")[0] + "/x" if "/" in path else "x"
+                       for path in self._changed}  # fmt: skip
+        for inside in sorted(directories):
+            with self.directory(inside, create=False) as fd:
+                if fd is not None:
+                    os.fsync(fd)
+        self._changed.clear()
 
     def move_aside(self, path: str, suffix: str) -> str:
         """Rename `path` to `path + suffix` in its directory (`--backup`); the new path.
@@ -182,6 +197,7 @@ class Home:
                 os.lstat(new, dir_fd=fd)
             except FileNotFoundError:
                 os.rename(name, new, src_dir_fd=fd, dst_dir_fd=fd)
+                self._changed.add(path)
                 return aside
             raise UnsafeHomePath(
                 f"{shown(path)} cannot be moved aside: {shown(aside)} exists already; nothing "

@@ -11,21 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from kodos import __version__
-from kodos.config.load import LoadedConfig, load_config
-from kodos.errors import ConfigError, Problem
+from kodos.config.load import LoadedConfig
 from kodos.home.compare import Comparison, compare
 from kodos.home.desired import DesiredHome, desired_home
 from kodos.home.homefs import Home
-from kodos.home.identity import HomeUser, default_config_paths
+from kodos.home.identity import HomeUser
 from kodos.home.items import HomeWanted, dconf_address
 from kodos.home.manifest import Manifest
 from kodos.home.store import Store
 from kodos.plan.model import Action, Base, Change, ConfigRef, Plan, Reason, summarize
-from kodos.text.location import config_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,34 +44,6 @@ class HomePlan:
     comparison: Comparison
     ownership: Ownership
     dconf_reset: list[str]
-
-
-def load_user_config(config: str | None, user: HomeUser) -> LoadedConfig:
-    """`-c PATH`, or the first of `~/.config/kodos`, `/etc/kodos` that exists."""
-    if config is None:
-        candidates = default_config_paths(user)
-        config = next((c for c in candidates if Path(c).exists()), candidates[-1])
-    return load_config(config)
-
-
-def wanted_for(loaded: LoadedConfig, user: HomeUser) -> HomeWanted:
-    """What `users[<user>]` asks for in the home, from the program renderers."""
-    section = loaded.config.users.get(user.name)
-    if section is None:
-        names = ", ".join(loaded.config.users) or "none"
-        raise ConfigError(
-            [
-                Problem(
-                    config_path(["users", user.name]),
-                    f"no section for user {user.name} in {loaded.display_path} "
-                    f"(its users: {names})",
-                )
-            ]
-        )
-    from kodos.home.programs import render
-
-    wanted: HomeWanted = render(section, user.name, user.home, loaded.file.parent, user.cache_dir)
-    return wanted
 
 
 def ownership(store: Store) -> Ownership:

@@ -15,16 +15,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kodos.config.load import LoadedConfig
 from kodos.errors import KodosError
 from kodos.home.activate import Activation, activate, refuse_collisions
 from kodos.home.compare import compare
+from kodos.home.config import wanted_for
 from kodos.home.desired import Desired
 from kodos.home.effects import apply_dconf, changed_units, dropped_keys, start_units
 from kodos.home.homefs import Home
 from kodos.home.identity import HomeUser
 from kodos.home.items import HomeWanted
 from kodos.home.manifest import Entry, Manifest, write_manifest
-from kodos.home.plan import HomePlan, load_user_config, ownership, plan_home, wanted_for
+from kodos.home.plan import HomePlan, ownership, plan_home
 from kodos.home.store import Store
 from kodos.plan.model import Plan
 
@@ -44,7 +46,6 @@ class HomeResult:
 
 @dataclass(frozen=True, slots=True)
 class HomeApplyOptions:
-    config: str | None = None
     plan_file: Path | None = None
     backup: str | None = None
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
@@ -52,15 +53,15 @@ class HomeApplyOptions:
 
 def apply_home(
     user: HomeUser,
+    loaded: LoadedConfig,
     options: HomeApplyOptions,
     confirm: Callable[[Plan], bool],
     wanted: HomeWanted | None = None,
 ) -> HomeResult:
     """Plan, confirm, build and activate a new home generation. `wanted` stands for the
-    configuration's rendering when given (benchmarks, tests of the core)."""
+    configuration's rendering when given (tests of the core)."""
     from kodos.apply.saved import refuse_unless_as_saved
 
-    loaded = load_user_config(options.config, user)
     wanted = wanted if wanted is not None else wanted_for(loaded, user)
     store = Store(user.state_dir)
     with store.locked("kodos user apply", options.lock_timeout):
@@ -97,9 +98,8 @@ def _write_generation(
     """The generation's copies, trees and, last, its manifest (no manifest: unfinished)."""
     directory = store.generation_dir(generation)
     os.mkdir(directory, 0o700)
-    for desired in home_plan.desired.entries:
-        if desired.entry.kind == "file" and desired.content is not None:
-            store.write_file_copy(generation, desired.entry, desired.content)
+    copies = [(d.entry, d.content) for d in home_plan.desired.entries if d.content is not None]
+    store.write_file_copies(generation, copies)
     if wanted.trees:
         from kodos.home.programs import stow
 
