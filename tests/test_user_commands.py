@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from tests.support.homeuser import (
     home_users,
     kodos_as,
     kodos_as_root,
+    python_for_everyone,
 )
 
 COLLISION = (
@@ -209,6 +211,15 @@ def test_refusals_say_what_to_do(two_users: tuple[Path, TestUser, TestUser]) -> 
     assert (no_rollback.returncode, no_rollback.stderr) == (
         1,
         "error: no home generation is active yet: nothing to roll back\n",
+    )
+    sudo_kept_home = subprocess.run(
+        [*python_for_everyone(), "user", "plan", "-c", config], capture_output=True, text=True,
+        check=False, env={**os.environ, "HOME": str(ada.home)},
+    )  # fmt: skip
+    assert (sudo_kept_home.returncode, sudo_kept_home.stderr) == (
+        1,
+        f"error: $HOME is {ada.home}, which uid {ada.uid} owns, not root: kodos user acts on the "
+        "running user's own home; run it as that user, or as root with --for NAME\n",
     )
     no_default = kodos_as(ada, "user", "plan")  # no ~/.config/kodos, and /etc/kodos
     assert no_default.returncode == 1

@@ -1,8 +1,8 @@
 """Whose home a `kodos user` command acts on, and where that user's kodos files are.
 
-Without `--for`, the calling user: their name and home from `$USER` and `$HOME` (checked
-against the passwd database by uid, so a stray `$USER` cannot name someone else's section),
-their XDG directories from the environment. With `--for NAME`, run as root: that user's
+Without `--for`, the calling user: their name from the passwd database by uid (never from
+`$USER`, which anyone can set to name someone else's section), their home from `$HOME`, their
+XDG directories from the environment. With `--for NAME`, run as root: that user's
 identity from the passwd database, the XDG defaults of their home (root's `$XDG_*` mean
 nothing for them), and this process becomes that user — uid, gid, supplementary groups —
 before anything in the home is read or written, so every file kodos touches there is touched
@@ -64,12 +64,27 @@ def calling_user() -> HomeUser:
     home = Path(os.environ.get("HOME") or entry.pw_dir)
     if not home.is_absolute():
         raise IdentityError(f"$HOME is {str(home)!r}, not an absolute path")
+    _refuse_a_home_not_ones_own(home, uid)
     xdg = {}
     for variable, default in XDG_DEFAULTS.items():
         value = os.environ.get(variable, "")
         # The spec: a relative value is invalid and is ignored.
         xdg[variable] = Path(value) if value.startswith("/") else home / default
     return HomeUser(entry.pw_name, uid, entry.pw_gid, home, xdg)
+
+
+def _refuse_a_home_not_ones_own(home: Path, uid: int) -> None:
+    """Root whose `$HOME` is another user's (`sudo` keeps it on some systems) would fill that
+    home with root's files: refused, pointing at `--for`."""
+    try:
+        owner = home.stat().st_uid
+    except OSError:
+        return  # a missing home is reported where it is opened
+    if uid == 0 and owner != 0:
+        raise IdentityError(
+            f"$HOME is {home}, which uid {owner} owns, not root: kodos user acts on the running "
+            "user's own home; run it as that user, or as root with --for NAME"
+        )
 
 
 def become_user(name: str) -> HomeUser:
