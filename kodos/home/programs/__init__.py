@@ -36,7 +36,7 @@ def render(user: User, user_name: str, home: Path, config_dir: Path, cache_dir: 
 
     def configure(config: ProgramConfig | None, where: list[str | int]) -> None:
         if isinstance(config, GitConfig):
-            file, found = git.render(_git_settings(config), where)
+            file, found = git.render(config.settings, where)
             problems.extend(found)
             _add_file(wanted, problems, file)
         elif isinstance(config, DconfConfig):
@@ -65,34 +65,21 @@ def render(user: User, user_name: str, home: Path, config_dir: Path, cache_dir: 
             wanted.units.append(services.package_unit(unit, config_path([*at, "services", name])))
         else:
             configure(service.config, [*at, "services", name, "config"])
-    for destination, copied in sorted(_home_copies(user).items()):
-        where = config_path([*at, "home", destination])
-        _add_file(wanted, problems, files.copy(destination, copied, config_dir, where))
+    for destination, copied in sorted(user.files.items()):
+        where = config_path([*at, "files", destination])
+        _add_file(wanted, problems, files.copy(destination, copied.source, config_dir, where))
     _add_dconf(wanted, problems, dconf_settings)
     _add_dotfiles(wanted, problems, user.dotfile_manager, packages, home, cache_dir, at)
     problems.extend(_collisions(wanted))
+    wanted.files.sort(key=lambda item: item.path)
+    wanted.links.sort(key=lambda item: item.path)
+    wanted.units.sort(key=lambda item: item.name)
     if problems:
         raise ConfigError(problems)
     return wanted
 
 
 _NOT_IN_HOME = "configs.{} does not belong under a user: it is not a home configuration"
-
-
-def _git_settings(config: GitConfig) -> dict[str, git.Value]:
-    settings: dict[str, git.Value] = {}
-    if config.user_name is not None:
-        settings["user.name"] = config.user_name
-    if config.user_email is not None:
-        settings["user.email"] = config.user_email
-    settings.update(config.extra)
-    return settings
-
-
-def _home_copies(user: User) -> dict[str, str]:
-    """`home = { [PATH] = copy_file(SOURCE) }`: destination → source (upstream's form)."""
-    entries = getattr(user, "home", None) or {}
-    return {path: entry.source for path, entry in entries.items()}
 
 
 def _add_file(wanted: HomeWanted, problems: list[Problem], item: HomeFile | Problem | None) -> None:

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kodos.config.types import home_relative
 from kodos.errors import KodosError, Problem
 from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree
 from kodos.system.runner import CommandFailed, run
@@ -90,59 +91,65 @@ def deploy(
 ) -> Deployment:
     """The tree and links for `packages`; `at` is the configuration path of the stow table."""
     done = Deployment()
-    target = _in_home(target_dir, home)
-    if target is None:
-        done.problems.append(
-            Problem(f"{at}.target_dir", f"{quoted(target_dir)} is not inside the home ({home})")
-        )
-        return done
-    bad = [p for p in packages if not _PACKAGE.fullmatch(p.name)]
-    done.problems.extend(
-        Problem(p.source, f"{quoted(p.name)} is not a stow package name") for p in bad
-    )
-    if bad or not packages:
-        return done
-    if repo_url is None:
-        source = _expand(source_dir, home)
-        if not source.is_dir():
+    by_name: dict[str, str] = {}
+    for package in packages:
+        if not _PACKAGE.fullmatch(package.name):
             done.problems.append(
-                Problem(
-                    f"{at}.source_dir",
-                    f"{source} is not a directory (without repo_url the dotfiles are used "
-                    "where they are)",
-                )
+                Problem(package.source, f"{quoted(package.name)} is not a stow package name")
             )
-            return done
-        shown = str(source)
-        link_to = lambda rel: str(source / rel)  # noqa: E731
-    else:
-        git_dir, commit = fetch(repo_url, cache_dir, at=f"{at}.repo_url")
-        tree = HomeTree(TREE_NAME, git_dir, commit, at)
-        source = _planning_copy(tree, cache_dir)
-        shown = f"{repo_url} at {commit[:12]}"
-        done.trees.append(tree)
-        done.notes.append(
-            f"dotfiles: {repo_url} at {commit} (kept in {git_dir}; source_dir is not used)"
-        )
-        link_to = lambda rel: f"{GENERATION_PREFIX}tree/{TREE_NAME}/{rel}"  # noqa: E731
-    missing = [p for p in packages if not _is_package(source, p.name)]
+        by_name.setdefault(package.name, package.source)
+    if done.problems or not by_name:
+        return done
+    found = _stow_dir(source_dir, repo_url, home, cache_dir, at, done)
+    if found is None:
+        return done
+    stow_dir, shown, link_base = found
+    missing = [name for name in by_name if not _is_package(stow_dir, name)]
     done.problems.extend(
-        Problem(p.source, f"the dotfiles have no stow package {quoted(p.name)} ({shown})")
-        for p in missing
+        Problem(by_name[name], f"the dotfiles have no stow package {quoted(name)} ({shown})")
+        for name in missing
     )
     if missing:
         return done
-    links, conflicts = stow_links(source, [p.name for p in packages])
-    by_name = {p.name: p.source for p in packages}
+    links, conflicts = stow_links(stow_dir, list(by_name))
     done.problems.extend(
         Problem(by_name.get(package, at), f"stow would refuse package {quoted(package)}: {line}")
         for package, line in conflicts
     )
+    target = _in_home(target_dir)
     prefix = "" if target == "." else target + "/"
     done.links.extend(
-        HomeLink(prefix + link, link_to(rel), by_name[rel.split("/", 1)[0]]) for link, rel in links
+        HomeLink(prefix + link, link_base + rel, by_name[rel.split("/", 1)[0]])
+        for link, rel in links
     )
     return done
+
+
+def _stow_dir(
+    source_dir: str, repo_url: str | None, home: Path, cache_dir: Path, at: str, done: Deployment
+) -> tuple[Path, str, str] | None:
+    """The directory stow reads, how messages name it, and what a link's target starts with:
+    the fetched commit (its tree recorded in `done`) or `source_dir` itself."""
+    if repo_url is not None:
+        git_dir, commit = fetch(repo_url, cache_dir, at=f"{at}.repo_url")
+        tree = HomeTree(TREE_NAME, git_dir, commit, at)
+        done.trees.append(tree)
+        done.notes.append(
+            f"dotfiles: {repo_url} at {commit} (kept in {git_dir}; source_dir is not used)"
+        )
+        shown = f"{repo_url} at {commit[:12]}"
+        return _planning_copy(tree, cache_dir), shown, f"{GENERATION_PREFIX}tree/{TREE_NAME}/"
+    source = home / _in_home(source_dir)
+    if not source.is_dir():
+        done.problems.append(
+            Problem(
+                f"{at}.source_dir",
+                f"{source} is not a directory (without repo_url the dotfiles are used "
+                "where they are)",
+            )
+        )
+        return None
+    return source, str(source), f"{source}/"
 
 
 def stow_links(
@@ -263,20 +270,7 @@ def _is_package(stow_dir: Path, name: str) -> bool:
     return path.is_dir() and not path.is_symlink()
 
 
-def _expand(path: str, home: Path) -> Path:
-    if path == "~" or path.startswith("~/"):
-        return home / path[2:]
-    return Path(path)
-
-
-def _in_home(path: str, home: Path) -> str | None:
-    """`path` ("~/", "~/sub", or absolute) as a home-relative path ("." for the home itself),
-    or None when it is not inside the home."""
-    expanded = Path(os.path.normpath(_expand(path, home)))
-    if not expanded.is_absolute() or ".." in Path(path).parts:
-        return None
-    try:
-        relative = expanded.relative_to(home)
-    except ValueError:
-        return None
-    return relative.as_posix()
+def _in_home(path: str) -> str:
+    """A home path of the model (`~/`, `~/sub`, `sub`) as a home-relative path, "." for the
+    home itself."""
+    return home_relative(path) or "."
