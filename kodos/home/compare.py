@@ -81,7 +81,9 @@ def compare(
         found = home.find(entry.path)
         result.observed[entry.path] = _observed(found)
         if _holds(found, entry, link_target):
-            if not any(entry.path in generation for generation in owned):
+            # Exactly what is wanted; a change only when the active generation does not
+            # record it so (the file was made so by hand): the next generation does.
+            if not owned or owned[0].get(entry.path) != entry:
                 result.adopted.append(entry.address)
                 result.changes.append(
                     _change(desired, found, Action.UPDATE, Reason.ADOPTED, link_target)
