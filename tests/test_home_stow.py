@@ -207,3 +207,22 @@ def test_upstream_example_renders_with_its_repository_redirected(
     assert len(wanted.dconf) == 39
     [tree] = wanted.trees
     assert tree.commit == git("rev-parse", "HEAD", cwd=repo)
+
+
+def test_stow_answer_is_cached_per_commit_and_a_damaged_cache_recomputed(
+    private_home: Home, tmp_path: Path
+) -> None:
+    require_tools("git", "stow")
+    repo = dotfiles_repo(tmp_path / "repo")
+    call = f'dotmgr.stow{{ source_dir = "~/.dotfiles", repo_url = "file://{repo}" }}'
+    user = _user(private_home, call, programs="neovim = { enable = false },", deploy='{ "zsh" }')
+    first = render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    [cached] = (private_home.cache_dir / "dotfiles" / "links").iterdir()
+    assert (
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+        == first
+    )
+    cached.write_text('{"format_version": "1", "links": "not a list"}')
+    again = render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert again == first and [link.path for link in again.links] == [".zshrc"]
+    assert '"links":[[".zshrc","zsh/.zshrc"]]' in cached.read_text()

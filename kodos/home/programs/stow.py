@@ -23,16 +23,22 @@ activation, not by stow (stow would see kodos's own links as foreign).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from kodos.config.types import home_relative
 from kodos.errors import KodosError, Problem
 from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree
+from kodos.system.atomic import write_text_atomic
+from kodos.system.jsonfile import FileFormatError, read_model
 from kodos.system.runner import CommandFailed, run
 from kodos.text.lazyregex import lazy
 from kodos.text.shown import quoted
@@ -111,7 +117,7 @@ def deploy(
     )
     if missing:
         return done
-    links, conflicts = stow_links(stow_dir, list(by_name))
+    links, conflicts = _links(stow_dir, list(by_name), cache_dir if done.trees else None)
     done.problems.extend(
         Problem(by_name.get(package, at), f"stow would refuse package {quoted(package)}: {line}")
         for package, line in conflicts
@@ -150,6 +156,41 @@ def _stow_dir(
         )
         return None
     return source, str(source), f"{source}/"
+
+
+class _StowAnswer(BaseModel):
+    """What stow said for one commit and package list, kept in the cache (a commit's files do
+    not change, so neither does the answer of the same stow): links and conflicts."""
+
+    model_config = ConfigDict(extra="forbid")
+    format_version: Literal["1"]
+    stow: str  # the stow program's path, size and mtime: another stow may answer otherwise
+    links: list[tuple[str, str]]
+    conflicts: list[tuple[str, str]]
+
+
+def _links(
+    stow_dir: Path, packages: list[str], cache_dir: Path | None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """`stow_links`, answered from the cache for a fetched commit (`cache_dir` given) when
+    the same stow answered it before; a cache file that is damaged is recomputed."""
+    if cache_dir is None:
+        return stow_links(stow_dir, packages)
+    program = shutil.which("stow")
+    found = os.stat(program) if program else None
+    stow_id = f"{program}:{found.st_size}:{found.st_mtime_ns}" if found else "none"
+    key = hashlib.sha256(json.dumps([stow_dir.name, packages, stow_id]).encode()).hexdigest()
+    path = cache_dir / TREE_NAME / "links" / f"{key[:32]}.json"
+    try:
+        answer = read_model(path, _StowAnswer)
+        if answer.stow == stow_id:
+            return answer.links, answer.conflicts
+    except (FileFormatError, OSError):
+        pass
+    links, conflicts = stow_links(stow_dir, packages)
+    fresh = _StowAnswer(format_version="1", stow=stow_id, links=links, conflicts=conflicts)
+    write_text_atomic(path, fresh.model_dump_json())
+    return links, conflicts
 
 
 def stow_links(
