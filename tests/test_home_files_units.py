@@ -141,3 +141,18 @@ def test_a_manager_that_fails_is_reported_not_fatal(private_home: Home, tmp_path
         listener.close()
     assert note.startswith("user units not reloaded (systemctl failed with exit code 1: ")
     assert note.endswith("); they take effect at next login")
+
+
+def test_one_unit_enabled_twice_is_refused(private_home: Home) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _render(
+            private_home,
+            """{ ada = {
+                programs = { syncthing = { enable = true, config = configs.syncthing() } },
+                services = { sync = { enable = true, service_name = "syncthing" } },
+            } }""",
+        )
+    assert str(caught.value) == (
+        "users.ada.services.sync: syncthing.service is enabled by "
+        "users.ada.programs.syncthing.config too"
+    )

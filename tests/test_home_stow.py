@@ -226,3 +226,39 @@ def test_stow_answer_is_cached_per_commit_and_a_damaged_cache_recomputed(
     again = render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
     assert again == first and [link.path for link in again.links] == [".zshrc"]
     assert '"links":[[".zshrc","zsh/.zshrc"]]' in cached.read_text()
+
+
+def test_a_repository_that_cannot_be_fetched(private_home: Home, tmp_path: Path) -> None:
+    require_tools("git")
+    user = _user(
+        private_home,
+        f'dotmgr.stow{{ source_dir = "~/.dotfiles", repo_url = "file://{tmp_path}/nope" }}',
+    )
+    with pytest.raises(stow.StowError) as caught:
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert str(caught.value) == (
+        f"users.ada.dotfile_manager.repo_url: cannot fetch file://{tmp_path}/nope: "
+        f"'{tmp_path}/nope' does not appear to be a git repository"
+    )
+
+
+def test_bad_package_names_and_a_missing_source_dir(private_home: Home) -> None:
+    user = _user(
+        private_home,
+        'dotmgr.stow{ source_dir = "~/.dotfiles" }',
+        programs="neovim = { enable = false },",
+        deploy='{ "..", "-n" }',
+    )
+    with pytest.raises(ConfigError) as caught:
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        'users.ada.deploy_configs[1]: ".." is not a stow package name',
+        'users.ada.deploy_configs[2]: "-n" is not a stow package name',
+    ]
+    user = _user(private_home, 'dotmgr.stow{ source_dir = "~/.dotfiles" }', deploy='{ "zsh" }')
+    with pytest.raises(ConfigError) as caught:
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert str(caught.value) == (
+        f"users.ada.dotfile_manager.source_dir: {private_home.path}/.dotfiles is not a "
+        "directory (without repo_url the dotfiles are used where they are)"
+    )

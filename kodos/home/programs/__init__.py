@@ -147,9 +147,10 @@ def _add_dotfiles(
 
 
 def _collisions(wanted: HomeWanted) -> list[Problem]:
-    """Two items for one home path: each but the first is a problem."""
-    owner: dict[str, str] = {}
+    """Two items for one home path, or two units of one name: each but the first is a
+    problem."""
     found = []
+    owner: dict[str, str] = {}
     for path, source in [(f.path, f.source) for f in wanted.files] + [
         (link.path, link.source) for link in wanted.links
     ]:
@@ -157,4 +158,10 @@ def _collisions(wanted: HomeWanted) -> list[Problem]:
             found.append(Problem(source, f"~/{path} is written by {owner[path]} too"))
         else:
             owner[path] = source
+    units: dict[str, str] = {}
+    for unit in wanted.units:
+        if unit.name in units:
+            found.append(Problem(unit.source, f"{unit.name} is enabled by {units[unit.name]} too"))
+        else:
+            units[unit.name] = unit.source
     return found

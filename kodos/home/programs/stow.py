@@ -39,7 +39,7 @@ from kodos.errors import KodosError, Problem
 from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree
 from kodos.system.atomic import write_text_atomic
 from kodos.system.jsonfile import FileFormatError, read_model
-from kodos.system.runner import CommandFailed, run
+from kodos.system.runner import CommandFailed, last_error_line, run
 from kodos.text.lazyregex import lazy
 from kodos.text.shown import quoted
 
@@ -265,13 +265,22 @@ def fetch(url: str, cache_dir: Path, *, at: str) -> tuple[Path, str]:
         check=False,
     )
     if fetched.returncode != 0:
-        failed = CommandFailed(fetched.args, fetched.returncode, fetched.stderr)
-        raise StowError(f"{at}: cannot fetch {url}: {failed.message}")
+        raise StowError(f"{at}: cannot fetch {url}: {_git_reason(fetched.stderr)}")
     commit = run(
         ["git", "--git-dir", str(git_dir), "rev-parse", "--verify", "refs/kodos/head^{commit}"],
         env=GIT_ENV,
     ).stdout.strip()
     return git_dir, commit
+
+
+def _git_reason(stderr: str) -> str:
+    """git's first `fatal:`/`error:` line says why (the lines after it say "Could not read
+    from remote repository" whatever the reason)."""
+    for line in stderr.splitlines():
+        head, colon, reason = line.partition(": ")
+        if colon and head in ("fatal", "error"):
+            return reason.strip()
+    return last_error_line(stderr, "git")
 
 
 def export(tree: HomeTree, dest: Path) -> None:
