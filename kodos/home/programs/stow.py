@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kodos.config.types import home_relative
 from kodos.errors import KodosError, Problem
-from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree
+from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree, HomeWanted
 from kodos.system.atomic import write_text_atomic
 from kodos.system.jsonfile import FileFormatError, read_model
 from kodos.system.runner import CommandFailed, last_error_line, run
@@ -76,12 +76,10 @@ class Package:
 
 
 @dataclass
-class Deployment:
-    """What the dotfile manager asks for in the home."""
+class Deployment(HomeWanted):
+    """What the dotfile manager asks for in the home (its trees, links and notes), and the
+    problems found."""
 
-    trees: list[HomeTree] = field(default_factory=list)
-    links: list[HomeLink] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
