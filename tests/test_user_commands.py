@@ -86,7 +86,7 @@ def test_apply_reapply_change_and_rollback_as_the_user(
     assert planned.stdout.startswith(
         f"Plan for {config}/configuration.lua against {ada.home} (home generation 1)\n"
     )
-    assert "  - home.file[~/.profile]  (no longer in the configuration)" in planned.stdout
+    assert "  - home.file[~/.profile]  (no longer in the configuration" in planned.stdout
     assert "Plan: 0 to add, 1 to change, 1 to destroy.\n" in planned.stdout
     changed = kodos_as(ada, "rebuild-user", "-c", config, "--yes")  # upstream's name
     assert changed.returncode == 0, changed.stderr
@@ -164,14 +164,21 @@ def test_a_saved_plan_applies_only_as_it_was_made(
     config = write_config(base / "config", {ada.name: {"~/.a": "1\n"}})
     saved = ada.home / "plan.json"
     assert kodos_as(ada, "user", "plan", "-c", config, "--out", saved).returncode == 0
-    assert as_user(ada, "sh", "-c", "echo other > ~/.b").returncode == 0  # not a managed path
-    write_config(base / "config", {ada.name: {"~/.a": "2\n"}})
+    write_config(base / "config", {ada.name: {"~/.a": "2\n"}})  # the copied file changes
+    changed = kodos_as(ada, "user", "apply", saved, "--yes")
+    assert (changed.returncode, changed.stderr) == (
+        1,
+        f"error: {saved} is not what kodos would apply: home.file[~/.a]: after.content: it has "
+        '"1\\n", a fresh plan has "2\\n"; nothing was applied (make a new plan and review it)\n',
+    )
+    assert kodos_as(ada, "user", "plan", "-c", config, "--out", saved).returncode == 0
+    assert as_user(ada, "sh", "-c", "echo mine > ~/.a").returncode == 0  # the home moves
     stale = kodos_as(ada, "user", "apply", saved, "--yes")
     assert (stale.returncode, stale.stderr) == (
         1,
-        f"error: {saved} is stale: {config}/configuration.lua (or a file it requires) changed; "
-        "make a new plan\n",
+        f"error: {saved} is stale: the machine changed since the plan was made; make a new plan\n",
     )
+    assert as_user(ada, "rm", ada.home / ".a").returncode == 0
     assert kodos_as(ada, "user", "plan", "-c", config, "--out", saved).returncode == 0
     applied = kodos_as(ada, "user", "apply", saved, "--yes")
     assert applied.returncode == 0, applied.stderr

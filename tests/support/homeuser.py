@@ -14,11 +14,14 @@ import pwd
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from tests.support.privilege import require_root_for
 from tests.support.tools import require_tools
@@ -80,16 +83,37 @@ def kodos_as(user: TestUser, *args: str | Path) -> subprocess.CompletedProcess[s
 
 
 def kodos_as_root(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kodos", *map(str, args)], capture_output=True,
+    """kodos run by root; with `--for`, it goes on as another user inside the same process,
+    so it needs a Python whose standard library every user can read (`python_for_everyone`)."""
+    return subprocess.run([*python_for_everyone(), *map(str, args)], capture_output=True,
                           text=True, check=False, cwd=REPO)  # fmt: skip
 
 
+def python_for_everyone() -> list[str]:
+    """`python -m kodos` with this interpreter, or — when its standard library is in a
+    directory only root can enter (a pyenv build under /root) — with the system's Python of
+    the same version and this environment's packages (its .pth files too, for the editable
+    kodos): a process that drops root mid-way must still be able to import."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    if all(os.stat(d).st_mode & 0o001 for d in [stdlib, *stdlib.parents]):
+        return [sys.executable, "-m", "kodos"]
+    system = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    if not system.exists():
+        pytest.fail(f"{stdlib} is root's alone and there is no {system}", pytrace=False)
+    packages = sysconfig.get_paths()["purelib"]
+    start = (
+        f"import runpy, site, sys; site.addsitedir({packages!r}); sys.argv[0] = 'kodos'; "
+        "runpy.run_module('kodos', run_name='__main__', alter_sys=True)"
+    )
+    return [str(system), "-c", start]
+
+
 def home_tree(user: TestUser) -> dict[str, str]:
-    """What the home holds, but kodos's state: path → content, link target or "dir"."""
+    """What the home holds, but kodos's state: path → content or link target."""
     found = {}
     for path in sorted(user.home.rglob("*")):
         relative = path.relative_to(user.home).as_posix()
-        if relative.startswith(".local/state/kodos") or relative.startswith(".cache"):
+        if relative.startswith((".local/state/kodos", ".cache")):
             continue
         if path.is_symlink():
             found[relative] = "-> " + os.readlink(path)
