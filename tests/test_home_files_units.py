@@ -156,3 +156,16 @@ def test_one_unit_enabled_twice_is_refused(private_home: Home) -> None:
         "users.ada.services.sync: syncthing.service is enabled by "
         "users.ada.programs.syncthing.config too"
     )
+
+
+def test_a_mount_unit_among_user_services_is_refused(private_home: Home) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _render(
+            private_home,
+            """{ ada = { services = { data = configs.mount({
+                name = "mnt-data", type = "nfs", what = "nas:/srv", where = "/mnt/data" }) } } }""",
+        )
+    assert str(caught.value) == (
+        "users.ada.services.data: configs.mount does not belong under a user: it is not "
+        "a home configuration"
+    )

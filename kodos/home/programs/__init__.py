@@ -16,6 +16,7 @@ from typing import Any
 from kodos.config.model import (
     DconfConfig,
     GitConfig,
+    MountUnit,
     ProgramConfig,
     StowConfig,
     SyncthingConfig,
@@ -58,6 +59,11 @@ def render(user: User, user_name: str, home: Path, config_dir: Path, cache_dir: 
         for index, name in enumerate(user.deploy_configs)
     )
     for name, service in sorted(user.services.items()):
+        if isinstance(service, MountUnit):  # a system unit, whatever its place
+            problems.append(
+                Problem(config_path([*at, "services", name]), _NOT_IN_HOME.format("mount"))
+            )
+            continue
         if not service.enable:
             continue
         if service.config is None:
