@@ -59,7 +59,10 @@ GIT_ENV = {
     "GIT_SSH_COMMAND": "ssh -oBatchMode=yes",
 }
 _PACKAGE = lazy(r"[A-Za-z0-9_@+][A-Za-z0-9_.@+-]*")
-_STOW_LINK = lazy(r"^LINK: (?P<link>.+?) => (?P<target>.+)$")
+# stow 2.4 may add "(duplicates previous action)" or "(reverts previous action)".
+_STOW_LINK = lazy(
+    r"^LINK: (?P<link>.+?) => (?P<target>.+?)(?: \((duplicates|reverts) previous action\))?$"
+)
 _STOW_CONFLICTS = lazy(r"^WARNING! stowing (?P<package>.+) would cause conflicts:$")
 
 
