@@ -299,28 +299,29 @@ local MOUNT_UNIT_KEYS = { enable = true, name = true }
 for key in pairs(MOUNT_KEYS) do MOUNT_UNIT_KEYS[key] = true end
 local MOUNT_STRINGS = { "description", "options", "after", "wanted_by", "automount_config" }
 
--- The checks one mount's keys get; `at` starts the messages. Returns the entry's mount keys.
-local function checked_mount(entry, at, known, known_list)
+-- The checks one mount's keys get; messages start with `at`, and name a key as at .. sep .. key.
+-- Returns the entry's mount keys.
+local function checked_mount(entry, at, sep, known, known_list)
   local bad = unknown_key(entry, known)
   if bad ~= nil then
     error(at .. ": unknown option " .. show(bad) .. " (known: " .. known_list .. ")", 3)
   end
   if type(entry.type) ~= "string" or not string.match(entry.type, "^[%w_.@+-]+$") then
-    error(at .. '.type must be a file system type like "nfs" or "cifs", got ' .. show(entry.type), 3)
+    error(at .. sep .. 'type must be a file system type like "nfs" or "cifs", got ' .. show(entry.type), 3)
   end
   if type(entry.what) ~= "string" or entry.what == "" then
-    error(at .. '.what must be a string like "//nas/share" or "nas:/export", got ' .. show(entry.what), 3)
+    error(at .. sep .. 'what must be a string like "//nas/share" or "nas:/export", got ' .. show(entry.what), 3)
   end
   if type(entry.where) ~= "string" or not string.match(entry.where, "^/") then
-    error(at .. '.where must be an absolute path like "/mnt/nas", got ' .. show(entry.where), 3)
+    error(at .. sep .. 'where must be an absolute path like "/mnt/nas", got ' .. show(entry.where), 3)
   end
   for _, key in ipairs(MOUNT_STRINGS) do
     if entry[key] ~= nil and type(entry[key]) ~= "string" then
-      error(at .. "." .. key .. " must be a string, got " .. show(entry[key]), 3)
+      error(at .. sep .. key .. " must be a string, got " .. show(entry[key]), 3)
     end
   end
   if entry.automount ~= nil and type(entry.automount) ~= "boolean" then
-    error(at .. ".automount must be true or false, got " .. show(entry.automount), 3)
+    error(at .. sep .. "automount must be true or false, got " .. show(entry.automount), 3)
   end
   local mount = {}
   for key in pairs(MOUNT_KEYS) do mount[key] = entry[key] end
@@ -347,7 +348,7 @@ function M.mount(mounts)
       .. show(mounts), 2)
   end
   if is_one_mount(mounts) then
-    local mount = checked_mount(mounts, "configs.mount", MOUNT_UNIT_KEYS, "enable, name, " .. MOUNT_KEY_LIST)
+    local mount = checked_mount(mounts, "configs.mount", ": ", MOUNT_UNIT_KEYS, "enable, name, " .. MOUNT_KEY_LIST)
     if type(mounts.name) ~= "string" or not string.match(mounts.name, "^[%w:_.\\-]+$") then
       error('configs.mount: name must be the unit\'s name, the mount point escaped like "mnt-data" for /mnt/data, got '
         .. show(mounts.name), 2)
@@ -367,7 +368,7 @@ function M.mount(mounts)
     if type(entry) ~= "table" then
       error(at .. " must be a table with type, what and where, got " .. show(entry), 2)
     end
-    checked_mount(entry, at, MOUNT_KEYS, MOUNT_KEY_LIST)
+    checked_mount(entry, at, ".", MOUNT_KEYS, MOUNT_KEY_LIST)
   end
   return { type = "mount", mounts = mounts }
 end

@@ -26,7 +26,7 @@ error("types.lua holds editor type definitions only; do not require it", 3)
 ---@field desktop? kodos.Desktop
 ---@field fonts? kodos.Fonts
 ---@field packages? string[]                     "name", "aur:name" or "flatpak:app.id"
----@field services? table<string, kodos.Service> system services
+---@field services? table<string, kodos.Service | kodos.MountUnit> system services
 
 ---@class kodos.Boot
 ---@field kernel? kodos.Kernel
@@ -73,6 +73,7 @@ error("types.lua holds editor type definitions only; do not require it", 3)
 ---@field dotfile_manager? kodos.Stow
 ---@field programs? table<string, kodos.Program>
 ---@field deploy_configs? string[] dotfile packages to deploy that belong to no program
+---@field files? table<string, kodos.CopyFile> home path ("~/.config/x") → copy_file("x")
 ---@field services? table<string, kodos.Service> user services
 
 ---@class kodos.Program
@@ -88,7 +89,7 @@ error("types.lua holds editor type definitions only; do not require it", 3)
 
 ---@class kodos.DesktopManager
 ---@field enable? boolean
----@field display_manager? string used when desktop.display_manager is not set
+---@field display_manager? string used when desktop.display_manager is not set; without it, the desktop's default applies only if no display manager is set elsewhere
 ---@field extra_packages? string[]
 ---@field exclude_packages? string[] packages of the desktop's default set to leave out
 
@@ -103,8 +104,8 @@ error("types.lua holds editor type definitions only; do not require it", 3)
 ---@field extra_packages? string[]
 ---@field settings? table<string, string|number|boolean>
 ---@field config? kodos.ProgramConfig
----@field mount? kodos.MountConfig
----@field services? table<string, kodos.Service> sub-services of a group
+---@field mount? kodos.MountConfig | kodos.MountUnit
+---@field services? table<string, kodos.Service | kodos.MountUnit> sub-services of a group, or configs.mount{ name = ... } units
 
 -- Helper globals the evaluator defines.
 
@@ -134,6 +135,12 @@ function If(cond, value) end
 ---@param b B
 ---@return A|B
 function IfElse(cond, a, b) end
+
+---A file of the configuration directory, copied into the home (`users.NAME.files`). Defined
+---by `require("configs")`, as upstream's.
+---@param source string relative to the configuration directory, without ".."
+---@return kodos.CopyFile
+function copy_file(source) end
 
 ---Read-only path helpers; they only work on strings, never on the file system.
 ---@class kodos.PathHelpers

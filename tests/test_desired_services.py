@@ -10,6 +10,7 @@ import pytest
 import kodos.desired.descriptors as descriptors_module
 from kodos.desired.mounts import escape_path, normalized_where
 from kodos.desired.services import unit_name
+from tests.lua_helpers import evaluate
 from tests.test_desired import (
     ENABLED,
     HEADER,
@@ -406,6 +407,92 @@ def test_a_mount_in_config_works_like_mount(tmp_path: Path) -> None:
     assert sources(desired)["services.unit[mnt-data.mount]"] == (
         "services.disks.config.mounts.data"
     )
+
+
+UPSTREAM_MOUNT = """configs.mount({
+    enable = %s,
+    name = "mnt-data",
+    type = "cifs",
+    what = "//nas.lan/NAS1",
+    where = "/mnt/data/",
+    description = "NAS",
+    options = "vers=2.1,rw",
+    after = "network.target",
+    wanted_by = "multi-user.target",
+    automount = true,
+    automount_config = "TimeoutIdleSec=0",
+})"""
+
+
+def lua_services(tmp_path: Path, services_lua: str) -> Any:
+    """Build the desired state of `return { services = SERVICES_LUA }`, evaluated from Lua."""
+    source = f'local configs = require("configs")\nreturn {{ services = {services_lua} }}\n'
+    return build(evaluate(tmp_path, source), tmp_path)
+
+
+def test_upstreams_mount_as_a_service_of_its_own(tmp_path: Path) -> None:
+    desired = lua_services(
+        tmp_path,
+        "{ systemd_mount = { enable = true, services = { data = "
+        + UPSTREAM_MOUNT % "true"
+        + ", off = "
+        + UPSTREAM_MOUNT.replace("data", "off") % "false"
+        + " } } }",
+    )
+    assert problems(desired) == []
+    assert resources(desired) == {
+        "files.file[/etc/systemd/system/mnt-data.mount]": {
+            "content": HEADER
+            + "[Unit]\nDescription=NAS\nAfter=network.target\n\n"
+            + "[Mount]\nWhat=//nas.lan/NAS1\nWhere=/mnt/data\nType=cifs\nOptions=vers=2.1,rw\n",
+            "mode": "0644",
+        },
+        "files.file[/etc/systemd/system/mnt-data.automount]": {
+            "content": HEADER
+            + "[Unit]\nDescription=NAS\n\n[Automount]\nWhere=/mnt/data\nTimeoutIdleSec=0\n\n"
+            + "[Install]\nWantedBy=multi-user.target\n",
+            "mode": "0644",
+        },
+        "services.unit[mnt-data.automount]": ENABLED,
+    }
+    assert desired.packages == []  # the group holds mounts only
+    assert sources(desired)["services.unit[mnt-data.automount]"] == (
+        "services.systemd_mount.services.data"
+    )
+
+
+@pytest.mark.parametrize("field", ["mount", "config"])
+def test_upstreams_mount_under_mount_or_config(tmp_path: Path, field: str) -> None:
+    desired = lua_services(
+        tmp_path, f"{{ nas = {{ enable = true, {field} = {UPSTREAM_MOUNT % 'true'} }} }}"
+    )
+    assert problems(desired) == []
+    assert sorted(desired.resources) == [
+        "files.file[/etc/systemd/system/mnt-data.automount]",
+        "files.file[/etc/systemd/system/mnt-data.mount]",
+        "services.unit[mnt-data.automount]",
+    ]
+    assert sources(desired)["services.unit[mnt-data.automount]"] == f"services.nas.{field}"
+
+
+def test_upstreams_mount_in_a_disabled_group_is_off(tmp_path: Path) -> None:
+    # upstream's example: `systemd_mount = { services = {...} }` has no `enable`
+    desired = lua_services(
+        tmp_path, "{ systemd_mount = { services = { data = %s } } }" % (UPSTREAM_MOUNT % "true")
+    )
+    assert (problems(desired), len(desired.resources)) == ([], 0)
+
+
+def test_a_mount_unit_among_a_users_services_is_a_problem(tmp_path: Path) -> None:
+    source = (
+        'local configs = require("configs")\n'
+        "return { users = { amy = { services = { data = %s } } } }\n" % (UPSTREAM_MOUNT % "true")
+    )
+    desired = build(evaluate(tmp_path, source), tmp_path)
+    assert problems(desired) == [
+        "users.amy.services.data: configs.mount makes a system mount unit; a user's services "
+        "cannot hold it (hint: move it under the top-level services)"
+    ]
 
 
 def test_a_user_config_on_a_system_service_is_a_problem(tmp_path: Path) -> None:

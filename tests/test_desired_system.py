@@ -332,3 +332,62 @@ def test_base_groups_cover_what_arch_users_join() -> None:
     common |= {"uucp", "rfkill", "systemd-journal", "games", "ftp", "http"}
     assert common <= BASE_GROUPS
     assert not {"docker", "libvirt", "plugdev", "sudo", "cdrom", "dialout"} & BASE_GROUPS
+
+
+def test_a_display_manager_set_for_one_desktop_wins_over_anothers_default(
+    tmp_path: Path,
+) -> None:
+    # upstream's example: gnome says gdm, cosmic (whose default is cosmic-greeter) says nothing
+    desired = desktop(
+        {
+            "desktop_manager": {
+                "gnome": {"enable": True, "display_manager": "gdm"},
+                "cosmic": {"enable": True},
+            }
+        },
+        tmp_path,
+    )
+    assert problems(desired) == []
+    assert resources(desired) == {"services.unit[gdm.service]": ENABLED}
+    assert [name for _, name, _ in requests(desired)] == ["cosmic", "gnome", "gdm"]
+
+
+def test_a_display_manager_enabled_as_a_service_wins_over_a_desktops_default(
+    tmp_path: Path,
+) -> None:
+    desired = build(
+        {
+            "desktop": {"desktop_manager": {"cosmic": {"enable": True}}},
+            "services": {"gdm": {"enable": True}},
+        },
+        tmp_path,
+    )
+    assert problems(desired) == []
+    assert resources(desired) == {"services.unit[gdm.service]": ENABLED}
+    assert "cosmic-greeter" not in [name for _, name, _ in requests(desired)]
+
+
+def test_two_display_managers_set_for_two_desktops(tmp_path: Path) -> None:
+    desired = desktop(
+        {
+            "desktop_manager": {
+                "gnome": {"enable": True, "display_manager": "gdm"},
+                "cosmic": {"enable": True, "display_manager": "cosmic-greeter"},
+            }
+        },
+        tmp_path,
+    )
+    assert problems(desired) == [
+        "desktop.desktop_manager.gnome.display_manager: a second display manager: "
+        "cosmic-greeter is enabled already (at desktop.desktop_manager.cosmic.display_manager), "
+        "and only one can run (hint: set desktop.display_manager to the one to use)"
+    ]
+
+
+def test_one_desktops_default_display_manager(tmp_path: Path) -> None:
+    desired = desktop({"desktop_manager": {"cosmic": {"enable": True}}}, tmp_path)
+    assert problems(desired) == []
+    assert resources(desired) == {"services.unit[cosmic-greeter.service]": ENABLED}
+    assert sources(desired)["services.unit[cosmic-greeter.service]"] == (
+        "desktop.desktop_manager.cosmic"
+    )

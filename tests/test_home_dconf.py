@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from kodos.errors import ConfigError
 from kodos.home.programs import dconf, gvariant, render
-from tests.support.home import Home, private_home, user_from_lua  # noqa: F401 (fixture)
+from tests.support.home import Home, user_from_lua
 from tests.support.tools import require_tools
 
 pytestmark = pytest.mark.system
@@ -40,6 +39,10 @@ TYPED = {
     "negative-zero": -0.0,
     "strings": ["Workspace 1", "it's"],
     "empty-list": [],
+    "bools": [True, False],
+    "ints": [1, -2],
+    "doubles": [0.5, 2.0],
+    "mixed-numbers": [1, 2.5],
 }
 
 
@@ -118,9 +121,10 @@ def test_upstream_forms(private_home: Home) -> None:
         custom + "name": "'Terminal'",
     }
     sources = {key.key: key.source for key in wanted.dconf}
+    # The model normalized the relocatable form: the key is located at its own directory.
     assert sources[custom + "name"] == (
-        'users.ada.programs.dconf.config["org/gnome/settings-daemon/plugins/media-keys"]'
-        f'.custom_keybinding["{custom}"].name'
+        'users.ada.programs.dconf.config["org/gnome/settings-daemon/plugins/media-keys/'
+        'custom-keybindings/custom0"].name'
     )
     dconf.apply(keys, [])
     assert dconf.read(keys) == keys
@@ -140,7 +144,7 @@ def test_bad_values_are_located(private_home: Home) -> None:
     assert [str(p) for p in caught.value.problems] == [
         f"{at}.big: 3000000000 does not fit an int32; write another type as GVariant text, "
         'e.g. "int64 3000000000" or "uint32 3000000000"',
-        f"{at}.bad_text: \"[1, 'a']\" is not valid GVariant text "
+        f'{at}["bad-text"]: "[1, \'a\']" is not valid GVariant text '
         "(1-2,4-7: unable to find a common type)",
     ]
     assert caught.value.problems[1].hint == (

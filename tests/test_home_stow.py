@@ -10,11 +10,11 @@ import pytest
 from kodos.errors import ConfigError
 from kodos.home.items import HomeLink
 from kodos.home.programs import render, stow
-from tests.support.home import (  # noqa: F401 (fixture)
+from tests.support.home import (
     Home,
     commit_files,
     dotfiles_repo,
-    private_home,
+    git,
     user_from_lua,
 )
 from tests.support.tools import require_tools
@@ -165,3 +165,100 @@ def test_missing_package_and_conflicts_are_reported(private_home: Home, tmp_path
         'users.ada.deploy_configs[2]: stow would refuse package "other-zsh": existing target '
         "is stowed to a different package: .zshrc => zsh/.zshrc",
     ]
+
+
+def test_upstream_example_renders_with_its_repository_redirected(
+    private_home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Upstream's example/testvm, unchanged, for its user: the dotfile repository's URL is
+    redirected to a local one by the user's own git configuration (url.insteadOf), which the
+    fetch honours."""
+    require_tools("git", "stow", "dconf")
+    from kodos.config.load import load_config
+    from tests.support.upstream import UPSTREAM_EXAMPLE, UPSTREAM_USER
+
+    repo = dotfiles_repo(
+        tmp_path / "repo",
+        {
+            "starship/.config/starship.toml": "add_newline = false\n",
+            "home/.face": "a face\n",
+            "gtk/.config/gtk-3.0/settings.ini": "[Settings]\n",
+        },
+    )
+    global_config = tmp_path / "gitconfig"
+    global_config.write_text(
+        f'[url "file://{repo}"]\n\tinsteadOf = https://github.com/abuss/dotconfig.git\n'
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(global_config))
+    user = load_config(str(UPSTREAM_EXAMPLE)).config.users[UPSTREAM_USER]
+    wanted = render(
+        user, UPSTREAM_USER, private_home.path, UPSTREAM_EXAMPLE, private_home.cache_dir
+    )
+    assert [f.path for f in wanted.files] == [
+        ".config/git/config",
+        ".config/systemd/user/syncthing.service.d/kodos.conf",
+    ]
+    assert [(link.path, link.source) for link in wanted.links] == [
+        (".config/gtk-3.0/settings.ini", "users.abuss.deploy_configs[2]"),
+        (".config/starship.toml", "users.abuss.programs.starship.deploy_config"),
+        (".face", "users.abuss.deploy_configs[1]"),
+    ]
+    assert [unit.name for unit in wanted.units] == ["syncthing.service"]
+    assert len(wanted.dconf) == 39
+    [tree] = wanted.trees
+    assert tree.commit == git("rev-parse", "HEAD", cwd=repo)
+
+
+def test_stow_answer_is_cached_per_commit_and_a_damaged_cache_recomputed(
+    private_home: Home, tmp_path: Path
+) -> None:
+    require_tools("git", "stow")
+    repo = dotfiles_repo(tmp_path / "repo")
+    call = f'dotmgr.stow{{ source_dir = "~/.dotfiles", repo_url = "file://{repo}" }}'
+    user = _user(private_home, call, programs="neovim = { enable = false },", deploy='{ "zsh" }')
+    first = render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    [cached] = (private_home.cache_dir / "dotfiles" / "links").iterdir()
+    assert (
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+        == first
+    )
+    cached.write_text('{"format_version": "1", "links": "not a list"}')
+    again = render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert again == first and [link.path for link in again.links] == [".zshrc"]
+    assert '"links":[[".zshrc","zsh/.zshrc"]]' in cached.read_text()
+
+
+def test_a_repository_that_cannot_be_fetched(private_home: Home, tmp_path: Path) -> None:
+    require_tools("git")
+    user = _user(
+        private_home,
+        f'dotmgr.stow{{ source_dir = "~/.dotfiles", repo_url = "file://{tmp_path}/nope" }}',
+    )
+    with pytest.raises(stow.StowError) as caught:
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert str(caught.value) == (
+        f"users.ada.dotfile_manager.repo_url: cannot fetch file://{tmp_path}/nope: "
+        f"'{tmp_path}/nope' does not appear to be a git repository"
+    )
+
+
+def test_bad_package_names_and_a_missing_source_dir(private_home: Home) -> None:
+    user = _user(
+        private_home,
+        'dotmgr.stow{ source_dir = "~/.dotfiles" }',
+        programs="neovim = { enable = false },",
+        deploy='{ "..", "-n" }',
+    )
+    with pytest.raises(ConfigError) as caught:
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        'users.ada.deploy_configs[1]: ".." is not a stow package name',
+        'users.ada.deploy_configs[2]: "-n" is not a stow package name',
+    ]
+    user = _user(private_home, 'dotmgr.stow{ source_dir = "~/.dotfiles" }', deploy='{ "zsh" }')
+    with pytest.raises(ConfigError) as caught:
+        render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert str(caught.value) == (
+        f"users.ada.dotfile_manager.source_dir: {private_home.path}/.dotfiles is not a "
+        "directory (without repo_url the dotfiles are used where they are)"
+    )

@@ -161,3 +161,13 @@ def test_modules_carry_language_server_annotations(module: str) -> None:
     text = (lua_lib_dir() / f"{module}.lua").read_text()
     for tag in ("---@class", "---@param", "---@return"):
         assert tag in text, f"{module}.lua lacks {tag}"
+
+
+def test_dconf_numbers_stay_integers_or_doubles(tmp_path: Path) -> None:
+    value = call(
+        tmp_path, "configs", "configs.dconf{ ['org/x'] = { n = 4, d = 4.0, l = { 1, 2 } } }"
+    )
+    assert isinstance(value, dict)
+    got = value["settings"]["org/x"]
+    assert [type(got["n"]), type(got["d"])] == [int, float]
+    assert [type(item) for item in got["l"]] == [int, int]

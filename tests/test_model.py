@@ -423,3 +423,36 @@ def test_schema_documents_every_section() -> None:
         "packages",
         "services",
     }
+
+
+def test_dconf_values_keep_their_lua_types() -> None:
+    settings = {"n": 4, "d": 4.0, "b": True, "s": "4", "mixed": [1, 2.5], "flags": [True], "e": {}}
+    config = validate(
+        {
+            "users": {
+                "ada": {
+                    "programs": {
+                        "dconf": {
+                            "enable": True,
+                            "config": {"type": "dconf", "settings": {"org/x": settings}},
+                        }
+                    }
+                }
+            }
+        }
+    )
+    dconf = config.users["ada"].programs["dconf"].config
+    assert dconf is not None and dconf.type == "dconf"
+    got = dconf.settings["org/x"]
+    assert got == {
+        "n": 4,
+        "d": 4.0,
+        "b": True,
+        "s": "4",
+        "mixed": [1.0, 2.5],
+        "flags": [True],
+        "e": [],
+    }
+    # integers and doubles are different GVariant types; a boolean is neither
+    assert [type(got[key]) for key in ("n", "d", "b")] == [int, float, bool]
+    assert [type(item) for item in got["mixed"]] == [float, float]

@@ -62,16 +62,22 @@ local config = {
         fish = { enable = true, deploy_config = true },
         git = {
           enable = true,
+          -- Each key a_b is git's a.b: core_pager is core.pager.
           config = configs.git{
             user_name = "Alice Liddell",
             user_email = "alice@example.org",
-            extra = { ["core.pager"] = "delta", ["init.defaultBranch"] = "main" },
+            core_pager = "delta",
+            init_defaultBranch = "main",
           },
         },
         -- dconf writes the settings from gnome-settings.lua into alice's profile.
         dconf = { enable = true, config = configs.dconf(require("gnome-settings")) },
       },
       deploy_configs = { "wallpapers" },
+      -- Files of this configuration directory, copied into alice's home.
+      files = {
+        ["~/.config/fish/conf.d/greeting.fish"] = copy_file("files/greeting.fish"),
+      },
     },
   },
 
@@ -100,12 +106,15 @@ local config = {
     networkmanager = { enable = true, service_name = "NetworkManager" },
     fwupd = { enable = true },
 
-    -- A share on the home NAS, mounted on first access rather than at boot.
+    -- A share on the home NAS, mounted on first access rather than at boot: one
+    -- mount unit, named after its mount point (/mnt/nas -> mnt-nas), as upstream
+    -- writes it. `configs.mount{ nas = { ... }, music = { ... } }` names several.
     mounts = {
       enable = true,
       extra_packages = { "cifs-utils" },
-      mount = configs.mount{
-        nas = {
+      services = {
+        nas = configs.mount{
+          name = "mnt-nas",
           type = "cifs",
           what = "//nas.home.arpa/media",
           where = "/mnt/nas",

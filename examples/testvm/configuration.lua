@@ -107,10 +107,12 @@ local config = {
       programs = {
         git = {
           enable = true,
+          -- Each key a_b is git's a.b: init_defaultBranch is init.defaultBranch.
           config = configs.git({
             user_name = "Demo User",
             user_email = "demo-user@example.org",
-            extra = { ["init.defaultBranch"] = "main", ["pull.rebase"] = true },
+            init_defaultBranch = "main",
+            pull_rebase = true,
           }),
         },
         zsh = {

@@ -313,7 +313,7 @@ class User(Section):
     files: dict[HomeFile, CopyFile] = Field(
         {}, description='Home files copied from the configuration: { ["~/.x"] = copy_file("x") }.'
     )
-    services: dict[ConfigName, Service] = Field({}, description="User-level services.")
+    services: dict[ConfigName, ServiceEntry] = Field({}, description="User-level services.")
 
     @model_validator(mode="after")
     def _one_password_kind(self) -> User:

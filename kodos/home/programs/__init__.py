@@ -16,6 +16,7 @@ from typing import Any
 from kodos.config.model import (
     DconfConfig,
     GitConfig,
+    MountUnit,
     ProgramConfig,
     StowConfig,
     SyncthingConfig,
@@ -36,7 +37,7 @@ def render(user: User, user_name: str, home: Path, config_dir: Path, cache_dir: 
 
     def configure(config: ProgramConfig | None, where: list[str | int]) -> None:
         if isinstance(config, GitConfig):
-            file, found = git.render(_git_settings(config), where)
+            file, found = git.render(config.settings, where)
             problems.extend(found)
             _add_file(wanted, problems, file)
         elif isinstance(config, DconfConfig):
@@ -58,6 +59,11 @@ def render(user: User, user_name: str, home: Path, config_dir: Path, cache_dir: 
         for index, name in enumerate(user.deploy_configs)
     )
     for name, service in sorted(user.services.items()):
+        if isinstance(service, MountUnit):  # a system unit, whatever its place
+            problems.append(
+                Problem(config_path([*at, "services", name]), _NOT_IN_HOME.format("mount"))
+            )
+            continue
         if not service.enable:
             continue
         if service.config is None:
@@ -65,34 +71,21 @@ def render(user: User, user_name: str, home: Path, config_dir: Path, cache_dir: 
             wanted.units.append(services.package_unit(unit, config_path([*at, "services", name])))
         else:
             configure(service.config, [*at, "services", name, "config"])
-    for destination, copied in sorted(_home_copies(user).items()):
-        where = config_path([*at, "home", destination])
-        _add_file(wanted, problems, files.copy(destination, copied, config_dir, where))
+    for destination, copied in sorted(user.files.items()):
+        where = config_path([*at, "files", destination])
+        _add_file(wanted, problems, files.copy(destination, copied.source, config_dir, where))
     _add_dconf(wanted, problems, dconf_settings)
     _add_dotfiles(wanted, problems, user.dotfile_manager, packages, home, cache_dir, at)
     problems.extend(_collisions(wanted))
+    wanted.files.sort(key=lambda item: item.path)
+    wanted.links.sort(key=lambda item: item.path)
+    wanted.units.sort(key=lambda item: item.name)
     if problems:
         raise ConfigError(problems)
     return wanted
 
 
 _NOT_IN_HOME = "configs.{} does not belong under a user: it is not a home configuration"
-
-
-def _git_settings(config: GitConfig) -> dict[str, git.Value]:
-    settings: dict[str, git.Value] = {}
-    if config.user_name is not None:
-        settings["user.name"] = config.user_name
-    if config.user_email is not None:
-        settings["user.email"] = config.user_email
-    settings.update(config.extra)
-    return settings
-
-
-def _home_copies(user: User) -> dict[str, str]:
-    """`home = { [PATH] = copy_file(SOURCE) }`: destination → source (upstream's form)."""
-    entries = getattr(user, "home", None) or {}
-    return {path: entry.source for path, entry in entries.items()}
 
 
 def _add_file(wanted: HomeWanted, problems: list[Problem], item: HomeFile | Problem | None) -> None:
@@ -160,9 +153,10 @@ def _add_dotfiles(
 
 
 def _collisions(wanted: HomeWanted) -> list[Problem]:
-    """Two items for one home path: each but the first is a problem."""
-    owner: dict[str, str] = {}
+    """Two items for one home path, or two units of one name: each but the first is a
+    problem."""
     found = []
+    owner: dict[str, str] = {}
     for path, source in [(f.path, f.source) for f in wanted.files] + [
         (link.path, link.source) for link in wanted.links
     ]:
@@ -170,4 +164,10 @@ def _collisions(wanted: HomeWanted) -> list[Problem]:
             found.append(Problem(source, f"~/{path} is written by {owner[path]} too"))
         else:
             owner[path] = source
+    units: dict[str, str] = {}
+    for unit in wanted.units:
+        if unit.name in units:
+            found.append(Problem(unit.source, f"{unit.name} is enabled by {units[unit.name]} too"))
+        else:
+            units[unit.name] = unit.source
     return found

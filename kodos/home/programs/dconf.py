@@ -1,20 +1,16 @@
 """`configs.dconf(...)`: exactly the declared dconf keys, typed from Lua, set without a session.
 
-Rendering turns the configuration into `DconfKey`s (key path + GVariant text, see `gvariant`):
-
-* `["org/gnome/desktop/interface"] = { color_scheme = "prefer-dark" }` is the key
-  `/org/gnome/desktop/interface/color-scheme`: a directory written with dots and no slash
-  (`"org.gnome.shell.weather"`, a schema id, as upstream passes it to gsettings) means the
-  path with slashes, and `_` in a key name means `-` (GSettings keys never hold `_`; upstream
-  rewrites them the same way).
-* upstream's relocatable-schema form, a table of paths in place of a value —
-  `custom_keybinding = { ["/org/.../custom-keybindings/custom0/"] = { name = "Terminal" } }` —
-  means the keys under that path (`/org/.../custom0/name`); the outer key only names the schema.
+Rendering turns the configuration into `DconfKey`s (key path + GVariant text, see `gvariant`
+for how a Lua value is typed). The model has already normalized upstream's spellings (schema ids
+with dots, `_` in key names, the relocatable form `key = { ["/path/"] = { k = v } }`), so
+`settings["org/gnome/desktop/interface"]["color-scheme"]` is the key
+`/org/gnome/desktop/interface/color-scheme`.
 
 Applying (`apply`) writes the keys with `dconf load /` and removes dropped ones with
 `dconf reset`, each inside a private `dbus-run-session`: dconf writes go through its D-Bus
-service, which a session-less apply (or `--for`) does not have. Every other key is left alone.
-Reading (`read`) needs no bus: `dconf dump /` reads the user's database file directly.
+service, which a session-less apply (or `--for`) does not have. Programs already running read
+the new values from the database file; they are not sent change signals. Every other key is
+left alone. Reading (`read`) needs no bus: `dconf dump /` reads the user's database file.
 """
 
 from __future__ import annotations
@@ -32,35 +28,29 @@ from kodos.text.lazyregex import lazy
 from kodos.text.location import config_path
 from kodos.text.shown import quoted
 
-_DIR_PART = lazy(r"[A-Za-z0-9_.@+-]+")
-_KEY_NAME = lazy(r"[A-Za-z0-9_-]+")
 _COMPILE_ERROR = lazy(r"\[k\]: (?P<slot>v\d+): invalid value: .*?: (?P<why>[\d,.-]*:.*)$")
 
 
 def render(
     settings: Mapping[str, Mapping[str, Any]], at: list[str | int]
 ) -> tuple[list[DconfKey], list[Problem]]:
-    """The keys `settings` declares, and the problems found; `at` is the configuration path of
-    the `configs.dconf(...)` table (its settings)."""
+    """The keys `settings` (directory → key → value, as the model normalized them) declares,
+    and the problems found; `at` is the configuration path of the `configs.dconf(...)` table."""
     keys: list[DconfKey] = []
     problems: list[Problem] = []
     raw: list[tuple[int, str, str]] = []  # (index in keys, text, location) checked by dconf
-    for directory in sorted(settings):
-        base = _directory(directory)
-        if base is None:
-            problems.append(Problem(config_path([*at, directory]), _BAD_DIRECTORY))
-            continue
-        for name, value in sorted(settings[directory].items()):
-            for key, leaf, where in _leaves(base, name, value, [*at, directory, name], problems):
-                try:
-                    text = _text(leaf)
-                except gvariant.BadValue as err:
-                    problems.append(Problem(config_path(where), str(err)))
-                    continue
-                if text is None:
-                    raw.append((len(keys), leaf, config_path(where)))
-                    text = leaf
-                keys.append(DconfKey(key, text, config_path(where)))
+    for directory, entries in sorted(settings.items()):
+        for name, value in sorted(entries.items()):
+            where = config_path([*at, directory, name])
+            try:
+                text = _text(value)
+            except gvariant.BadValue as err:
+                problems.append(Problem(where, str(err)))
+                continue
+            if text is None:
+                raw.append((len(keys), value, where))
+                text = value
+            keys.append(DconfKey(f"/{directory.strip('/')}/{name}", text, where))
     for index, canonical in _canonical([(text, where) for _, text, where in raw], problems):
         slot, _, where = raw[index]
         keys[slot] = DconfKey(keys[slot].key, canonical, where)
@@ -68,62 +58,13 @@ def render(
     return keys, problems
 
 
-_BAD_DIRECTORY = (
-    'not a dconf directory: write a path like "org/gnome/desktop/interface" '
-    "(letters, digits and _.@+- between slashes)"
-)
-
-
-def _directory(text: str) -> str | None:
-    """`/org/gnome/x/` for "org/gnome/x", "/org/gnome/x/" or the schema id "org.gnome.x"."""
-    stripped = text.strip("/")
-    if "/" not in stripped:
-        stripped = stripped.replace(".", "/")
-    parts = stripped.split("/")
-    if not all(_DIR_PART.fullmatch(part) and part not in (".", "..") for part in parts):
-        return None
-    return "/" + "/".join(parts) + "/"
-
-
-def _leaves(
-    base: str, name: str, value: Any, where: list[str | int], problems: list[Problem]
-) -> Iterable[tuple[str, Any, list[str | int]]]:
-    """(key path, Lua value, location) for one entry: a value, or a relocatable table."""
-    if not isinstance(value, Mapping):
-        if not _KEY_NAME.fullmatch(name):
-            problems.append(Problem(config_path(where), _BAD_KEY))
-            return
-        yield base + name.replace("_", "-"), value, where
-        return
-    for path, inner in sorted(value.items()):
-        relocated = _directory(path) if path.startswith("/") else None
-        if relocated is None or not isinstance(inner, Mapping):
-            problems.append(Problem(config_path([*where, path]), _BAD_RELOCATION))
-            continue
-        for key, leaf in sorted(inner.items()):
-            if not _KEY_NAME.fullmatch(key) or isinstance(leaf, Mapping):
-                problems.append(Problem(config_path([*where, path, key]), _BAD_KEY))
-                continue
-            yield relocated + key.replace("_", "-"), leaf, [*where, path, key]
-
-
-_BAD_KEY = "not a dconf key name: letters, digits, _ and - only (_ is written as -)"
-_BAD_RELOCATION = (
-    "a table here is upstream's relocatable form: its keys must be absolute dconf paths "
-    'like "/org/gnome/settings-daemon/plugins/media-keys/custom-keybindings/custom0/", '
-    "each holding a table of key = value"
-)
-
-
 def _text(value: Any) -> str | None:
     """GVariant text for a plain value; None for a string of GVariant text (dconf checks it)."""
     if isinstance(value, str) and gvariant.is_gvariant_text(value):
         return None
-    if isinstance(value, bool | int | float | str):
+    if isinstance(value, bool | int | float | str | list):
         return gvariant.plain_value(value)
-    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
-        return gvariant.plain_value(list(value))
-    raise gvariant.BadValue("a dconf value is a string, number, boolean or list of strings")
+    raise gvariant.BadValue("a dconf value is a string, number, boolean or list of them")
 
 
 def _canonical(texts: list[tuple[str, str]], problems: list[Problem]) -> list[tuple[int, str]]:

@@ -1,6 +1,6 @@
 """`copy_file(source)`: a file of the configuration directory copied into the home.
 
-Upstream writes `home = { [".face"] = copy_file("face.jpg") }`. The source is a path relative to
+`users.NAME.files = { ["~/.face"] = copy_file("face.jpg") }`. The source is a path relative to
 the configuration directory and is resolved inside it: an absolute path, a `..` part or a
 symbolic link leading out of the directory is refused, so a configuration can only hand out its
 own files. The copy keeps the source's executable bit (mode 0755, else 0644).
@@ -12,6 +12,7 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
+from kodos.config.types import home_relative
 from kodos.errors import Problem, ReadError
 from kodos.home.items import HomeFile
 from kodos.system.rootfs import UnsafePath, read_bytes_in_root, resolve_in_root
@@ -20,21 +21,9 @@ from kodos.text.shown import quoted
 CONFIG_DIR = "the configuration directory"
 
 
-def home_path(path: str) -> str | None:
-    """A home-relative POSIX path (".config/background") for what a configuration writes
-    ("~/.config/background" or ".config/background"); None when it would leave the home."""
-    text = path[2:] if path.startswith("~/") else path
-    parts = PurePosixPath(text).parts
-    if not parts or text.startswith("/") or any(part in ("..", ".") for part in parts):
-        return None
-    return "/".join(parts)
-
-
 def copy(destination: str, source: str, config_dir: Path, at: str) -> HomeFile | Problem:
     """The home file `destination` with the content of `source` from `config_dir`."""
-    path = home_path(destination)
-    if path is None:
-        return Problem(at, f"{quoted(destination)} is not a path inside the home (write ~/PATH)")
+    path = home_relative(destination)  # the model checked it: inside the home, not the home
     called = f"copy_file({quoted(source)})"
     relative = PurePosixPath(source)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:

@@ -10,7 +10,10 @@ written for it, and `gsettings`/GNOME refuse a key whose stored type differs fro
 | integer (`4`)           | `i` (int32)             | `4`                           |
 | float (`0.8`, `4.0`)    | `d` (double)            | `0.80000000000000004`, `4.0`  |
 | string                  | `s`                     | `'prefer-dark'`               |
-| list of strings         | `as`                    | `['a', 'b']`, `@as []`        |
+| list of strings         | `as`                    | `['a', 'b']`, `@as []` (empty) |
+| list of booleans        | `ab`                    | `[true, false]`               |
+| list of integers        | `ai`                    | `[1, 2]`                      |
+| list of numbers         | `ad` (one float: all)   | `[1.0, 2.5]`                  |
 | string of GVariant text | what it says            | `"uint32 300"`, `"[('xkb', 'us')]"` |
 
 Integers are int32 because GNOME's numeric keys almost all are (`num-workspaces`,
@@ -104,8 +107,12 @@ def double(value: float) -> str:
     return text
 
 
-def plain_value(value: bool | int | float | str | Sequence[str]) -> str:
-    """GVariant text for a Lua value that is not GVariant text itself (see the table above)."""
+Plain = bool | int | float | str
+
+
+def plain_value(value: Plain | Sequence[Plain]) -> str:
+    """GVariant text for a Lua value that is not GVariant text itself (see the table above);
+    a list holds values of one kind (the model checked it)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -119,6 +126,8 @@ def plain_value(value: bool | int | float | str | Sequence[str]) -> str:
         return double(value)
     if isinstance(value, str):
         return string(value)
+    if any(isinstance(item, float) for item in value):  # [1, 2.5] is a list of doubles
+        value = [float(item) for item in value]
     if not value:
         return "@as []"
-    return "[" + ", ".join(string(item) for item in value) + "]"
+    return "[" + ", ".join(plain_value(item) for item in value) + "]"

@@ -23,16 +23,23 @@ activation, not by stow (stow would see kodos's own links as foreign).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict
+
+from kodos.config.types import home_relative
 from kodos.errors import KodosError, Problem
-from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree
-from kodos.system.runner import CommandFailed, run
+from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree, HomeWanted
+from kodos.system.atomic import write_text_atomic
+from kodos.system.jsonfile import FileFormatError, read_model
+from kodos.system.runner import CommandFailed, last_error_line, run
 from kodos.text.lazyregex import lazy
 from kodos.text.shown import quoted
 
@@ -52,7 +59,10 @@ GIT_ENV = {
     "GIT_SSH_COMMAND": "ssh -oBatchMode=yes",
 }
 _PACKAGE = lazy(r"[A-Za-z0-9_@+][A-Za-z0-9_.@+-]*")
-_STOW_LINK = lazy(r"^LINK: (?P<link>.+?) => (?P<target>.+)$")
+# stow 2.4 may add "(duplicates previous action)" or "(reverts previous action)".
+_STOW_LINK = lazy(
+    r"^LINK: (?P<link>.+?) => (?P<target>.+?)(?: \((duplicates|reverts) previous action\))?$"
+)
 _STOW_CONFLICTS = lazy(r"^WARNING! stowing (?P<package>.+) would cause conflicts:$")
 
 
@@ -69,12 +79,10 @@ class Package:
 
 
 @dataclass
-class Deployment:
-    """What the dotfile manager asks for in the home."""
+class Deployment(HomeWanted):
+    """What the dotfile manager asks for in the home (its trees, links and notes), and the
+    problems found."""
 
-    trees: list[HomeTree] = field(default_factory=list)
-    links: list[HomeLink] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -90,59 +98,100 @@ def deploy(
 ) -> Deployment:
     """The tree and links for `packages`; `at` is the configuration path of the stow table."""
     done = Deployment()
-    target = _in_home(target_dir, home)
-    if target is None:
-        done.problems.append(
-            Problem(f"{at}.target_dir", f"{quoted(target_dir)} is not inside the home ({home})")
-        )
-        return done
-    bad = [p for p in packages if not _PACKAGE.fullmatch(p.name)]
-    done.problems.extend(
-        Problem(p.source, f"{quoted(p.name)} is not a stow package name") for p in bad
-    )
-    if bad or not packages:
-        return done
-    if repo_url is None:
-        source = _expand(source_dir, home)
-        if not source.is_dir():
+    by_name: dict[str, str] = {}
+    for package in packages:
+        if not _PACKAGE.fullmatch(package.name):
             done.problems.append(
-                Problem(
-                    f"{at}.source_dir",
-                    f"{source} is not a directory (without repo_url the dotfiles are used "
-                    "where they are)",
-                )
+                Problem(package.source, f"{quoted(package.name)} is not a stow package name")
             )
-            return done
-        shown = str(source)
-        link_to = lambda rel: str(source / rel)  # noqa: E731
-    else:
-        git_dir, commit = fetch(repo_url, cache_dir, at=f"{at}.repo_url")
-        tree = HomeTree(TREE_NAME, git_dir, commit, at)
-        source = _planning_copy(tree, cache_dir)
-        shown = f"{repo_url} at {commit[:12]}"
-        done.trees.append(tree)
-        done.notes.append(
-            f"dotfiles: {repo_url} at {commit} (kept in {git_dir}; source_dir is not used)"
-        )
-        link_to = lambda rel: f"{GENERATION_PREFIX}tree/{TREE_NAME}/{rel}"  # noqa: E731
-    missing = [p for p in packages if not _is_package(source, p.name)]
+        by_name.setdefault(package.name, package.source)
+    if done.problems or not by_name:
+        return done
+    found = _stow_dir(source_dir, repo_url, home, cache_dir, at, done)
+    if found is None:
+        return done
+    stow_dir, shown, link_base = found
+    missing = [name for name in by_name if not _is_package(stow_dir, name)]
     done.problems.extend(
-        Problem(p.source, f"the dotfiles have no stow package {quoted(p.name)} ({shown})")
-        for p in missing
+        Problem(by_name[name], f"the dotfiles have no stow package {quoted(name)} ({shown})")
+        for name in missing
     )
     if missing:
         return done
-    links, conflicts = stow_links(source, [p.name for p in packages])
-    by_name = {p.name: p.source for p in packages}
+    links, conflicts = _links(stow_dir, list(by_name), cache_dir if done.trees else None)
     done.problems.extend(
         Problem(by_name.get(package, at), f"stow would refuse package {quoted(package)}: {line}")
         for package, line in conflicts
     )
+    target = _in_home(target_dir)
     prefix = "" if target == "." else target + "/"
     done.links.extend(
-        HomeLink(prefix + link, link_to(rel), by_name[rel.split("/", 1)[0]]) for link, rel in links
+        HomeLink(prefix + link, link_base + rel, by_name[rel.split("/", 1)[0]])
+        for link, rel in links
     )
     return done
+
+
+def _stow_dir(
+    source_dir: str, repo_url: str | None, home: Path, cache_dir: Path, at: str, done: Deployment
+) -> tuple[Path, str, str] | None:
+    """The directory stow reads, how messages name it, and what a link's target starts with:
+    the fetched commit (its tree recorded in `done`) or `source_dir` itself."""
+    if repo_url is not None:
+        git_dir, commit = fetch(repo_url, cache_dir, at=f"{at}.repo_url")
+        tree = HomeTree(TREE_NAME, git_dir, commit, at)
+        done.trees.append(tree)
+        done.notes.append(
+            f"dotfiles: {repo_url} at {commit} (kept in {git_dir}; source_dir is not used)"
+        )
+        shown = f"{repo_url} at {commit[:12]}"
+        return _planning_copy(tree, cache_dir), shown, f"{GENERATION_PREFIX}tree/{TREE_NAME}/"
+    source = home / _in_home(source_dir)
+    if not source.is_dir():
+        done.problems.append(
+            Problem(
+                f"{at}.source_dir",
+                f"{source} is not a directory (without repo_url the dotfiles are used "
+                "where they are)",
+            )
+        )
+        return None
+    return source, str(source), f"{source}/"
+
+
+class _StowAnswer(BaseModel):
+    """What stow said for one commit and package list, kept in the cache (a commit's files do
+    not change, so neither does the answer of the same stow): links and conflicts."""
+
+    model_config = ConfigDict(extra="forbid")
+    format_version: Literal["1"]
+    stow: str  # the stow program's path, size and mtime: another stow may answer otherwise
+    links: list[tuple[str, str]]
+    conflicts: list[tuple[str, str]]
+
+
+def _links(
+    stow_dir: Path, packages: list[str], cache_dir: Path | None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """`stow_links`, answered from the cache for a fetched commit (`cache_dir` given) when
+    the same stow answered it before; a cache file that is damaged is recomputed."""
+    if cache_dir is None:
+        return stow_links(stow_dir, packages)
+    program = shutil.which("stow")
+    found = os.stat(program) if program else None
+    stow_id = f"{program}:{found.st_size}:{found.st_mtime_ns}" if found else "none"
+    key = hashlib.sha256(json.dumps([stow_dir.name, packages, stow_id]).encode()).hexdigest()
+    path = cache_dir / TREE_NAME / "links" / f"{key[:32]}.json"
+    try:
+        answer = read_model(path, _StowAnswer)
+        if answer.stow == stow_id:
+            return answer.links, answer.conflicts
+    except (FileFormatError, OSError):
+        pass
+    links, conflicts = stow_links(stow_dir, packages)
+    fresh = _StowAnswer(format_version="1", stow=stow_id, links=links, conflicts=conflicts)
+    write_text_atomic(path, fresh.model_dump_json())
+    return links, conflicts
 
 
 def stow_links(
@@ -217,13 +266,22 @@ def fetch(url: str, cache_dir: Path, *, at: str) -> tuple[Path, str]:
         check=False,
     )
     if fetched.returncode != 0:
-        failed = CommandFailed(fetched.args, fetched.returncode, fetched.stderr)
-        raise StowError(f"{at}: cannot fetch {url}: {failed.message}")
+        raise StowError(f"{at}: cannot fetch {url}: {_git_reason(fetched.stderr)}")
     commit = run(
         ["git", "--git-dir", str(git_dir), "rev-parse", "--verify", "refs/kodos/head^{commit}"],
         env=GIT_ENV,
     ).stdout.strip()
     return git_dir, commit
+
+
+def _git_reason(stderr: str) -> str:
+    """git's first `fatal:`/`error:` line says why (the lines after it say "Could not read
+    from remote repository" whatever the reason)."""
+    for line in stderr.splitlines():
+        head, colon, reason = line.partition(": ")
+        if colon and head in ("fatal", "error"):
+            return reason.strip()
+    return last_error_line(stderr, "git")
 
 
 def export(tree: HomeTree, dest: Path) -> None:
@@ -263,20 +321,7 @@ def _is_package(stow_dir: Path, name: str) -> bool:
     return path.is_dir() and not path.is_symlink()
 
 
-def _expand(path: str, home: Path) -> Path:
-    if path == "~" or path.startswith("~/"):
-        return home / path[2:]
-    return Path(path)
-
-
-def _in_home(path: str, home: Path) -> str | None:
-    """`path` ("~/", "~/sub", or absolute) as a home-relative path ("." for the home itself),
-    or None when it is not inside the home."""
-    expanded = Path(os.path.normpath(_expand(path, home)))
-    if not expanded.is_absolute() or ".." in Path(path).parts:
-        return None
-    try:
-        relative = expanded.relative_to(home)
-    except ValueError:
-        return None
-    return relative.as_posix()
+def _in_home(path: str) -> str:
+    """A home path of the model (`~/`, `~/sub`, `sub`) as a home-relative path, "." for the
+    home itself."""
+    return home_relative(path) or "."
