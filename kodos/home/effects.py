@@ -28,14 +28,9 @@ def start_units(names: list[str]) -> list[str]:
     they start at the next login (their `.wants` links are in place). Best effort: notes."""
     if not names:
         return []
-    from kodos.home.programs import units
+    from kodos.home.programs.units import start_or_reload
 
-    if not units.reachable():
-        return [
-            f"the user's systemd manager is not reachable: {', '.join(names)} start at the "
-            "next login"
-        ]
-    return list(units.start_or_reload(names))
+    return start_or_reload(names)
 
 
 def changed_units(manifest: Manifest, placed: Iterable[str]) -> list[str]:
