@@ -216,3 +216,75 @@ def test_paths_that_leave_the_home_are_located_problems(home: Path) -> None:
     assert str(refused.value) == (
         f"{SOURCE}: ~/../escape: must not contain empty, '.' or '..' components"
     )
+
+
+def test_two_items_wanting_one_path_differently_are_located(home: Path) -> None:
+    wanted = HomeWanted(
+        files=[HomeFile(".a", b"1\n", 0o644, 'users["me"].files["~/.a"]')],
+        links=[HomeLink(".a", "/etc/hostname", 'users["me"].programs.zsh')],
+    )
+    with pytest.raises(KodosError) as refused:
+        apply(home, wanted)
+    assert str(refused.value) == (
+        'users["me"].programs.zsh: ~/.a is also wanted, differently, by users["me"].files["~/.a"]'
+    )
+
+
+def test_the_store_refuses_what_it_did_not_write(home: Path) -> None:
+    apply(home, files((".a", b"1\n")))
+    store = user_in(home).state_dir
+    (store / "current").unlink()
+    (store / "current").symlink_to("../../../etc")
+    with pytest.raises(StoreError) as refused:
+        apply(home, files((".a", b"2\n")))
+    assert str(refused.value) == (
+        f"{store / 'current'} points to '../../../etc', not a home generation (run `kodos user "
+        "rollback N` to choose one)"
+    )
+    (store / "current").unlink()
+    (store / "current").symlink_to("1")
+    (store / "2").mkdir()
+    (store / "2" / "manifest.json").write_text((store / "1" / "manifest.json").read_text())
+    with pytest.raises(StoreError) as refused:
+        rollback_home(user_in(home), 2, None, 5)
+    assert str(refused.value) == (
+        f"{store / '2' / 'manifest.json'}: generation: 1, but it is in the directory of "
+        "generation 2"
+    )
+
+
+def test_a_home_that_cannot_be_opened_is_named(home: Path) -> None:
+    missing = home / "gone"
+    loaded = load_user_config(str(home.parent / "config"), user_in(home))
+    with pytest.raises(UnsafeHomePath) as refused:
+        plan_home(user_in(missing), loaded, files((".a", b"1\n")))
+    assert str(refused.value) == f"{missing}: cannot open the home: no such file or directory"
+
+
+def test_the_calling_user_is_named_by_uid_and_needs_an_absolute_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from kodos.home.identity import IdentityError, calling_user
+
+    monkeypatch.setenv("USER", "someone-else")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/ignored")
+    user = calling_user()
+    assert user.name == pwd.getpwuid(os.getuid()).pw_name
+    assert user.state_dir == tmp_path / ".local/state/kodos/home"
+    monkeypatch.setenv("HOME", "relative")
+    with pytest.raises(IdentityError) as refused:
+        calling_user()
+    assert str(refused.value) == "$HOME is 'relative', not an absolute path"
+
+
+def test_a_second_apply_waits_for_the_first(home: Path) -> None:
+    from kodos.system.lock import LockTimeout
+
+    store = Store(user_in(home).state_dir)
+    loaded = load_user_config(str(home.parent / "config"), user_in(home))
+    options = HomeApplyOptions(lock_timeout=0)
+    with store.locked("kodos user apply", 0), pytest.raises(LockTimeout) as refused:
+        apply_home(user_in(home), loaded, options, lambda plan: True, wanted=files((".a", b"")))
+    assert str(refused.value).startswith(f"another kodos (pid {os.getpid()}, `kodos user apply`")
+    assert str(refused.value).endswith("holds the lock for this home; waited 0 s")

@@ -49,7 +49,8 @@ class Store:
         from kodos.system.lock import machine_lock
 
         self.create()
-        with machine_lock(LOCK_NAME, timeout=timeout, command=command, directory=self.directory):
+        with machine_lock(LOCK_NAME, timeout=timeout, command=command, directory=self.directory,
+                          subject="this home"):  # fmt: skip
             yield
 
     def ids(self) -> list[int]:
