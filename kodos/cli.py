@@ -527,19 +527,6 @@ def user_plan(
     raise typer.Exit(run_user_plan(config, for_user, json_output, out, detailed_exitcode))
 
 
-def _user_apply(
-    plan_file: Path | None,
-    config: str | None,
-    for_user: str | None,
-    yes: bool,
-    backup: str | None,
-    lock_timeout: float,
-) -> None:
-    from kodos.commands.user import run_user_apply
-
-    raise typer.Exit(run_user_apply(config, for_user, plan_file, yes, backup, lock_timeout))
-
-
 UserPlanArgument = Annotated[
     Path | None,
     typer.Argument(metavar="[PLAN]", help="A plan saved with `user plan --out`."),
@@ -556,20 +543,13 @@ def user_apply(
     lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Make and activate a new home generation with your section's changes."""
-    _user_apply(plan_file, config, for_user, yes, backup, lock_timeout)
+    from kodos.commands.user import run_user_apply
+
+    raise typer.Exit(run_user_apply(config, for_user, plan_file, yes, backup, lock_timeout))
 
 
-@app.command("rebuild-user")
-def rebuild_user(
-    plan_file: UserPlanArgument = None,
-    config: UserConfigOption = None,
-    for_user: ForOption = None,
-    yes: YesOption = False,
-    backup: BackupOption = None,
-    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
-) -> None:
-    """The same as `kodos user apply` (upstream's name)."""
-    _user_apply(plan_file, config, for_user, yes, backup, lock_timeout)
+# Upstream's name for `kodos user apply`: the same command, listed with its own help line.
+app.command("rebuild-user", help="The same as `kodos user apply` (upstream's name).")(user_apply)
 
 
 @user_app.command("rollback")

@@ -156,27 +156,31 @@ def _change(
     entry = desired.entry
     after = entry_attributes(entry, desired.content, link_target)
     before = found_attributes(found) if found is not None else None
-    changed = sorted(k for k in after.keys() | (before or {}).keys() if (before or {}).get(k)
-                     != after.get(k)) if before is not None else []  # fmt: skip
-    return _make(entry, action, before, after, changed, reason)
+    return home_change(entry.address, action, before, after, reason, entry.source)
 
 
 def _removal(entry: Entry, found: Found) -> Change:
-    return _make(entry, Action.DELETE, found_attributes(found), None, [],
-                 Reason.NO_LONGER_CONFIGURED)  # fmt: skip
+    before = found_attributes(found)
+    return home_change(entry.address, Action.DELETE, before, None, Reason.NO_LONGER_CONFIGURED,
+                       entry.source)  # fmt: skip
 
 
-def _make(
-    entry: Entry,
+def home_change(
+    address: str,
     action: Action,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    changed: list[str],
-    reason: Reason | None,
+    reason: Reason | None = None,
+    source: str | None = None,
 ) -> Change:
-    kind, _, rest = entry.address.partition("[")
+    """A change of a home plan; `changed` lists the attributes that differ when there are
+    both sides."""
+    kind, _, rest = address.partition("[")
+    changed = []
+    if before is not None and after is not None:
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     return Change(
-        address=entry.address,
+        address=address,
         provider="home",
         kind=kind.removeprefix("home."),
         name=rest.removesuffix("]"),
@@ -184,7 +188,7 @@ def _make(
         before=before,
         after=after,
         changed=changed,
-        source=entry.source,
+        source=source,
         reason=reason,
     )
 
