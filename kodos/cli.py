@@ -112,6 +112,13 @@ UpgradeOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+PlanJsonOption = Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")]
+PlanOutOption = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
+]
+DetailedExitcodeOption = Annotated[
+    bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
+]
 YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
 LockTimeoutOption = Annotated[
     float,
@@ -208,13 +215,9 @@ def plan(
         Path | None,
         typer.Option(metavar="FILE", help="Plan against a facts file instead of --root."),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
-    out: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
-    ] = None,
-    detailed_exitcode: Annotated[
-        bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
-    ] = False,
+    json_output: PlanJsonOption = False,
+    out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
     lua_path: LuaPathOption = None,
@@ -513,13 +516,9 @@ app.add_typer(user_app)
 def user_plan(
     config: UserConfigOption = None,
     for_user: ForOption = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
-    out: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
-    ] = None,
-    detailed_exitcode: Annotated[
-        bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
-    ] = False,
+    json_output: PlanJsonOption = False,
+    out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
 ) -> None:
     """Show what `kodos user apply` would change in your home."""
     from kodos.commands.user import run_user_plan
