@@ -288,3 +288,24 @@ def test_a_second_apply_waits_for_the_first(home: Path) -> None:
         apply_home(user_in(home), loaded, options, lambda plan: True, wanted=files((".a", b"")))
     assert str(refused.value).startswith(f"another kodos (pid {os.getpid()}, `kodos user apply`")
     assert str(refused.value).endswith("holds the lock for this home; waited 0 s")
+
+
+def test_the_store_is_never_reached_through_a_link(home: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (home / ".local").symlink_to(outside)
+    with pytest.raises(UnsafeHomePath) as refused:
+        apply(home, files((".a", b"1\n")))
+    assert str(refused.value) == (
+        f"~/.local is a symbolic link (to {outside}): kodos places files only under real "
+        "directories in the home and never follows a link there"
+    )
+    assert list(outside.iterdir()) == []
+    assert not (home / ".a").exists()
+
+
+def test_planning_writes_nothing_in_the_home(home: Path) -> None:
+    loaded = load_user_config(str(home.parent / "config"), user_in(home))
+    plan = plan_home(user_in(home), loaded, files((".config/a", b"1\n"))).plan
+    assert [change.address for change in plan.changes] == ["home.file[~/.config/a]"]
+    assert list(home.iterdir()) == []

@@ -62,7 +62,7 @@ def plan_home(
     """The plan for `wanted` against the home. `dconf_now`: the current values of the keys
     concerned, when known (read from dconf otherwise)."""
     desired = desired_home(wanted, user.home)
-    store = Store(user.state_dir)
+    store = Store.of(user.state_dir, user.home, create=False)
     owners = ownership(store)
     with Home(user.home) as home:
         comparison = compare(home, desired.entries, owners.owned(), store.link_target)

@@ -63,7 +63,7 @@ def apply_home(
     from kodos.apply.saved import refuse_unless_as_saved
 
     wanted = wanted if wanted is not None else wanted_for(loaded, user)
-    store = Store(user.state_dir)
+    store = Store.of(user.state_dir, user.home)
     with store.locked("kodos user apply", options.lock_timeout):
         home_plan = plan_home(user, loaded, wanted)
         plan = home_plan.plan
@@ -125,7 +125,7 @@ def rollback_home(
     user: HomeUser, generation: int | None, backup: str | None, lock_timeout: float
 ) -> HomeResult:
     """Re-activate `generation` (default: the one before the active one)."""
-    store = Store(user.state_dir)
+    store = Store.of(user.state_dir, user.home)
     with store.locked("kodos user rollback", lock_timeout):
         owners = ownership(store)
         if owners.current is None:
