@@ -208,6 +208,10 @@ def test_a_copy_that_does_not_match_its_manifest_is_not_placed(home: Path) -> No
         f"{copy}: its content is not what the manifest records; refusing it"
     )
     assert tree(home) == {".a": "2\n"}
+    copy.unlink()
+    with pytest.raises(StoreError) as refused:
+        rollback_home(user_in(home), 1, None, 5)
+    assert str(refused.value) == f"{copy}: no such file or directory"
 
 
 def test_paths_that_leave_the_home_are_located_problems(home: Path) -> None:
@@ -309,3 +313,17 @@ def test_planning_writes_nothing_in_the_home(home: Path) -> None:
     plan = plan_home(user_in(home), loaded, files((".config/a", b"1\n"))).plan
     assert [change.address for change in plan.changes] == ["home.file[~/.config/a]"]
     assert list(home.iterdir()) == []
+
+
+def test_a_dconf_key_wanted_twice_differently_is_located(home: Path) -> None:
+    from kodos.home.items import DconfKey
+
+    wanted = HomeWanted(
+        dconf=[DconfKey("/org/x/a", "1", 'users["me"].programs.a'),
+               DconfKey("/org/x/a", "2", 'users["me"].programs.b')]
+    )  # fmt: skip
+    with pytest.raises(KodosError) as refused:
+        apply(home, wanted)
+    assert (
+        str(refused.value) == 'users["me"].programs.b: dconf key /org/x/a is set twice, differently'
+    )
