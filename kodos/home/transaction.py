@@ -72,7 +72,8 @@ def apply_home(
             return HomeResult(plan, None)
         with Home(user.home) as home:
             refuse_collisions(home, home_plan.comparison, options.backup)
-            confirm(plan)
+            if not confirm(plan):
+                raise KodosError("not applied: the plan was not confirmed; nothing changed")
             generation = store.next_id()
             manifest = _write_generation(store, generation, user, plan, home_plan, wanted)
             contents = {d.entry.path: d.content for d in home_plan.desired.entries}
@@ -81,7 +82,8 @@ def apply_home(
                 options.backup,
             )  # fmt: skip
             notes = activate(home, activation)
-        apply_dconf(manifest.dconf, home_plan.dconf_reset) if _touches_dconf(plan) else None
+        if _touches_dconf(plan):
+            apply_dconf(manifest.dconf, home_plan.dconf_reset)
         placed = [p.desired.entry.path for p in home_plan.comparison.placements]
         notes += start_units(changed_units(manifest, placed))
     return HomeResult(plan, generation, [*plan.notes, *notes])
