@@ -327,3 +327,12 @@ def test_a_dconf_key_wanted_twice_differently_is_located(home: Path) -> None:
     assert (
         str(refused.value) == 'users["me"].programs.b: dconf key /org/x/a is set twice, differently'
     )
+
+
+def test_a_link_kodos_placed_may_give_way_to_a_directory(home: Path, tmp_path: Path) -> None:
+    folded = tmp_path / "dotfiles-nvim"
+    folded.mkdir()
+    assert apply(home, HomeWanted(links=[HomeLink(".config/nvim", str(folded), SOURCE)])) == 1
+    assert apply(home, files((".config/nvim/init.lua", b"set number\n"))) == 2
+    assert tree(home) == {".config/nvim/init.lua": "set number\n"}
+    assert list(folded.iterdir()) == []

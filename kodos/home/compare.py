@@ -74,11 +74,14 @@ def compare(
     """`owned`: the active generation's entries by path, then any newer unfinished one's.
     `link_target` turns a manifest's link target into the one placed (`Store.link_target`)."""
     result = Comparison()
-    wanted_paths = set()
+    wanted_paths = {desired.entry.path for desired in wanted}
+    leaving = _links_leaving(owned, wanted_paths)
     for desired in wanted:
         entry = desired.entry
-        wanted_paths.add(entry.path)
-        found = home.find(entry.path)
+        # Below a link this activation removes (kodos placed it: a folded dotfile directory),
+        # nothing is there once it is gone; the link itself is never followed.
+        below_leaving = any(entry.path.startswith(link + "/") for link in leaving)
+        found = None if below_leaving else home.find(entry.path)
         result.observed[entry.path] = _observed(found)
         if _holds(found, entry, link_target):
             # Exactly what is wanted; a change only when the active generation does not
@@ -119,6 +122,12 @@ def compare(
                 "managed"
             )
     return result
+
+
+def _links_leaving(owned: list[dict[str, Entry]], wanted_paths: set[str]) -> list[str]:
+    """The links the active generation placed that the new one drops."""
+    current = owned[0] if owned else {}
+    return [p for p, e in current.items() if e.kind == "link" and p not in wanted_paths]
 
 
 def _holds(found: Found | None, entry: Entry, link_target: LinkTarget) -> bool:
