@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import pwd
+import resource
 import sys
 from pathlib import Path
 
@@ -74,6 +75,19 @@ def user_apply(home: Path, config: Path) -> list[str]:
     return ["env", *unset, f"HOME={home}", *command]
 
 
+def cpu_time(argv: list[str]) -> harness.Timer:
+    """The CPU seconds (user + system) a process and its children use: on a machine others
+    load too, what the process itself costs, whatever it waited for."""
+
+    def timer() -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        harness.run_process(argv)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    return timer
+
+
 def file_figures(directory: Path, files: int, runs: int) -> list[harness.Figure | None]:
     home = directory / "home"
     raw_home = directory / "raw"
@@ -100,7 +114,11 @@ def file_figures(directory: Path, files: int, runs: int) -> list[harness.Figure 
     last = configs[turn[0] % 2]
     validate = [*harness.kodos_command(), "validate", "-c", str(last)]
     steady = harness.rounds(
-        {"same": harness.process(user_apply(home, last)), "validate": harness.process(validate)},
+        {
+            "same": harness.process(user_apply(home, last)),
+            "validate": harness.process(validate),
+            "cpu": cpu_time(user_apply(home, last)),
+        },
         runs,
     )
     nothing = harness.figure(
@@ -112,7 +130,10 @@ def file_figures(directory: Path, files: int, runs: int) -> list[harness.Figure 
     everything = harness.figure(f"kodos user apply, {files} files all changed", changing["kodos"])
     floor = harness.figure(f"  raw: one process writing {files} files (fsync, rename)",
                            changing["raw"])  # fmt: skip
-    return [nothing, reference, harness.difference("  user apply − validate", nothing, reference),
+    cpu = harness.figure("  its CPU time (user + system, the Lua child too)", steady["cpu"],
+                         unit="s")  # fmt: skip
+    return [nothing, cpu, reference,
+            harness.difference("  user apply − validate", nothing, reference),
             None, everything, floor,
             harness.ratio("  kodos / raw", everything, floor, CHANGE_RATIO_GOAL)]  # fmt: skip
 
