@@ -119,6 +119,7 @@ def file_figures(directory: Path, files: int, runs: int) -> list[harness.Figure 
             "same": harness.process(user_apply(home, last)),
             "validate": harness.process(validate),
             "cpu": cpu_time(user_apply(home, last)),
+            "validate-cpu": cpu_time(validate),
         },
         runs,
     )
@@ -133,8 +134,10 @@ def file_figures(directory: Path, files: int, runs: int) -> list[harness.Figure 
                            changing["raw"])  # fmt: skip
     cpu = harness.figure("  its CPU time (user + system, the Lua child too)", steady["cpu"],
                          unit="s")  # fmt: skip
-    return [nothing, cpu, reference,
+    validate_cpu = harness.figure("  its CPU time", steady["validate-cpu"], unit="s")
+    return [nothing, cpu, reference, validate_cpu,
             harness.difference("  user apply − validate", nothing, reference),
+            harness.difference("  user apply − validate, CPU time", cpu, validate_cpu),
             None, everything, floor,
             harness.ratio("  kodos / raw", everything, floor, CHANGE_RATIO_GOAL)]  # fmt: skip
 
