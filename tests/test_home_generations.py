@@ -336,3 +336,19 @@ def test_a_link_kodos_placed_may_give_way_to_a_directory(home: Path, tmp_path: P
     assert apply(home, files((".config/nvim/init.lua", b"set number\n"))) == 2
     assert tree(home) == {".config/nvim/init.lua": "set number\n"}
     assert list(folded.iterdir()) == []
+
+
+def test_a_saved_system_plan_is_not_applied_to_a_home(home: Path) -> None:
+    user = user_in(home)
+    loaded = load_user_config(str(home.parent / "config"), user)
+    plan = plan_home(user, loaded, files((".a", b"1\n"))).plan
+    saved = home.parent / "plan.json"
+    saved.write_text(plan.model_copy(update={"scope": "system"}).model_dump_json())
+    options = HomeApplyOptions(plan_file=saved)
+    with pytest.raises(KodosError) as refused:
+        apply_home(user, loaded, options, lambda plan: True, wanted=files((".a", b"1\n")))
+    assert str(refused.value) == (
+        f"{saved} is a plan of the system (kodos plan): apply it with kodos apply; nothing was "
+        "applied"
+    )
+    assert not (home / ".a").exists()
