@@ -352,3 +352,14 @@ def test_a_saved_system_plan_is_not_applied_to_a_home(home: Path) -> None:
         "applied"
     )
     assert not (home / ".a").exists()
+
+
+def test_an_activation_cut_short_is_finished_not_refused(home: Path) -> None:
+    """A crash after placing generation 2's files but before `current` named it: its files
+    are kodos's (generation 2's manifest says so), not collisions."""
+    apply(home, files((".a", b"1\n")))
+    assert apply(home, files((".a", b"2\n"), (".b", b"2\n"))) == 2
+    store = Store(user_in(home).state_dir)
+    store.switch_current(1)  # as if the switch had not happened
+    assert apply(home, files((".a", b"3\n"), (".b", b"3\n"))) == 3
+    assert tree(home) == {".a": "3\n", ".b": "3\n"}

@@ -119,6 +119,11 @@ def test_a_file_kodos_did_not_place_is_refused_or_moved_aside(
 
     planned = kodos_as(ada, "user", "plan", "-c", config, "--json")
     assert json.loads(planned.stdout)["collisions"] == ["home.file[~/.profile]"]
+    shown = kodos_as(ada, "user", "plan", "-c", config)
+    assert (
+        "In the way, not placed by kodos (apply refuses and changes nothing; --backup SUFFIX "
+        "moves them aside): home.file[~/.profile]\n"
+    ) in shown.stdout
     refused = kodos_as(ada, "user", "apply", "-c", config, "--yes")
     assert (refused.returncode, refused.stderr) == (1, COLLISION)
     assert home_tree(ada) == {".profile": "mine\n"}
