@@ -363,3 +363,16 @@ def test_an_activation_cut_short_is_finished_not_refused(home: Path) -> None:
     store.switch_current(1)  # as if the switch had not happened
     assert apply(home, files((".a", b"3\n"), (".b", b"3\n"))) == 3
     assert tree(home) == {".a": "3\n", ".b": "3\n"}
+
+
+def test_rollback_keeps_the_collision_rules(home: Path) -> None:
+    apply(home, files((".a", b"1\n")))
+    apply(home, files((".a", b"2\n")))
+    (home / ".a").write_text("edited\n")
+    with pytest.raises(HomeCollision) as refused:
+        rollback_home(user_in(home), 1, None, 5)
+    assert str(refused.value).startswith("in the way, not placed by kodos: ~/.a; nothing changed")
+    assert tree(home) == {".a": "edited\n"}
+    assert os.readlink(user_in(home).state_dir / "current") == "2"
+    assert rollback_home(user_in(home), 1, ".mine", 5).notes == ["moved ~/.a aside to ~/.a.mine"]
+    assert tree(home) == {".a": "1\n", ".a.mine": "edited\n"}
