@@ -41,6 +41,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+user_app = typer.Typer(
+    name="user",
+    help="The calling user's home: plan, apply, roll back home generations (no root needed).",
+    context_settings=CONTEXT,
+)
 generations_app = typer.Typer(
     name="generations",
     help="The machine's generations: list, show, diff, delete, gc, repair.",
@@ -107,6 +112,13 @@ UpgradeOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+PlanJsonOption = Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")]
+PlanOutOption = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
+]
+DetailedExitcodeOption = Annotated[
+    bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
+]
 YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
 LockTimeoutOption = Annotated[
     float,
@@ -138,6 +150,11 @@ def _root(
 
 @generations_app.callback(invoke_without_command=True)
 def _generations(ctx: typer.Context) -> None:
+    _help_without_command(ctx)
+
+
+@user_app.callback(invoke_without_command=True)
+def _user(ctx: typer.Context) -> None:
     _help_without_command(ctx)
 
 
@@ -198,13 +215,9 @@ def plan(
         Path | None,
         typer.Option(metavar="FILE", help="Plan against a facts file instead of --root."),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
-    out: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
-    ] = None,
-    detailed_exitcode: Annotated[
-        bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
-    ] = False,
+    json_output: PlanJsonOption = False,
+    out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
     lua_path: LuaPathOption = None,
@@ -474,6 +487,92 @@ def generations_repair(
     from kodos.commands.generations import run_repair
 
     raise typer.Exit(run_repair(root, lock_timeout))
+
+
+# ---- a user's home ------------------------------------------------------------------------
+
+USER_CONFIG_DEFAULT = "~/.config/kodos if it exists, else /etc/kodos"
+UserConfigOption = Annotated[str | None, config_option(USER_CONFIG_DEFAULT)]
+ForOption = Annotated[
+    str | None,
+    typer.Option(
+        "--for",
+        metavar="NAME",
+        help="As root: act for user NAME, as NAME (their identity and home).",
+    ),
+]
+BackupOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="SUFFIX",
+        help="Move a file kodos did not place aside (to PATH + SUFFIX) instead of refusing.",
+    ),
+]
+
+app.add_typer(user_app)
+
+
+@user_app.command("plan")
+def user_plan(
+    config: UserConfigOption = None,
+    for_user: ForOption = None,
+    json_output: PlanJsonOption = False,
+    out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
+) -> None:
+    """Show what `kodos user apply` would change in your home."""
+    from kodos.commands.user import run_user_plan
+
+    raise typer.Exit(run_user_plan(config, for_user, json_output, out, detailed_exitcode))
+
+
+UserPlanArgument = Annotated[
+    Path | None,
+    typer.Argument(metavar="[PLAN]", help="A plan saved with `user plan --out`."),
+]
+
+
+@user_app.command("apply")
+def user_apply(
+    plan_file: UserPlanArgument = None,
+    config: UserConfigOption = None,
+    for_user: ForOption = None,
+    yes: YesOption = False,
+    backup: BackupOption = None,
+    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Make and activate a new home generation with your section's changes."""
+    from kodos.commands.user import run_user_apply
+
+    raise typer.Exit(run_user_apply(config, for_user, plan_file, yes, backup, lock_timeout))
+
+
+# Upstream's name for `kodos user apply`: the same command, listed with its own help line.
+app.command("rebuild-user", help="The same as `kodos user apply` (upstream's name).")(user_apply)
+
+
+@user_app.command("rollback")
+def user_rollback(
+    generation: Annotated[
+        int | None,
+        typer.Argument(metavar="[N]", min=1, help="Default: the one before the active one."),
+    ] = None,
+    for_user: ForOption = None,
+    backup: BackupOption = None,
+    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
+) -> None:
+    """Activate home generation N again (its own copies of your files)."""
+    from kodos.commands.user import run_user_rollback
+
+    raise typer.Exit(run_user_rollback(generation, for_user, backup, lock_timeout))
+
+
+@user_app.command("generations")
+def user_generations(for_user: ForOption = None, json_output: JsonOption = False) -> None:
+    """List your home generations, marking the active one."""
+    from kodos.commands.user import run_user_generations
+
+    raise typer.Exit(run_user_generations(for_user, json_output))
 
 
 def _without_pydantic_plugins() -> None:

@@ -10,7 +10,12 @@ import pytest
 
 from tests.support import tools
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.btrfs", "tests.support.seed"]
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.support.btrfs",
+    "tests.support.seed",
+    "tests.support.home",
+]
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -282,7 +282,7 @@ LAYERS: Mapping[str, int] = {
     **dict.fromkeys(["lua", "config", "pacman", "systemd", "state"], 2),
     **dict.fromkeys(["desired", "providers"], 3),
     **dict.fromkeys(["plan", "generations"], 4),
-    **dict.fromkeys(["apply", "shell"], 5),
+    **dict.fromkeys(["apply", "shell", "home"], 5),
     "install": 6,
     "commands": 7,
     **dict.fromkeys(["cli", "__main__"], 8),

@@ -15,7 +15,13 @@ from jsonschema import Draft202012Validator
 REPO = Path(__file__).resolve().parents[1]
 STATE = REPO / "state"
 GOLDEN = REPO / "tests" / "golden"
-NAMES = ("plan.schema.json", "facts.schema.json", "generation.schema.json", "index.schema.json")
+NAMES = (
+    "plan.schema.json",
+    "facts.schema.json",
+    "generation.schema.json",
+    "index.schema.json",
+    "home-manifest.schema.json",
+)
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from kodos.plan.model import Change, Plan
 from kodos.plan.planfile import read_plan_file
 
 _SHOWN_CHARACTERS = 60
+_SCOPES = {"system": "a plan of the system (kodos plan)", "home": "a home plan (kodos user plan)"}
 
 
 class StalePlan(KodosError):
@@ -35,6 +36,11 @@ def refuse_unless_as_saved(plan_file: Path | None, fresh: Plan) -> None:
     if plan_file is None:
         return
     saved = read_plan_file(plan_file)
+    if saved.scope != fresh.scope:
+        raise PlanMismatch(
+            f"{plan_file} is {_SCOPES[saved.scope]}: apply it with kodos "
+            f"{'user apply' if saved.scope == 'home' else 'apply'}; nothing was applied"
+        )
     _refuse_if_stale(plan_file, saved, fresh)
     difference = first_difference(saved.changes, fresh.changes)
     if difference is not None:

@@ -210,6 +210,26 @@ class Plan(_Record):
         "when the configuration drops them.",
     )
 
+    scope: Literal["system", "home"] = Field(
+        "system",
+        description="What the plan changes: the machine (`kodos plan`), or a user's home "
+        "(`kodos user plan`: base.root is the home, base.generation its home generation).",
+    )
+    collisions: list[str] = Field(
+        default_factory=list,
+        description="Home plans: addresses where something kodos did not place is in the "
+        "way. Apply refuses them, changing nothing, unless --backup moves them aside.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _home_fields_only_for_homes(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A system plan's JSON stays as it was before home plans existed.
+        data: dict[str, Any] = handler(self)
+        if self.scope == "system":
+            data.pop("scope", None)
+            data.pop("collisions", None)
+        return data
+
     @property
     def is_empty(self) -> bool:
         return not self.changes

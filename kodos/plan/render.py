@@ -34,6 +34,10 @@ ADOPTED_WORDS = (
     "Here before kodos, managed by kodos from now on (it may remove them once the "
     "configuration drops them): "
 )
+COLLISIONS_WORDS = (
+    "In the way, not placed by kodos (apply refuses and changes nothing; --backup SUFFIX "
+    "moves them aside): "
+)
 REBOOT_LINE = "Takes effect when the machine boots the new generation (reboot needed)."
 
 
@@ -50,6 +54,8 @@ def render_plan(plan: Plan) -> str:
         lines.append("")
     if plan.adopted:
         lines += [ADOPTED_WORDS + ", ".join(plan.adopted), ""]
+    if plan.collisions:
+        lines += [COLLISIONS_WORDS + ", ".join(plan.collisions), ""]
     if plan.notes:
         lines += [f"note: {note}" for note in plan.notes]
         lines.append("")
@@ -63,13 +69,15 @@ def _follow_up_line(action: str, because: list[str]) -> str:
 
 def _heading(plan: Plan) -> str:
     base = plan.base
-    generation = "no generation yet" if base.generation is None else f"generation {base.generation}"
+    kind = "home generation" if plan.scope == "home" else "generation"
+    generation = f"no {kind} yet" if base.generation is None else f"{kind} {base.generation}"
     return f"Plan for {plan.config.path} against {base.root} ({generation})"
 
 
 def _closing(plan: Plan) -> list[str]:
     if not plan.changes:
-        return ["No changes. The system matches the configuration."]
+        what = "The home" if plan.scope == "home" else "The system"
+        return [f"No changes. {what} matches the configuration."]
     s = plan.summary
     lines = []
     if s.download_size is not None and s.installed_size is not None and s.installed_size:

@@ -38,3 +38,12 @@ def invoked_command(argv: list[str] | None = None) -> str:
     words = [word for word in (sys.argv if argv is None else argv)[1:] if not word.startswith("-")]
     shown = words[:2] if words[:1] and words[0] in COMMAND_GROUPS else words[:1]
     return " ".join(["kodos", *shown])
+
+
+def drop_privileges(uid: int, gid: int, groups: list[int]) -> None:
+    """Become `uid` for good: supplementary groups, then the group, then the user (real,
+    effective and saved, so nothing can take root back). Root only; the order matters, as
+    once the uid is dropped the groups can no longer be changed."""
+    os.setgroups(groups)
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
