@@ -37,6 +37,7 @@ import itertools
 import json
 import os
 import pwd
+import resource
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -92,6 +93,19 @@ def user_apply(home: Path, config: Path) -> list[str]:
     return ["env", *unset, f"HOME={home}", *command]
 
 
+def cpu_time(argv: list[str]) -> harness.Timer:
+    """The CPU seconds (user + system) a process and its children use: on a machine others
+    load too, what the process itself costs, whatever it waited for."""
+
+    def timer() -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        harness.run_process(argv)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    return timer
+
+
 def file_figures(directory: Path, files: int, runs: int) -> list[harness.Figure | None]:
     home = directory / "home"
     raw_home = directory / "raw"
@@ -118,7 +132,11 @@ def file_figures(directory: Path, files: int, runs: int) -> list[harness.Figure 
     last = configs[turn[0] % 2]
     validate = [*harness.kodos_command(), "validate", "-c", str(last)]
     steady = harness.rounds(
-        {"same": harness.process(user_apply(home, last)), "validate": harness.process(validate)},
+        {
+            "same": harness.process(user_apply(home, last)),
+            "validate": harness.process(validate),
+            "cpu": cpu_time(user_apply(home, last)),
+        },
         runs,
     )
     nothing = harness.figure(
@@ -130,7 +148,10 @@ def file_figures(directory: Path, files: int, runs: int) -> list[harness.Figure 
     everything = harness.figure(f"kodos user apply, {files} files all changed", changing["kodos"])
     floor = harness.figure(f"  raw: one process writing {files} files (fsync, rename)",
                            changing["raw"])  # fmt: skip
-    return [nothing, reference, harness.difference("  user apply − validate", nothing, reference),
+    cpu = harness.figure("  its CPU time (user + system, the Lua child too)", steady["cpu"],
+                         unit="s")  # fmt: skip
+    return [nothing, cpu, reference,
+            harness.difference("  user apply − validate", nothing, reference),
             None, everything, floor,
             harness.ratio("  kodos / raw", everything, floor, CHANGE_RATIO_GOAL)]  # fmt: skip
 
@@ -183,19 +204,26 @@ def program_figures(directory: Path, files: int, runs: int) -> list[harness.Figu
     last = configs["ab"[turn[0] % 2]]
     validate = [*harness.kodos_command(), "validate", "-c", str(last)]
     steady = harness.rounds(
-        {"same": harness.process(user_apply(home, last)), "validate": harness.process(validate)},
+        {
+            "same": harness.process(user_apply(home, last)),
+            "cpu": cpu_time(user_apply(home, last)),
+            "validate": harness.process(validate),
+        },
         runs,
     )
     label = f"kodos user apply, {files} files + {KEYS} dconf keys + {len(packages)} stow packages"
     nothing = harness.figure(f"{label}, nothing to change", steady["same"], NO_CHANGE_GOAL,
                              unit="s")  # fmt: skip
+    cpu = harness.figure("  its CPU time (user + system, git, stow and dconf too)",
+                         steady["cpu"], unit="s")  # fmt: skip
     reference = harness.figure("  kodos validate of the same configuration", steady["validate"],
                                unit="s")  # fmt: skip
     everything = harness.figure(f"{label}, all changed", changing["kodos"])
     floor = harness.figure("  raw: file writes + dconf load + stow -D/stow", changing["raw"])
     with _private_home(directory / "helpers"):
         helpers = [*_dconf_figures(runs), None, *_stow_figures(directory / "helpers", runs)]
-    return [nothing, reference, harness.difference("  user apply − validate", nothing, reference),
+    return [nothing, cpu, reference,
+            harness.difference("  user apply − validate", nothing, reference),
             None, everything, floor,
             harness.ratio("  kodos / raw", everything, floor, CHANGE_RATIO_GOAL), None,
             *helpers]  # fmt: skip

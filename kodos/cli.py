@@ -112,6 +112,13 @@ UpgradeOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+PlanJsonOption = Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")]
+PlanOutOption = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
+]
+DetailedExitcodeOption = Annotated[
+    bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
+]
 YesOption = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
 LockTimeoutOption = Annotated[
     float,
@@ -208,13 +215,9 @@ def plan(
         Path | None,
         typer.Option(metavar="FILE", help="Plan against a facts file instead of --root."),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
-    out: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
-    ] = None,
-    detailed_exitcode: Annotated[
-        bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
-    ] = False,
+    json_output: PlanJsonOption = False,
+    out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
     sync_dir: SyncDirOption = None,
     refresh: RefreshOption = False,
     lua_path: LuaPathOption = None,
@@ -513,31 +516,14 @@ app.add_typer(user_app)
 def user_plan(
     config: UserConfigOption = None,
     for_user: ForOption = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
-    out: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Save the plan to this file.")
-    ] = None,
-    detailed_exitcode: Annotated[
-        bool, typer.Option(help="Exit 0 without changes, 2 with changes, 1 on error.")
-    ] = False,
+    json_output: PlanJsonOption = False,
+    out: PlanOutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
 ) -> None:
     """Show what `kodos user apply` would change in your home."""
     from kodos.commands.user import run_user_plan
 
     raise typer.Exit(run_user_plan(config, for_user, json_output, out, detailed_exitcode))
-
-
-def _user_apply(
-    plan_file: Path | None,
-    config: str | None,
-    for_user: str | None,
-    yes: bool,
-    backup: str | None,
-    lock_timeout: float,
-) -> None:
-    from kodos.commands.user import run_user_apply
-
-    raise typer.Exit(run_user_apply(config, for_user, plan_file, yes, backup, lock_timeout))
 
 
 UserPlanArgument = Annotated[
@@ -556,20 +542,13 @@ def user_apply(
     lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Make and activate a new home generation with your section's changes."""
-    _user_apply(plan_file, config, for_user, yes, backup, lock_timeout)
+    from kodos.commands.user import run_user_apply
+
+    raise typer.Exit(run_user_apply(config, for_user, plan_file, yes, backup, lock_timeout))
 
 
-@app.command("rebuild-user")
-def rebuild_user(
-    plan_file: UserPlanArgument = None,
-    config: UserConfigOption = None,
-    for_user: ForOption = None,
-    yes: YesOption = False,
-    backup: BackupOption = None,
-    lock_timeout: LockTimeoutOption = DEFAULT_LOCK_TIMEOUT,
-) -> None:
-    """The same as `kodos user apply` (upstream's name)."""
-    _user_apply(plan_file, config, for_user, yes, backup, lock_timeout)
+# Upstream's name for `kodos user apply`: the same command, listed with its own help line.
+app.command("rebuild-user", help="The same as `kodos user apply` (upstream's name).")(user_apply)
 
 
 @user_app.command("rollback")

@@ -208,6 +208,10 @@ def test_a_copy_that_does_not_match_its_manifest_is_not_placed(home: Path) -> No
         f"{copy}: its content is not what the manifest records; refusing it"
     )
     assert tree(home) == {".a": "2\n"}
+    copy.unlink()
+    with pytest.raises(StoreError) as refused:
+        rollback_home(user_in(home), 1, None, 5)
+    assert str(refused.value) == f"{copy}: no such file or directory"
 
 
 def test_paths_that_leave_the_home_are_located_problems(home: Path) -> None:
@@ -216,3 +220,119 @@ def test_paths_that_leave_the_home_are_located_problems(home: Path) -> None:
     assert str(refused.value) == (
         f"{SOURCE}: ~/../escape: must not contain empty, '.' or '..' components"
     )
+
+
+def test_two_items_wanting_one_path_differently_are_located(home: Path) -> None:
+    wanted = HomeWanted(
+        files=[HomeFile(".a", b"1\n", 0o644, 'users["me"].files["~/.a"]')],
+        links=[HomeLink(".a", "/etc/hostname", 'users["me"].programs.zsh')],
+    )
+    with pytest.raises(KodosError) as refused:
+        apply(home, wanted)
+    assert str(refused.value) == (
+        'users["me"].programs.zsh: ~/.a is also wanted, differently, by users["me"].files["~/.a"]'
+    )
+
+
+def test_the_store_refuses_what_it_did_not_write(home: Path) -> None:
+    apply(home, files((".a", b"1\n")))
+    store = user_in(home).state_dir
+    (store / "current").unlink()
+    (store / "current").symlink_to("../../../etc")
+    with pytest.raises(StoreError) as refused:
+        apply(home, files((".a", b"2\n")))
+    assert str(refused.value) == (
+        f"{store / 'current'} points to '../../../etc', not a home generation (run `kodos user "
+        "rollback N` to choose one)"
+    )
+    (store / "current").unlink()
+    (store / "current").symlink_to("1")
+    (store / "2").mkdir()
+    (store / "2" / "manifest.json").write_text((store / "1" / "manifest.json").read_text())
+    with pytest.raises(StoreError) as refused:
+        rollback_home(user_in(home), 2, None, 5)
+    assert str(refused.value) == (
+        f"{store / '2' / 'manifest.json'}: generation: 1, but it is in the directory of "
+        "generation 2"
+    )
+
+
+def test_a_home_that_cannot_be_opened_is_named(home: Path) -> None:
+    missing = home / "gone"
+    loaded = load_user_config(str(home.parent / "config"), user_in(home))
+    with pytest.raises(UnsafeHomePath) as refused:
+        plan_home(user_in(missing), loaded, files((".a", b"1\n")))
+    assert str(refused.value) == f"{missing}: cannot open the home: no such file or directory"
+
+
+def test_the_calling_user_is_named_by_uid_and_needs_an_absolute_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from kodos.home.identity import IdentityError, calling_user
+
+    monkeypatch.setenv("USER", "someone-else")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/ignored")
+    user = calling_user()
+    assert user.name == pwd.getpwuid(os.getuid()).pw_name
+    assert user.state_dir == tmp_path / ".local/state/kodos/home"
+    monkeypatch.setenv("HOME", "relative")
+    with pytest.raises(IdentityError) as refused:
+        calling_user()
+    assert str(refused.value) == "$HOME is 'relative', not an absolute path"
+
+
+def test_a_second_apply_waits_for_the_first(home: Path) -> None:
+    from kodos.system.lock import LockTimeout
+
+    store = Store(user_in(home).state_dir)
+    loaded = load_user_config(str(home.parent / "config"), user_in(home))
+    options = HomeApplyOptions(lock_timeout=0)
+    with store.locked("kodos user apply", 0), pytest.raises(LockTimeout) as refused:
+        apply_home(user_in(home), loaded, options, lambda plan: True, wanted=files((".a", b"")))
+    assert str(refused.value).startswith(f"another kodos (pid {os.getpid()}, `kodos user apply`")
+    assert str(refused.value).endswith("holds the lock for this home; waited 0 s")
+
+
+def test_the_store_is_never_reached_through_a_link(home: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (home / ".local").symlink_to(outside)
+    with pytest.raises(UnsafeHomePath) as refused:
+        apply(home, files((".a", b"1\n")))
+    assert str(refused.value) == (
+        f"~/.local is a symbolic link (to {outside}): kodos places files only under real "
+        "directories in the home and never follows a link there"
+    )
+    assert list(outside.iterdir()) == []
+    assert not (home / ".a").exists()
+
+
+def test_planning_writes_nothing_in_the_home(home: Path) -> None:
+    loaded = load_user_config(str(home.parent / "config"), user_in(home))
+    plan = plan_home(user_in(home), loaded, files((".config/a", b"1\n"))).plan
+    assert [change.address for change in plan.changes] == ["home.file[~/.config/a]"]
+    assert list(home.iterdir()) == []
+
+
+def test_a_dconf_key_wanted_twice_differently_is_located(home: Path) -> None:
+    from kodos.home.items import DconfKey
+
+    wanted = HomeWanted(
+        dconf=[DconfKey("/org/x/a", "1", 'users["me"].programs.a'),
+               DconfKey("/org/x/a", "2", 'users["me"].programs.b')]
+    )  # fmt: skip
+    with pytest.raises(KodosError) as refused:
+        apply(home, wanted)
+    assert (
+        str(refused.value) == 'users["me"].programs.b: dconf key /org/x/a is set twice, differently'
+    )
+
+
+def test_a_link_kodos_placed_may_give_way_to_a_directory(home: Path, tmp_path: Path) -> None:
+    folded = tmp_path / "dotfiles-nvim"
+    folded.mkdir()
+    assert apply(home, HomeWanted(links=[HomeLink(".config/nvim", str(folded), SOURCE)])) == 1
+    assert apply(home, files((".config/nvim/init.lua", b"set number\n"))) == 2
+    assert tree(home) == {".config/nvim/init.lua": "set number\n"}
+    assert list(folded.iterdir()) == []

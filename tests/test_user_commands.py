@@ -80,6 +80,7 @@ def test_apply_reapply_change_and_rollback_as_the_user(
         "No changes. The home matches the configuration.\n"
         "Nothing to apply: no home generation was made.\n"
     )
+    assert sorted(p.name for p in ada.state.iterdir() if p.name.isdigit()) == ["1"]
     assert kodos_as(ada, "user", "plan", "-c", config, "--detailed-exitcode").returncode == 0
 
     write_config(base / "config", {ada.name: {"~/.config/app/settings": "colour = red\n"}})

@@ -46,8 +46,7 @@ def run_user_plan(
     if out is not None:
         write_out(out, json_text(plan.model_dump(mode="json")))
     if out is None or not is_standard_output(out):
-        print(plan.model_dump_json(indent=2) if json_output else render_plan(plan), end="")
-        print() if json_output else None
+        print(plan.model_dump_json(indent=2) + "\n" if json_output else render_plan(plan), end="")
     return 2 if detailed and plan.changes else 0
 
 

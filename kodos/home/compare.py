@@ -74,11 +74,14 @@ def compare(
     """`owned`: the active generation's entries by path, then any newer unfinished one's.
     `link_target` turns a manifest's link target into the one placed (`Store.link_target`)."""
     result = Comparison()
-    wanted_paths = set()
+    wanted_paths = {desired.entry.path for desired in wanted}
+    leaving = _links_leaving(owned, wanted_paths)
     for desired in wanted:
         entry = desired.entry
-        wanted_paths.add(entry.path)
-        found = home.find(entry.path)
+        # Below a link this activation removes (kodos placed it: a folded dotfile directory),
+        # nothing is there once it is gone; the link itself is never followed.
+        below_leaving = any(entry.path.startswith(link + "/") for link in leaving)
+        found = None if below_leaving else home.find(entry.path)
         result.observed[entry.path] = _observed(found)
         if _holds(found, entry, link_target):
             # Exactly what is wanted; a change only when the active generation does not
@@ -121,6 +124,12 @@ def compare(
     return result
 
 
+def _links_leaving(owned: list[dict[str, Entry]], wanted_paths: set[str]) -> list[str]:
+    """The links the active generation placed that the new one drops."""
+    current = owned[0] if owned else {}
+    return [p for p, e in current.items() if e.kind == "link" and p not in wanted_paths]
+
+
 def _holds(found: Found | None, entry: Entry, link_target: LinkTarget) -> bool:
     """Whether the path holds exactly the entry's file (content and mode) or link."""
     if found is None or found.kind != entry.kind:
@@ -156,27 +165,31 @@ def _change(
     entry = desired.entry
     after = entry_attributes(entry, desired.content, link_target)
     before = found_attributes(found) if found is not None else None
-    changed = sorted(k for k in after.keys() | (before or {}).keys() if (before or {}).get(k)
-                     != after.get(k)) if before is not None else []  # fmt: skip
-    return _make(entry, action, before, after, changed, reason)
+    return home_change(entry.address, action, before, after, reason, entry.source)
 
 
 def _removal(entry: Entry, found: Found) -> Change:
-    return _make(entry, Action.DELETE, found_attributes(found), None, [],
-                 Reason.NO_LONGER_CONFIGURED)  # fmt: skip
+    before = found_attributes(found)
+    return home_change(entry.address, Action.DELETE, before, None, Reason.NO_LONGER_CONFIGURED,
+                       entry.source)  # fmt: skip
 
 
-def _make(
-    entry: Entry,
+def home_change(
+    address: str,
     action: Action,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    changed: list[str],
-    reason: Reason | None,
+    reason: Reason | None = None,
+    source: str | None = None,
 ) -> Change:
-    kind, _, rest = entry.address.partition("[")
+    """A change of a home plan; `changed` lists the attributes that differ when there are
+    both sides."""
+    kind, _, rest = address.partition("[")
+    changed = []
+    if before is not None and after is not None:
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     return Change(
-        address=entry.address,
+        address=address,
         provider="home",
         kind=kind.removeprefix("home."),
         name=rest.removesuffix("]"),
@@ -184,7 +197,7 @@ def _make(
         before=before,
         after=after,
         changed=changed,
-        source=entry.source,
+        source=source,
         reason=reason,
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from kodos import __version__
 from kodos.config.load import LoadedConfig
-from kodos.home.compare import Comparison, compare
+from kodos.home.compare import Comparison, compare, home_change
 from kodos.home.desired import DesiredHome, desired_home
 from kodos.home.homefs import Home
 from kodos.home.identity import HomeUser
@@ -62,7 +62,7 @@ def plan_home(
     """The plan for `wanted` against the home. `dconf_now`: the current values of the keys
     concerned, when known (read from dconf otherwise)."""
     desired = desired_home(wanted, user.home)
-    store = Store(user.state_dir)
+    store = Store.of(user.state_dir, user.home, create=False)
     owners = ownership(store)
     with Home(user.home) as home:
         comparison = compare(home, desired.entries, owners.owned(), store.link_target)
@@ -113,61 +113,29 @@ def dconf_plan(
             continue
         action = Action.CREATE if current is None else Action.UPDATE
         before: dict[str, Any] | None = None if current is None else {"value": current}
-        changed = [] if current is None else ["value"]
         reason = Reason.CONFIGURATION_CHANGED if key in previous else None
-        changes.append(_dconf_change(key, action, before, {"value": value}, changed, reason))
+        changes.append(home_change(dconf_address(key), action, before, {"value": value}, reason))
     reset = [key for key in sorted(previous) if key not in desired.dconf]
     for key in reset:
-        if now.get(key) is not None:
-            before = {"value": now[key]}
-            changes.append(
-                _dconf_change(key, Action.DELETE, before, None, [], Reason.NO_LONGER_CONFIGURED)
-            )
+        value_now = now.get(key)
+        if value_now is not None:
+            changes.append(home_change(dconf_address(key), Action.DELETE, {"value": value_now},
+                                       None, Reason.NO_LONGER_CONFIGURED))  # fmt: skip
     return changes, reset
-
-
-def _dconf_change(
-    key: str,
-    action: Action,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    changed: list[str],
-    reason: Reason | None,
-) -> Change:
-    return Change(
-        address=dconf_address(key),
-        provider="home",
-        kind="dconf",
-        name=key,
-        action=action,
-        before=before,
-        after=after,
-        changed=changed,
-        reason=reason,
-    )
 
 
 def _tree_changes(desired: DesiredHome, current: Manifest | None) -> list[Change]:
     """A dotfile repository's commit is part of the generation: a new commit is a change even
     when the links into it stay the same."""
-    before = {tree.name: tree.commit for tree in current.trees} if current else {}
-    after = {tree.name: tree.commit for tree in desired.trees}
+    recorded = {tree.name: tree.commit for tree in current.trees} if current else {}
+    wanted = {tree.name: tree.commit for tree in desired.trees}
     changes = []
-    for name in sorted(before.keys() | after.keys()):
-        old, new = before.get(name), after.get(name)
+    for name in sorted(recorded.keys() | wanted.keys()):
+        old, new = recorded.get(name), wanted.get(name)
         if old == new:
             continue
         action = Action.CREATE if old is None else Action.DELETE if new is None else Action.UPDATE
-        changes.append(
-            Change(
-                address=f"home.tree[{name}]",
-                provider="home",
-                kind="tree",
-                name=name,
-                action=action,
-                before=None if old is None else {"commit": old},
-                after=None if new is None else {"commit": new},
-                changed=["commit"] if action == Action.UPDATE else [],
-            )
-        )
+        before = None if old is None else {"commit": old}
+        after = None if new is None else {"commit": new}
+        changes.append(home_change(f"home.tree[{name}]", action, before, after))
     return changes

@@ -38,6 +38,21 @@ class Store:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
+    @classmethod
+    def of(cls, state_dir: Path, home: Path, *, create: bool = True) -> Store:
+        """The store at `state_dir`. When that is inside the home (the default,
+        `~/.local/state/kodos/home`), the way there is checked like any path kodos places — a
+        link in it (`~/.local -> /etc`) is refused, never followed — and made unless a plan
+        asks (`create=False`: planning writes nothing in the home)."""
+        from kodos.home.homefs import Home
+
+        if state_dir.is_relative_to(home):
+            with Home(home) as opened:
+                inside = (state_dir / "x").relative_to(home).as_posix()
+                with opened.directory(inside, create=create):
+                    pass
+        return cls(state_dir)
+
     def create(self) -> None:
         self.directory.parent.mkdir(parents=True, exist_ok=True)
         with suppress(FileExistsError):
@@ -49,7 +64,8 @@ class Store:
         from kodos.system.lock import machine_lock
 
         self.create()
-        with machine_lock(LOCK_NAME, timeout=timeout, command=command, directory=self.directory):
+        with machine_lock(LOCK_NAME, timeout=timeout, command=command, directory=self.directory,
+                          subject="this home"):  # fmt: skip
             yield
 
     def ids(self) -> list[int]:

@@ -63,7 +63,7 @@ def apply_home(
     from kodos.apply.saved import refuse_unless_as_saved
 
     wanted = wanted if wanted is not None else wanted_for(loaded, user)
-    store = Store(user.state_dir)
+    store = Store.of(user.state_dir, user.home)
     with store.locked("kodos user apply", options.lock_timeout):
         home_plan = plan_home(user, loaded, wanted)
         plan = home_plan.plan
@@ -72,7 +72,8 @@ def apply_home(
             return HomeResult(plan, None)
         with Home(user.home) as home:
             refuse_collisions(home, home_plan.comparison, options.backup)
-            confirm(plan)
+            if not confirm(plan):
+                raise KodosError("not applied: the plan was not confirmed; nothing changed")
             generation = store.next_id()
             manifest = _write_generation(store, generation, user, plan, home_plan, wanted)
             contents = {d.entry.path: d.content for d in home_plan.desired.entries}
@@ -81,7 +82,8 @@ def apply_home(
                 options.backup,
             )  # fmt: skip
             notes = activate(home, activation)
-        apply_dconf(manifest.dconf, home_plan.dconf_reset) if _touches_dconf(plan) else None
+        if _touches_dconf(plan):
+            apply_dconf(manifest.dconf, home_plan.dconf_reset)
         placed = [p.desired.entry.path for p in home_plan.comparison.placements]
         notes += start_units(changed_units(manifest, placed))
     return HomeResult(plan, generation, [*plan.notes, *notes])
@@ -125,7 +127,7 @@ def rollback_home(
     user: HomeUser, generation: int | None, backup: str | None, lock_timeout: float
 ) -> HomeResult:
     """Re-activate `generation` (default: the one before the active one)."""
-    store = Store(user.state_dir)
+    store = Store.of(user.state_dir, user.home)
     with store.locked("kodos user rollback", lock_timeout):
         owners = ownership(store)
         if owners.current is None:

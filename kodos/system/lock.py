@@ -75,12 +75,10 @@ class Holder:
 class LockTimeout(KodosError):
     """Another kodos held the machine's lock for longer than this one would wait."""
 
-    def __init__(self, holder: Holder, waited: float) -> None:
+    def __init__(self, holder: Holder, waited: float, subject: str = "this machine") -> None:
         self.holder = holder
         self.waited = waited
-        super().__init__(
-            f"{holder.describe()} holds the lock for this machine; waited {waited:g} s"
-        )
+        super().__init__(f"{holder.describe()} holds the lock for {subject}; waited {waited:g} s")
 
 
 class UnsafeLockError(KodosError):
@@ -97,7 +95,12 @@ def lock_path(fs_uuid: str, directory: Path | None = None) -> Path:
 
 @contextmanager
 def machine_lock(
-    fs_uuid: str, *, timeout: float, command: str, directory: Path | None = None
+    fs_uuid: str,
+    *,
+    timeout: float,
+    command: str,
+    directory: Path | None = None,
+    subject: str = "this machine",
 ) -> Iterator[Path]:
     """Hold the machine's lock for the `with` block, waiting up to `timeout` seconds for it;
     `LockTimeout` names the holder when it does not come free, `UnsafeLockError` refuses a
@@ -105,7 +108,7 @@ def machine_lock(
     path = lock_path(fs_uuid, directory)
     descriptor = _open_lock_file(path)
     try:
-        _acquire(descriptor, timeout=max(timeout, 0.0))
+        _acquire(descriptor, timeout=max(timeout, 0.0), subject=subject)
         _write_holder(descriptor, command)
         try:
             yield path
@@ -186,7 +189,7 @@ def _open_private_directory(directory: Path) -> int:
     return descriptor
 
 
-def _acquire(descriptor: int, *, timeout: float) -> None:
+def _acquire(descriptor: int, *, timeout: float, subject: str) -> None:
     deadline = time.monotonic() + timeout
     said = False
     while True:
@@ -196,7 +199,7 @@ def _acquire(descriptor: int, *, timeout: float) -> None:
         except BlockingIOError:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise LockTimeout(read_holder(descriptor), timeout) from None
+                raise LockTimeout(read_holder(descriptor), timeout, subject) from None
             if not said:
                 _say_waiting(read_holder(descriptor), timeout)
                 said = True
