@@ -1,16 +1,18 @@
 -- dotfile_manager: how a user's dotfiles get into their home directory.
 --
--- The result goes in `users.NAME.dotfile_manager`. `kodos apply --user`
--- then clones the repository (if one is given) and links the packages named
--- by `programs.X.deploy_config` and `deploy_configs` into the target.
+-- The result goes in `users.NAME.dotfile_manager`. `kodos user apply`
+-- (upstream's `rebuild-user`) then fetches the repository (if one is given) and
+-- links the packages named by `programs.X.deploy_config` and `deploy_configs`
+-- into the target. Both directories are in the user's home: "~/PATH", or a
+-- path relative to the home, without "..".
 --
 --   local dotmgr = require("dotfile_manager")
 --   dotfile_manager = dotmgr.stow{ source_dir = "~/dotfiles", repo_url = "https://..." }
 
 ---@class kodos.StowOptions
----@field source_dir string  directory holding one stow package (sub-directory) per program
+---@field source_dir string  directory holding one stow package (sub-directory) per program, e.g. "~/.dotfiles"
 ---@field target_dir? string where links are made; default "~/"
----@field repo_url? string   git repository cloned into source_dir when it does not exist yet
+---@field repo_url? string   git repository the dotfiles come from (without it, source_dir is used as it is)
 
 ---@class kodos.Stow
 ---@field type "stow"

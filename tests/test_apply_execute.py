@@ -230,6 +230,16 @@ def test_the_example_machine_is_really_set_up(applied: dict[str, Applied]) -> No
     assert {"htop", "linux-lts", "memtest86+-efi", "gnome-shell"} <= set(explicit)
 
 
+def test_the_desktops_mount_unit_is_really_set_up(applied: dict[str, Applied]) -> None:
+    # upstream's form: configs.mount{ name = "mnt-nas", ... } as a service of its own
+    root = applied["desktop"].root.path
+    units = root / "etc/systemd/system"
+
+    assert "Where=/mnt/nas\nType=cifs\n" in (units / "mnt-nas.mount").read_text()
+    assert "TimeoutIdleSec=600\n" in (units / "mnt-nas.automount").read_text()
+    assert is_enabled(root, "mnt-nas.automount") == "enabled"
+
+
 # ---- updates -------------------------------------------------------------------------------
 
 
