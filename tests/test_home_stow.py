@@ -262,3 +262,18 @@ def test_bad_package_names_and_a_missing_source_dir(private_home: Home) -> None:
         f"users.ada.dotfile_manager.source_dir: {private_home.path}/.dotfiles is not a "
         "directory (without repo_url the dotfiles are used where they are)"
     )
+
+
+def test_target_dir_below_the_home_prefixes_the_links(private_home: Home) -> None:
+    require_tools("stow")
+    dotfiles_repo(private_home.path / "dots")
+    user = _user(
+        private_home,
+        'configs.stow{ source_dir = "dots", target_dir = "~/sub/dir/" }',
+        programs="neovim = { enable = false },",
+        deploy='{ "zsh" }',
+    )
+    wanted = render(user, "ada", private_home.path, private_home.config_dir, private_home.cache_dir)
+    assert [(link.path, link.target) for link in wanted.links] == [
+        ("sub/dir/.zshrc", f"{private_home.path}/dots/zsh/.zshrc")
+    ]

@@ -195,9 +195,10 @@ class DconfConfig(Section):
     `org/.../custom0` (upstream's `gsettings set SCHEMA.custom-keybinding:/org/.../custom0/
     name 'Terminal'`), whose schema is recorded in `relocatable_schemas`.
 
-    A string is the string, except that upstream hands values to `gsettings set`, which reads
-    GVariant text first: a string that parses as GVariant text of the key's type (`'[<(uint32
-    2, ...)>]'`) is that value."""
+    A string is the string, except GVariant text: upstream hands values to `gsettings set`,
+    which reads GVariant text first. With no schema to try, kodos goes by the form: a string
+    starting with `@`, `[`, `(`, `{` or a type keyword and a space (`'[<(uint32 2, ...)>]'`,
+    `"uint32 300"`) is that value, checked by dconf (docs/home-programs.md)."""
 
     type: Literal["dconf"]
     settings: dict[DconfDir, dict[DconfKey, DconfValue]]
