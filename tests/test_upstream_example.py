@@ -16,9 +16,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kodos.config.load import load_config
 from kodos.config.model import DconfConfig, GitConfig, MountUnit, Service, StowConfig
-from tests.support.upstream import UPSTREAM_EXAMPLE, UPSTREAM_FILES, upstream_sync_dir
+from tests.support.tools import require_tools
+from tests.support.upstream import (
+    UPSTREAM_EXAMPLE,
+    UPSTREAM_FILES,
+    UPSTREAM_USER,
+    upstream_example_copy,
+    upstream_sync_dir,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = UPSTREAM_EXAMPLE.relative_to(REPO).as_posix()
@@ -145,4 +154,53 @@ def test_plan(tmp_path: Path) -> None:
     assert {"pacman.package[stow]", "pacman.package[syncthing]", "pacman.package[dconf]"} <= (
         addresses
     )
-    assert plan["summary"]["add"] == 66
+    assert "flatpak.remote[flathub]" in addresses  # flathub's URL is known by default
+    assert plan["summary"]["add"] == 67
+
+
+@pytest.mark.system
+def test_upstream_example_user_plans_for_its_user(tmp_path: Path) -> None:
+    """`kodos user plan` of upstream's example, unchanged, run by its own user (`abuss`, an
+    account made for the test): the dotfile repository (GitHub in the example) is redirected
+    to a local one by that user's own git configuration (`url.insteadOf`), which kodos's
+    fetch honours; nothing is written in the home but kodos's cache."""
+    require_tools("git", "stow", "dconf")
+    from tests.support.home import dotfiles_repo
+    from tests.support.homeuser import home_tree, home_users, kodos_as
+
+    with home_users(1, names=(UPSTREAM_USER,)) as (base, [abuss]):
+        config = upstream_example_copy(base / "config")
+        repo = dotfiles_repo(
+            base / "dotconfig",
+            {
+                "starship/.config/starship.toml": "add_newline = false\n",
+                "home/.face": "a face\n",
+                "gtk/.config/gtk-3.0/settings.ini": "[Settings]\n",
+            },
+        )
+        gitconfig = abuss.home / ".gitconfig"
+        gitconfig.write_text(
+            f'[url "file://{repo}"]\n\tinsteadOf = https://github.com/abuss/dotconfig.git\n'
+        )
+        for path in [gitconfig, repo, *repo.rglob("*")]:  # the user's own repository
+            os.chown(path, abuss.uid, abuss.gid, follow_symlinks=False)
+        before = home_tree(abuss)
+
+        planned = kodos_as(abuss, "user", "plan", "-c", config, "--detailed-exitcode")
+
+        assert planned.returncode == 2, planned.stderr
+        assert planned.stderr == "Demo configuration\n"  # the example's own print()
+        for address in (
+            "+ home.file[~/.config/git/config]",
+            "+ home.link[~/.config/starship.toml]",
+            "+ home.link[~/.face]",
+            "+ home.link[~/.config/gtk-3.0/settings.ini]",
+            "+ home.link[~/.config/systemd/user/default.target.wants/syncthing.service]",
+            "+ home.file[~/.config/systemd/user/syncthing.service.d/kodos.conf]",
+            "+ home.tree[dotfiles]",
+            "+ home.dconf[/org/gnome/desktop/interface/color-scheme]",
+        ):
+            assert address in planned.stdout, planned.stdout
+        assert planned.stdout.count("+ home.dconf[") == 39
+        assert planned.stdout.endswith("Plan: 46 to add, 0 to change, 0 to destroy.\n")
+        assert home_tree(abuss) == before

@@ -45,8 +45,10 @@ class TestUser:
 
 
 @contextmanager
-def home_users(count: int) -> Iterator[tuple[Path, list[TestUser]]]:
-    """`count` accounts and a shared, world-readable directory (for configurations)."""
+def home_users(count: int, names: tuple[str, ...] = ()) -> Iterator[tuple[Path, list[TestUser]]]:
+    """`count` accounts and a shared, world-readable directory (for configurations); `names`
+    gives the first ones a configuration's own user name (an account of that name must not
+    exist yet: it is removed afterwards)."""
     require_root_for("useradd, and setpriv to run kodos as the new user")
     require_tools("useradd", "userdel", "setpriv")
     base = Path(tempfile.mkdtemp(prefix="kodos-homes-"))
@@ -54,7 +56,14 @@ def home_users(count: int) -> Iterator[tuple[Path, list[TestUser]]]:
     made: list[TestUser] = []
     try:
         for _ in range(count):
-            name = f"kodos-t{os.getpid() % 100000}-{next(_numbers)}"
+            number = next(_numbers)
+            name = (
+                names[len(made)]
+                if len(made) < len(names)
+                else f"kodos-t{os.getpid() % 100000}-{number}"
+            )
+            if name in names and _account_exists(name):
+                pytest.fail(f"an account {name!r} exists already; the test would remove it")
             home = base / name
             subprocess.run(["useradd", "-M", "-U", "-d", str(home), "-s", "/bin/sh", name],
                            check=True, capture_output=True)  # fmt: skip
@@ -67,6 +76,14 @@ def home_users(count: int) -> Iterator[tuple[Path, list[TestUser]]]:
         for user in made:
             subprocess.run(["userdel", user.name], check=False, capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _account_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def as_user(user: TestUser, *argv: str | Path) -> subprocess.CompletedProcess[str]:
