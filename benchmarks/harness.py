@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -272,3 +273,36 @@ def main(benchmark: Callable[[], None], *errors: type[Exception]) -> int:
 
 def python_version() -> str:
     return f"python {sys.version.split()[0]} at {sys.executable}"
+
+
+def exit_on_signals() -> None:
+    """SIGTERM, SIGHUP and SIGINT become `SystemExit(128 + signal)` in the main thread, so a
+    benchmark killed while its machines are up still runs its `finally` blocks and context
+    managers (unmounts, loop devices detached, files removed). Once one has arrived the others
+    are ignored: the teardown it started is not cut short by a second one (SIGKILL still
+    works)."""
+
+    def stop(number: int, _frame: object) -> None:
+        for other in STOPPING_SIGNALS:
+            signal.signal(other, signal.SIG_IGN)
+        print(f"\n{signal.Signals(number).name}: cleaning up", file=sys.stderr)
+        raise SystemExit(128 + number)
+
+    for number in STOPPING_SIGNALS:
+        signal.signal(number, stop)
+
+
+STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def stop_process(process: subprocess.Popen[Any], grace: float = 60.0) -> None:
+    """End a child the benchmark started as Ctrl-C would (SIGINT, so it runs its own clean-up),
+    killing it if it has not exited within `grace` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
