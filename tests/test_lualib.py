@@ -119,7 +119,7 @@ def test_helpers_return_plain_data(
         (
             "disk",
             "disk.disk_definition('/dev/vda', nil, '/boot')",
-            'configuration.lua:2: disk.disk_definition: options must be a table like { esp_mount '
+            "configuration.lua:2: disk.disk_definition: options must be a table like { esp_mount "
             '= "/boot" }, got "/boot"',
         ),
         ("repos", "repos.arch_repo(42)", "configuration.lua:2: repos.arch_repo:"),
