@@ -119,6 +119,19 @@ def kodos_command(*python_options: str) -> list[str]:
     return [sys.executable, *python_options, str(script)] if python_options else [str(script)]
 
 
+def compiled_kodos_env(directory: Path) -> dict[str, str]:
+    """The environment for kodos processes that start as an installed kodos does, its modules
+    already compiled (pip compiles them at install): this checkout's sources are compiled once
+    into `directory` (`PYTHONPYCACHEPREFIX`), where the processes read them. Without it, where
+    PYTHONDONTWRITEBYTECODE is set (these machines set it), every kodos process compiles its
+    ~120 modules from source again: about 0.1 s that no installed kodos pays."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(directory)
+    sources = [str(REPOSITORY / name) for name in ("kodos", "providers", "state")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *sources], env=env, check=True)
+    return env
+
+
 @dataclass(frozen=True)
 class TimedKodos:
     """One kodos process run through its timing hooks: its start and end on the clock of
