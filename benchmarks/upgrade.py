@@ -2,27 +2,35 @@
 
 An upgrade generation is a snapshot of the default one with `pacman -Su` run inside it against
 freshly synchronised databases, so the floor is one `btrfs subvolume snapshot` plus one `pacman
--Syu`. This script measures both on real Btrfs machines (loop images,
+-Syu`. This script measures both on one real Btrfs machine (a loop image,
 `tests.support.btrfs.btrfs_machine`; root required):
 
 * a synthetic mirror (`tests.support.mirror`): the base packages, the catalog's `linux` and N
   packages (`--packages`, default 500) of 64 KiB of seeded random bytes each at 1.0-1; the
-  machines install them all with real pacman;
-* kodos's machine then gets one `kodos apply` (not timed) so its generation 1 has the
-  configuration's repositories (the mirror list naming the mirror);
-* version 2.0-1 of every package is published on the mirror (`tests.support.mirror.publish`);
-* kodos: the whole `kodos apply -c CONFIG --root ROOT --yes --upgrade` process — refresh,
-  plan, snapshot, copying the databases, `pacman -Su`, verify, commit;
-* raw: on a second machine, `btrfs subvolume snapshot TOP/@ TOP/raw` and `pacman -Syu` into
-  it (`--root`, the root's own database, configuration with the mirror, cache, hooks, log:
-  `tests.support.target.pacman_argv`), timed together, the top level mounted beforehand;
+  machine installs them all with real pacman, then gets one `kodos apply` (not timed) so its
+  generation 1 has the configuration's repositories (the mirror list naming the mirror);
+* each round publishes the next version of every package (2.0-1, 3.0-1, …; one `repo-add` per
+  repository, `tests.support.mirror.publish`), then times, in alternating order, each on
+  synced filesystems:
+  * kodos: the whole `kodos apply -c CONFIG --root ROOT --yes --upgrade` process — refresh,
+    plan, snapshot of the default generation, copying the databases, `pacman -Su`, verify,
+    commit;
+  * raw: `btrfs subvolume snapshot TOP/@ TOP/raw` and `pacman -Syu` into it (`--root`, the
+    root's own database, configuration with the mirror, cache, hooks, log:
+    `tests.support.target.pacman_argv`), the top level mounted beforehand; the snapshot is
+    deleted afterwards (not timed);
 * kodos − raw — goal ≤ 0.5 s.
 
-Both are checked to have upgraded (kodos built a generation; pacman printed its upgrades), so
-an empty plan is never measured as a fast one.
+kodos runs from this checkout with its modules compiled beforehand into the work directory, as
+an installed kodos starts (`harness.compiled_kodos_env`: these machines set
+PYTHONDONTWRITEBYTECODE, which would add ~0.1 s of compiling to every process).
 
-Each run builds fresh machines; `--runs K` (default 1) repeats it. The script exits 0 once it
-has measured, whatever the figures; 1 when it cannot run.
+Both upgrade all N packages, and both are checked to have upgraded (kodos built a generation;
+pacman printed its upgrades), so an empty plan is never measured as a fast one. `--runs K`
+(default 1) rounds on the same machine. Building the fixture is timed apart and said on stderr.
+
+SIGTERM, SIGHUP and SIGINT stop it cleanly: a running kodos gets SIGINT, then the machine is
+unmounted, its loop device detached and the files removed (`harness.exit_on_signals`).
 
     sudo .venv/bin/python benchmarks/upgrade.py [--packages N] [--runs K] [--commands]
 """
@@ -32,21 +40,18 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.support
-
-from harness import Figure, print_table  # this directory is on sys.path as a script
+import harness
 
 from kodos.system.btrfs import top_level
-from tests.support.btrfs import BtrfsMachine, btrfs_machine
+from tests.support.btrfs import BTRFS_TOOLS, BtrfsMachine, btrfs_machine
 from tests.support.catalog import base_packages, standard_packages
 from tests.support.mirror import Mirror, Pkg, build_mirror, publish
 from tests.support.target import pacman_argv
@@ -82,84 +87,120 @@ def configuration(mirror: Mirror) -> str:
     )
 
 
+COMPILED: dict[str, str] = {}
+"""The environment of every kodos process: its modules compiled beforehand, as installed
+(`harness.compiled_kodos_env`); set once the work directory exists."""
+
+
 def kodos(*args: str, commands: bool = False) -> float:
     """The whole kodos process, timed; with `commands`, each line it writes to stderr (its
-    progress, and every command it runs) is printed with the time it arrived."""
-    env = {**os.environ, "KODOS_DEBUG_COMMANDS": "1"} if commands else None
-    argv = [sys.executable, "-m", "kodos", *args]
+    progress, and every command it runs) is printed with the time it arrived. Stopped with
+    SIGINT (its own clean-up runs) when this script is."""
+    env = {**COMPILED, "KODOS_DEBUG_COMMANDS": "1"} if commands else COMPILED or None
+    argv = [*harness.kodos_command(), *args]
     # stdout to a file, not a pipe: nothing waits on a full buffer while stderr is read
     with tempfile.TemporaryFile("w+") as said:
         start = time.perf_counter()
         process = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=said, text=True, env=env)
-        assert process.stderr is not None
-        lines = [(time.perf_counter() - start, line.rstrip()) for line in process.stderr]
-        process.wait()
+        try:
+            assert process.stderr is not None
+            lines = [(time.perf_counter() - start, line.rstrip()) for line in process.stderr]
+            process.wait()
+        finally:
+            harness.stop_process(process)
         elapsed = time.perf_counter() - start
         said.seek(0)
         printed = said.read()
     if process.returncode != 0:
-        raise SystemExit(f"kodos {' '.join(args)} failed:\n" + "\n".join(text for _, text in lines))
-    if "Built generation" not in printed and "--upgrade" in args:  # an empty plan exits 0 too
-        raise SystemExit(f"kodos {' '.join(args)} built nothing:\n{printed}")
+        output = "\n".join(text for _, text in lines)
+        raise harness.CannotMeasure(f"kodos {' '.join(args)} failed:\n{output[-3000:]}")
+    if "Built generation" not in printed:  # an empty plan exits 0 too
+        raise harness.CannotMeasure(f"kodos {' '.join(args)} built nothing:\n{printed[-3000:]}")
     if commands:
         for at, line in lines:
-            print(f"{at:8.3f}  {line[:160]}")
+            print(f"{at:8.3f}  {line[:160]}", file=sys.stderr)
     return elapsed
 
 
-def raw_upgrade(machine: BtrfsMachine) -> float:
-    with top_level(machine.fs) as top:
-        subprocess.run(["sync"], check=True)
-        start = time.perf_counter()
-        subprocess.run(
-            ["btrfs", "subvolume", "snapshot", str(top / "@"), str(top / "raw")],
-            check=True,
-            capture_output=True,
-        )
-        root = top / "raw"
+def raw_upgrade(machine: BtrfsMachine, top: Path, count: int) -> float:
+    """`btrfs subvolume snapshot` of `@` and `pacman -Syu` in it, timed; the snapshot is
+    deleted after."""
+    root = top / "raw"
+    start = time.perf_counter()
+    subprocess.run(
+        ["btrfs", "subvolume", "snapshot", str(top / "@"), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    try:
         argv = pacman_argv(root, machine.target.conf, "-Syu", "--noconfirm", "--noprogressbar")
         argv[argv.index("--config") + 1] = str(root / "etc/pacman.conf")
         done = subprocess.run(
-            argv, check=True, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"}
+            argv, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"}
         )
         elapsed = time.perf_counter() - start
-        if "upgrading bench-up" not in done.stdout:
-            raise SystemExit(f"pacman -Syu upgraded nothing:\n{done.stdout}")
-        return elapsed
+    finally:
+        harness.settle()
+        subprocess.run(["btrfs", "subvolume", "delete", str(root)], check=True, capture_output=True)
+    upgraded = done.stdout.count("upgrading bench-up")
+    if done.returncode != 0 or upgraded != count:
+        raise harness.CannotMeasure(
+            f"pacman -Syu upgraded {upgraded} of {count} packages:\n{done.stdout[-3000:]}"
+        )
+    return elapsed
 
 
-def one_run(directory: Path, count: int, commands: bool) -> tuple[float, float]:
+def phase(what: str, action: Callable[[], object]) -> None:
+    start = time.perf_counter()
+    action()
+    print(f"{what}: {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def upgradable_machine(directory: Path, count: int) -> Iterator[tuple[BtrfsMachine, Mirror]]:
+    """The mirror at 1.0-1 and a machine with the N packages installed and generation 1 built
+    by kodos from the configuration (directory/config)."""
     linux = next(pkg for pkg in standard_packages() if pkg.name == "linux")
     old = bulk(count, "1.0-1")
+    start = time.perf_counter()
     mirror = build_mirror(directory / "mirror", [*base_packages(), linux, *old])
-    names = [pkg.name for pkg in old]
-    size = f"{max(2048, 4 * count * PAYLOAD // 2**20 + 1536)}M"
-    (directory / "kodos").mkdir()
-    (directory / "raw").mkdir()
-    with (
-        btrfs_machine(directory / "kodos", mirror, size=size) as mine,
-        btrfs_machine(directory / "raw", mirror, size=size) as bare,
-    ):
-        for machine in (mine, bare):
-            machine.target.install("linux", *names)
+    print(f"mirror of {count} packages: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    size = f"{max(2048, 8 * count * PAYLOAD // 2**20 + 1536)}M"
+    (directory / "machine").mkdir()
+    start = time.perf_counter()
+    with btrfs_machine(directory / "machine", mirror, size=size) as machine:
+        machine.target.install("linux", *(pkg.name for pkg in old))
+        print(f"machine with them: {time.perf_counter() - start:.1f} s", file=sys.stderr)
         config = directory / "config"
         config.mkdir()
         (config / "configuration.lua").write_text(configuration(mirror))
-        kodos("apply", "-c", str(config), "--root", str(mine.root), "--yes")
-        publish(mirror, [replace(pkg, version="2.0-1") for pkg in old])
-        subprocess.run(["sync"], check=True)
-        kodos_time = kodos(
-            "apply",
-            "-c",
-            str(config),
-            "--root",
-            str(mine.root),
-            "--yes",
-            "--upgrade",
-            commands=commands,
-        )
-        raw_time = raw_upgrade(bare)
-    return kodos_time, raw_time
+        phase("kodos apply (generation 1)", lambda: kodos(*apply_argv(directory, machine)))
+        yield machine, mirror
+
+
+def apply_argv(directory: Path, machine: BtrfsMachine) -> list[str]:
+    return ["apply", "-c", str(directory / "config"), "--root", str(machine.root), "--yes"]
+
+
+def measure(directory: Path, count: int, runs: int, commands: bool) -> dict[str, list[float]]:
+    with upgradable_machine(directory, count) as (machine, mirror), top_level(machine.fs) as top:
+        state = {"mirror": mirror}
+
+        def publish_version(number: int) -> None:
+            version = f"{number + 2}.0-1"
+            state["mirror"] = publish(state["mirror"], bulk(count, version))
+
+        def publish_next(number: int) -> None:
+            if number < runs - 1:
+                phase(f"publishing {count} packages", lambda: publish_version(number + 1))
+
+        phase(f"publishing {count} packages", lambda: publish_version(0))
+        upgrade = [*apply_argv(directory, machine), "--upgrade"]
+        timers = {
+            "kodos": harness.settled(lambda: kodos(*upgrade, commands=commands)),
+            "raw": harness.settled(lambda: raw_upgrade(machine, top, count)),
+        }
+        return harness.rounds(timers, runs, warm_up=False, each_round=publish_next)
 
 
 def main() -> int:
@@ -170,38 +211,28 @@ def main() -> int:
         "--commands", action="store_true", help="print kodos's steps and commands with their times"
     )
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("benchmarks/upgrade.py needs root (loop devices, Btrfs)", file=sys.stderr)
-        return 1
-    kodos_times, raw_times = [], []
-    for run in range(args.runs):
-        directory = Path(tempfile.mkdtemp(prefix=f"kodos-bench-upgrade-{run}-"))
-        try:
-            kodos_time, raw_time = one_run(directory, args.packages, args.commands)
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-        kodos_times.append(kodos_time)
-        raw_times.append(raw_time)
-    overheads = [k - r for k, r in zip(kodos_times, raw_times, strict=True)]
-    n = args.packages
-    print_table(
-        [
-            Figure(
-                f"kodos apply --upgrade, {n} packages",
-                statistics.median(kodos_times),
-                min(kodos_times),
-                unit="s",
-            ),
-            Figure(
-                f"raw snapshot + pacman -Syu, {n} packages",
-                statistics.median(raw_times),
-                min(raw_times),
-                unit="s",
-            ),
-            Figure("kodos - raw", statistics.median(overheads), min(overheads), GOAL, unit="s"),
-        ]
-    )
-    return 0
+
+    def benchmark() -> None:
+        if os.geteuid() != 0:
+            raise harness.CannotMeasure("benchmarks/upgrade.py needs root (loop devices, Btrfs)")
+        harness.require(*BTRFS_TOOLS, "pacman", "repo-add")
+        harness.exit_on_signals()
+        with harness.work_directory("upgrade") as directory:
+            COMPILED.update(harness.compiled_kodos_env(directory / "pycache"))
+            times = measure(directory, args.packages, args.runs, args.commands)
+        n = args.packages
+        kodos_figure = harness.figure(
+            f"kodos apply --upgrade, {n} packages", times["kodos"], unit="s"
+        )
+        raw_figure = harness.figure(
+            f"raw snapshot + pacman -Syu, {n} packages", times["raw"], unit="s"
+        )
+        overheads = [k - r for k, r in zip(times["kodos"], times["raw"], strict=True)]
+        harness.print_table(
+            [kodos_figure, raw_figure, harness.figure("kodos - raw", overheads, GOAL, unit="s")]
+        )
+
+    return harness.main(benchmark)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from kodos.errors import KodosError
 
 MIB = 1024 * 1024
 ESP_SIZE = 512 * MIB
+DEFAULT_ESP_MOUNT = "/efi"
 ROOT_MINIMUM = 1024 * MIB
 # 1 MiB before the first partition (alignment, the primary GPT) and the backup GPT at the end.
 GPT_OVERHEAD = 2 * MIB
@@ -77,6 +78,8 @@ class Layout:
     """The partitions `kodos install` creates; `swap` in bytes, 0 for none."""
 
     swap: int = 0
+    esp_mount: str = DEFAULT_ESP_MOUNT
+    """Where the installed system mounts the ESP (`/efi`, `/boot`, `/boot/efi`)."""
 
     @property
     def minimum(self) -> int:
@@ -93,14 +96,19 @@ class Layout:
         """The layout in one line, without knowing the disk's size (what `kodos plan` shows)."""
         swap = f", {human(self.swap)} swap" if self.swap else ""
         return (
-            f"GPT with a {human(ESP_SIZE)} EFI system partition{swap} and a Btrfs root on the "
-            "rest (@home, kodos/generations/1)"
+            f"GPT with a {human(ESP_SIZE)} EFI system partition{self._mounted()}{swap} and a "
+            "Btrfs root on the rest (@home, kodos/generations/1)"
         )
+
+    def _mounted(self) -> str:
+        """Said only when not the default, so the usual layout reads as it always has."""
+        return f" (mounted at {self.esp_mount})" if self.esp_mount != DEFAULT_ESP_MOUNT else ""
 
     def describe(self, device: str, size: int) -> list[str]:
         """One line a partition, as the confirmation shows the result."""
         root = size - ESP_SIZE - mib_up(self.swap) * MIB - GPT_OVERHEAD
-        lines = [f"{partition_node(device, 1)}  {human(ESP_SIZE)}  vfat   EFI system partition"]
+        esp = f"{partition_node(device, 1)}  {human(ESP_SIZE)}  vfat   EFI system partition"
+        lines = [esp + self._mounted()]
         if self.swap:
             lines.append(f"{partition_node(device, 2)}  {human(self.swap)}  swap")
         lines.append(
@@ -116,10 +124,11 @@ class Layout:
         return partition_node(device, 2) if self.swap else None
 
 
-def disk_layout(swap_size: str | None) -> Layout:
-    """The layout of a configured disk (`devices.NAME.swap_size`, already validated by the
-    configuration model, so it parses)."""
-    return Layout() if swap_size is None else Layout(swap=parse_size(swap_size, "swap_size"))
+def disk_layout(swap_size: str | None, esp_mount: str = DEFAULT_ESP_MOUNT) -> Layout:
+    """The layout of a configured disk (`devices.NAME.swap_size` and `esp_mount`, already
+    validated by the configuration model, so they parse)."""
+    swap = 0 if swap_size is None else parse_size(swap_size, "swap_size")
+    return Layout(swap=swap, esp_mount=esp_mount)
 
 
 def partition_node(device: str, number: int) -> str:

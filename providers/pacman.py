@@ -16,7 +16,8 @@ generation's managed set and the configuration no longer declares it.
 Also manages the repositories pacman uses: `pacman.repository[NAME]` — one section of
 `etc/pacman.conf`, actual attributes `include` (the one file it takes its servers from) or
 `servers` (its `Server`/`Include` lines, when it has others), and `added_by: "kodos"` when
-kodos added it (`kodos.pacman.conf`); every section is read — and
+kodos added it (`kodos.pacman.conf`); every section pacman reads is read, those of the files
+pacman.conf includes too (`kodos.pacman.confread`) — and
 `pacman.mirrorlist[PATH]` — `servers` of a mirror list, read when in scope. Ownership: a
 repository section is removed only when kodos added it; a mirror list is never removed.
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kodos.errors import KodosError
-from kodos.pacman import conf
+from kodos.pacman import conf, confread
 from kodos.pacman.localdb import InstalledPackage, read_local_packages
 from kodos.providers import Reading, Scope
 from kodos.resources import Resource
@@ -44,13 +45,12 @@ def read(root: Path, scope: Scope) -> Reading:
     return reading
 
 
-PACMAN_CONF = "/etc/pacman.conf"
+PACMAN_CONF = conf.PACMAN_CONF
 
 
 def _read_repositories(root: Path, scope: Scope, reading: Reading) -> None:
     """The repository sections of pacman.conf, and the mirror lists in scope."""
-    text = _text(root, PACMAN_CONF, reading.notes)
-    for repository in conf.repositories(text or "").values():
+    for repository in _repositories(root, reading.notes).values():
         attributes = dict(conf.repository_attributes(repository))
         reading.resources.append(Resource(PROVIDER, "repository", repository.name, attributes))
     for path in sorted(scope.names(PROVIDER, "mirrorlist")):
@@ -58,6 +58,21 @@ def _read_repositories(root: Path, scope: Scope, reading: Reading) -> None:
         if listed is not None:
             servers = conf.mirrorlist_servers(listed)
             reading.resources.append(Resource(PROVIDER, "mirrorlist", path, {"servers": servers}))
+
+
+def _repositories(root: Path, notes: list[str]) -> dict[str, conf.Repository]:
+    """pacman.conf's sections, its includes followed as pacman follows them; none when it is
+    missing or unreadable (a note). An `Include` pacman would stop at is an error: pacman
+    cannot run on this root, and planning sections it does not see would add twins."""
+    try:
+        return confread.read_repositories(root)
+    except confread.PacmanConfError:
+        raise
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KodosError) as err:
+        notes.append(f"{PACMAN_CONF}: not readable ({err}); its repositories are unknown")
+        return {}
 
 
 def _text(root: Path, path: str, notes: list[str]) -> str | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from kodos.apply.execute import execute
-from kodos.pacman.conf import for_root
+from kodos.pacman.confread import rendered
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.diff import diff
 from kodos.plan.machine import read_machine
@@ -158,8 +158,7 @@ def pacman_on(root: Path) -> TargetRoot:
     """pacman on an applied root with its own configuration, rendered as kodos renders it: its
     pacman.conf now includes /etc/pacman.d/mirrorlist, which must be read inside the root."""
     conf = root.parent / "pacman-rendered.conf"
-    text = (root / "etc/pacman.conf").read_text()
-    conf.write_text(for_root(text, lambda path: f"{root}{path}"))
+    conf.write_text(rendered(root))
     return TargetRoot(root, conf)
 
 

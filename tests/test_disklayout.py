@@ -129,3 +129,37 @@ def test_a_good_swap_size_is_planned_as_the_layout_install_makes(tmp_path: Path)
         "system partition, 1.5 GiB swap and a Btrfs root on the rest (@home, "
         "kodos/generations/1); plan and apply never partition or format"
     ) in planned.stdout
+
+
+def test_an_esp_mount_point_is_one_of_three_and_planned_as_install_makes_it(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "configuration.lua").write_text(
+        'return { devices = { disk0 = { type = "disk", device = "/dev/vda", '
+        'esp_mount = "/mnt/esp" } } }\n'
+    )
+    validated = kodos("validate", "-c", config)
+    assert (validated.returncode, validated.stderr) == (
+        1,
+        "error: devices.disk0.esp_mount: unknown value '/mnt/esp'; expected one of /efi, /boot, "
+        f"/boot/efi\n{config}: 1 problem found\n",
+    )
+
+    (config / "configuration.lua").write_text(
+        'local disk = require("disk")\n'
+        'return { devices = { disk0 = disk.disk_definition("/dev/vda", nil, '
+        '{ esp_mount = "/boot" }) } }\n'
+    )
+    root = tmp_path / "root"
+    root.mkdir()
+    planned = kodos("plan", "-c", config, "--root", root)
+    assert planned.returncode == 0, planned.stderr
+    assert (
+        "would lay out /dev/vda as GPT with a 512 MiB EFI system partition (mounted at /boot) "
+        "and a Btrfs root on the rest"
+    ) in planned.stdout
+    assert disk_layout(None, "/boot").describe("/dev/vda", 4 * 1024 * MIB)[0] == (
+        "/dev/vda1  512 MiB  vfat   EFI system partition (mounted at /boot)"
+    )

@@ -32,6 +32,11 @@ def call(tmp_path: Path, module: str, expression: str) -> object:
             {"type": "disk", "device": "/dev/nvme0n1"},
         ),
         (
+            "disk",
+            "disk.disk_definition('/dev/vda', nil, { esp_mount = '/boot' })",
+            {"type": "disk", "device": "/dev/vda", "esp_mount": "/boot"},
+        ),
+        (
             "repos",
             "repos.arch_repo('https://mirror.example/archlinux')",
             {"type": "arch", "mirror": "https://mirror.example/archlinux"},
@@ -152,6 +157,24 @@ def test_helpers_return_plain_data(
             "disk",
             "disk.disk_definition('/dev/vda', '3 bananas')",
             "configuration.lua:2: disk.disk_definition: swap_size must be a size like",
+        ),
+        (
+            "disk",
+            "disk.disk_definition('/dev/vda', nil, { esp_mount = '/boot/EFI' })",
+            'configuration.lua:2: disk.disk_definition: options.esp_mount must be "/efi", '
+            '"/boot" or "/boot/efi", got "/boot/EFI"',
+        ),
+        (
+            "disk",
+            "disk.disk_definition('/dev/vda', nil, { esp = '/boot' })",
+            'configuration.lua:2: disk.disk_definition: options has no field "esp" (known: '
+            "esp_mount)",
+        ),
+        (
+            "disk",
+            "disk.disk_definition('/dev/vda', nil, '/boot')",
+            "configuration.lua:2: disk.disk_definition: options must be a table like { esp_mount "
+            '= "/boot" }, got "/boot"',
         ),
         ("repos", "repos.arch_repo(42)", "configuration.lua:2: repos.arch_repo:"),
         ("configs", "configs.git('Ada')", "configuration.lua:2: configs.git: expects a table"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from kodos.pacman.conf import (
     ADDED_MARK,
-    for_root,
     mirrorlist_servers,
     mirrorlist_text,
     repositories,
@@ -78,19 +77,6 @@ def test_an_empty_file_gets_its_sections() -> None:
     assert (
         with_repository("", "core", MIRRORLIST)
         == f"\n{ADDED_MARK}\n[core]\nInclude = {MIRRORLIST}\n"
-    )
-
-
-def test_include_paths_are_rendered_inside_the_root_globs_too() -> None:
-    text = "[options]\nInclude = /etc/pacman.d/*.conf\n[core]\nInclude = /etc/pacman.d/mirrorlist\n"
-    text += "[local]\nInclude = relative/list\nServer = file:///srv/repo\n"
-
-    rendered = for_root(text, lambda path: "/mnt/gen" + path)
-
-    assert rendered == (
-        "[options]\nInclude = /mnt/gen/etc/pacman.d/*.conf\n"
-        "[core]\nInclude = /mnt/gen/etc/pacman.d/mirrorlist\n"
-        "[local]\nInclude = relative/list\nServer = file:///srv/repo\n"
     )
 
 

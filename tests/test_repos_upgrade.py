@@ -132,6 +132,42 @@ def test_a_pacman_conf_without_core_and_extra_gets_them_and_loses_only_those(
     assert generation_file(btrfs_machine, 2, "etc/pacman.conf") == options
 
 
+def test_sections_in_an_included_file_are_edited_there_and_pacman_reads_them_inside(
+    btrfs_machine: BtrfsMachine, tmp_path: Path, mirror: Mirror, standard_mirror: Mirror
+) -> None:
+    # pacman.conf holds only options; [core] and [extra] come from a file it includes, with
+    # servers the new generation must not use (the running one's, now dead).
+    options = "[options]\nArchitecture = auto\nSigLevel = Never\n"
+    options += "Include = /etc/pacman.d/repos.conf\n"
+    (btrfs_machine.root / "etc/pacman.conf").write_text(options)
+    dead = "Server = file:///nonexistent/$repo/os/$arch"
+    repos = f"# the machine's repositories\n[core]\n{dead}\n\n[extra]\n{dead}\n"
+    (btrfs_machine.root / "etc/pacman.d/repos.conf").write_text(repos)
+    config = write_config(tmp_path, config_text(mirror))
+
+    done = apply(btrfs_machine, config)
+
+    assert done.returncode == 0, done.stderr
+    assert "~ pacman.repository[core]" in done.stdout  # seen, so edited, not added twice
+    assert "+ pacman.repository" not in done.stdout
+    assert installed_version(btrfs_machine, 1, "htop") == "3.3.0-3"
+    assert generation_file(btrfs_machine, 1, "etc/pacman.conf") == options
+    assert generation_file(btrfs_machine, 1, "etc/pacman.d/repos.conf") == (
+        "# the machine's repositories\n[core]\nInclude = /etc/pacman.d/mirrorlist\n\n"
+        "[extra]\nInclude = /etc/pacman.d/mirrorlist\n"
+    )
+    assert (btrfs_machine.root / "etc/pacman.d/repos.conf").read_text() == repos
+
+    # an include pacman would stop at stops the plan, located
+    with top_level(btrfs_machine.fs) as top:
+        (top / GENERATION.format(1) / "etc/pacman.d/repos.conf").unlink()
+    planned = kodos("plan", "-c", config, "--root", btrfs_machine.root)
+    assert planned.returncode == 1
+    assert planned.stderr.endswith(
+        "/etc/pacman.conf line 4: Include = /etc/pacman.d/repos.conf: no such file\n"
+    )
+
+
 def _upgraded(mirror: Mirror, **changes: object) -> Mirror:
     return publish(mirror, [new_version(mirror, "htop", "3.4.1-1", **changes)])
 

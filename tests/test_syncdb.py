@@ -306,8 +306,10 @@ def test_root_repositories_follow_its_pacman_conf(new_root: NewRoot) -> None:
     root = new_root()
     (root.path / "etc/pacman.conf").write_text(
         "[options]\nHoldPkg = pacman\n\n#[core-testing]\n#Include = x\n\n"
-        "[extra]  # first here\nInclude = /etc/pacman.d/mirrorlist\n\n[core]\n\n[multilib]\n"
+        "[extra]\nInclude = /etc/pacman.d/mirrorlist\n\n[core]\n\n[multilib]\n"
+        "[ignored] # pacman reads no comment after a header\n"
     )
+    (root.path / "etc/pacman.d/mirrorlist").write_text("Server = file:///srv/$repo\n")
     source = locate_sync_databases(
         root.path, sync_dir=None, mirror=None, refresh=False, cache_dir=None
     )

@@ -8,8 +8,8 @@ file would get the log appended), so each is resolved inside the target first, a
 machine's own pacman would see it, and must be what pacman expects there
 (`kodos.system.rootfs.tool_path`).
 pacman does not prefix `Include` paths with the root: `--config` is therefore a rendered copy
-of the target's pacman.conf whose Include paths point inside the target
-(`kodos.pacman.conf.for_root`), so the new generation's own mirror list is the one used.
+of the target's pacman.conf with every file it includes inlined, read inside the target
+(`kodos.pacman.confread.rendered`), so the new generation's own mirror list is the one used.
 
 * Installs are ONE `-S --needed` transaction: pacman resolves dependencies, conflicts and
   file conflicts of the whole set together, and a failure installs nothing. The named
@@ -47,11 +47,11 @@ from pathlib import Path
 from kodos.apply.chroot import api_filesystems
 from kodos.apply.work import Work, failing_as
 from kodos.errors import KodosError
-from kodos.pacman import conf
+from kodos.pacman import confread
 from kodos.pacman.localdb import InstalledPackage, read_local_packages
 from kodos.pacman.removal import kept_packages
 from kodos.plan.model import Action, Change
-from kodos.system.rootfs import checked_in_root, read_text_in_root, tool_path
+from kodos.system.rootfs import tool_path
 from kodos.system.runner import CommandFailed, failure, run
 
 CACHE_DIR = "var/cache/pacman/pkg"  # inside the target: where packages are downloaded to
@@ -206,10 +206,9 @@ def copy_sync_databases(directory: Path, repos: Sequence[str], target: Path) -> 
 
 @contextmanager
 def rendered_config(target: Path) -> Iterator[str]:
-    """A private copy of the target's pacman.conf with every `Include` path inside the target,
-    for pacman's `--config`; removed afterwards (it never lands in the generation)."""
-    text = read_text_in_root(target, "/etc/pacman.conf")
-    rendered = conf.for_root(text, lambda path: checked_in_root(target, path))
+    """A private copy of the target's pacman.conf with every `Include` inlined from inside the
+    target, for pacman's `--config`; removed afterwards (it never lands in the generation)."""
+    rendered = confread.rendered(target)
     with tempfile.TemporaryDirectory(prefix="kodos-pacman-") as directory:
         path = Path(directory) / "pacman.conf"
         path.write_text(rendered, encoding="utf-8")

@@ -145,6 +145,9 @@ class Disk(Section):
     type: Literal["disk"]
     device: DevicePath
     swap_size: SwapSize | None = Field(None, description='e.g. "4GB"; no swap when absent.')
+    esp_mount: Literal["/efi", "/boot", "/boot/efi"] = Field(
+        "/efi", description="Where the installed system mounts the ESP; /boot holds the kernels."
+    )
 
 
 # ---- boot --------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def build(prepared: Prepared, device: str, progress: Progress) -> bool:
             target = create_subvolumes(top)
         with (
             _bound(top / HOME_SUBVOLUME, target / "home"),
-            mounted_esp(formatted.esp_device, target / "efi") as esp,
+            mounted_esp(formatted.esp_device, target / prepared.layout.esp_mount[1:]) as esp,
         ):
             _system(prepared, target, formatted, esp, progress)
             verified = _configure(prepared, target, device, esp, progress)
@@ -103,7 +103,7 @@ def _system(
         system.write_files(target, desired, [drop_in])
         progress.notes += system.install_packages(target, rest)
     with progress.step(StepId.FSTAB):
-        system.write_fstab(target, formatted)
+        system.write_fstab(target, formatted, prepared.layout.esp_mount)
     with progress.step(StepId.BOOTLOADER):
         install_systemd_boot(esp.path)
 

@@ -1,8 +1,9 @@
 """The ESP of a fresh install: systemd-boot, its configuration, the generation's kernel.
 
-The ESP is mounted at the new root's `/efi`, where the applier and `kodos apply` find it.
+The ESP is mounted where the disk definition says (`esp_mount`: `/efi` by default, `/boot` or
+`/boot/efi`) in the new root, as its fstab says, where the applier and `kodos apply` find it.
 When the kernel cannot mount vfat (these CI machines have no vfat), a directory stands in for
-it — bound onto `/efi`, so bootctl sees a mount point — and `write_with_mtools` copies its
+it — bound onto that mount point, so bootctl sees a mount point — and `write_with_mtools` copies its
 contents into the vfat partition at the end: the result is the same real ESP. The directory is
 made in kodos's private scratch tmpfs, so it vanishes with the process however it ends.
 

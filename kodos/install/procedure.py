@@ -81,7 +81,8 @@ def prepare(options: InstallOptions) -> Prepared:
     if options.size is not None and options.image is None:
         raise InstallRefused("--size goes with --image FILE; nothing was written")
     loaded = load_config(options.config, lua_path=options.lua_path)
-    layout = disk_layout(checks.configured_disk(loaded).swap_size)
+    disk = checks.configured_disk(loaded)
+    layout = disk_layout(disk.swap_size, disk.esp_mount)
     mirror = checks.arch_mirror(loaded)
     source, index = checks.sync_index(mirror, options.sync_dir)
     kernel = checks.check_kernel(loaded, source, index)

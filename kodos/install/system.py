@@ -96,7 +96,7 @@ def write_files(target: Path, desired: Mapping[str, Resource], addresses: Iterab
         execute(diff(chosen, {}, frozenset()), desired, target, esp=None)
 
 
-def write_fstab(target: Path, formatted: Formatted) -> None:
+def write_fstab(target: Path, formatted: Formatted, esp_mount: str) -> None:
     """fstab by UUID. The root line names no subvolume: every generation's boot entry picks
     its own with `rootflags=subvol=`, and a snapshot must not pin the generation it came
     from."""
@@ -105,7 +105,7 @@ def write_fstab(target: Path, formatted: Formatted) -> None:
         "# Written by kodos install. / is the generation the boot entry chose (rootflags).",
         f"UUID={btrfs}  /      btrfs  rw,relatime  0 0",
         f"UUID={btrfs}  /home  btrfs  rw,relatime,subvol={HOME_SUBVOLUME}  0 0",
-        f"UUID={esp}  /efi   vfat   rw,relatime,fmask=0077,dmask=0077  0 2",
+        f"UUID={esp}  {esp_mount:<6} vfat   rw,relatime,fmask=0077,dmask=0077  0 2",
     ]
     if formatted.swap_uuid is not None:
         lines.append(f"UUID={formatted.swap_uuid}  none  swap  defaults  0 0")

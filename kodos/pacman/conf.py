@@ -10,18 +10,19 @@ inside the generation (so it rolls back with it), that kodos added the section: 
 configuration drops the repository, only a section with the mark is removed; one the machine
 had before stays.
 
-`for_root` renders the copy pacman reads when it runs on another root: pacman does not prefix
-`Include` paths with `--root`, so `Include = /etc/pacman.d/mirrorlist` would be read from the
-host; the copy points each one inside the root instead.
+Reading sees one text here (`repositories`); `kodos.pacman.confread` follows a root's
+`Include` lines into the files they name, as pacman does, and hands the lines to
+`repository_sections`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from kodos.text.lazyregex import lazy
 
+PACMAN_CONF = "/etc/pacman.conf"
 MIRRORLIST = "/etc/pacman.d/mirrorlist"
 """Where Arch keeps the servers its repositories include."""
 ADDED_MARK = "# Added by kodos (repos): removed when the configuration no longer needs it."
@@ -30,7 +31,8 @@ OPTIONS = "options"
 SERVER_KEYS = ("Server", "Include")
 """The lines of a repository section that say where its packages come from."""
 
-_HEADER = lazy(r"^\s*\[([^\]\s]+)\]\s*(?:#.*)?$")
+# As pacman 6 and 7 read a header: the whole line, no comment after it.
+_HEADER = lazy(r"^\s*\[(.+)\]\s*$")
 _KEY_VALUE = lazy(r"^\s*([A-Za-z]+)\s*=\s*(.*?)\s*$")
 _GLOB = "*?["
 
@@ -51,6 +53,32 @@ def mirrorlist_servers(text: str) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Line:
+    """One line pacman reads: its text (stripped) and where it is written."""
+
+    path: str
+    """The file, as the machine names it (`/etc/pacman.d/repos.conf`)."""
+    number: int
+    text: str
+    within: tuple[int, ...] = ()
+    """The sections (by their index in the parse) current when each `Include` leading to this
+    line was read: lines an `Include` brings into a section are that section's servers, not
+    lines written in it."""
+
+    @property
+    def key_value(self) -> tuple[str, str] | None:
+        """(key, value) of a directive; the value is empty when the line has no `=`."""
+        if not self.text or self.text.startswith("#") or self.is_header:
+            return None
+        key, _, value = self.text.partition("=")
+        return key.strip(), value.strip()
+
+    @property
+    def is_header(self) -> bool:
+        return self.text.startswith("[") and self.text.endswith("]") and len(self.text) > 2
+
+
+@dataclass(frozen=True, slots=True)
 class Repository:
     """One repository section: where it takes its packages from, and who added it."""
 
@@ -58,6 +86,8 @@ class Repository:
     servers: tuple[str, ...]
     """Its `Server = URL` and `Include = PATH` lines, each as written (`Include = PATH`)."""
     added_by_kodos: bool
+    path: str = PACMAN_CONF
+    """The file its header is in (pacman.conf, or a file it includes): the one to edit."""
 
     @property
     def include(self) -> str | None:
@@ -68,16 +98,53 @@ class Repository:
 
 
 def repositories(text: str) -> dict[str, Repository]:
-    """Every repository section of a pacman.conf, in its order (`[options]` is none)."""
+    """Every repository section of one pacman.conf text, its includes not followed (see
+    `repository_sections`; `kodos.pacman.confread` follows them)."""
+    return repository_sections(lines_of(text, PACMAN_CONF))
+
+
+def repository_sections(lines: list[Line]) -> dict[str, Repository]:
+    """Every repository section pacman reads, in its order (`[options]` is none; the first of
+    two sections of one name counts). A section's servers are its `Server` and `Include`
+    lines as written in it — not the lines its includes bring in."""
     found: dict[str, Repository] = {}
-    lines = text.splitlines()
-    for name, start, end in _sections(lines):
-        if name == OPTIONS:
-            continue
-        pairs = _key_values(lines[start + 1 : end])
-        servers = tuple(f"{key} = {value}" for key, value in pairs if key in SERVER_KEYS)
-        found.setdefault(name, Repository(name, servers, _marked(lines, start)))
+    index = -1
+    section: Repository | None = None
+    servers: list[str] = []
+    previous: dict[str, Line] = {}  # the line above, per file: a section's mark is there
+
+    def close() -> None:
+        if section is not None and section.name != OPTIONS:
+            found.setdefault(section.name, replace(section, servers=tuple(servers)))
+
+    for line in lines:
+        if line.is_header:
+            close()
+            index += 1
+            above = previous.get(line.path)
+            marked = above is not None and above.text == ADDED_MARK
+            section, servers = Repository(line.text[1:-1], (), marked, line.path), []
+        elif (pair := line.key_value) and pair[0] in SERVER_KEYS and index not in line.within:
+            servers.append(f"{pair[0]} = {pair[1]}")
+        previous[line.path] = line
+    close()
     return found
+
+
+def flattened(lines: list[Line]) -> str:
+    """The lines as one pacman.conf, without their `Include` lines: what pacman reads when
+    `lines` already hold what each includes."""
+    return "\n".join(line.text for line in lines if not _is_include(line)) + "\n"
+
+
+def _is_include(line: Line) -> bool:
+    pair = line.key_value
+    return pair is not None and pair[0] == "Include"
+
+
+def lines_of(text: str, path: str) -> list[Line]:
+    """The lines of one file, as pacman reads them (stripped)."""
+    return [Line(path, number, raw.strip()) for number, raw in enumerate(text.splitlines(), 1)]
 
 
 def with_repository(text: str, name: str, include: str) -> str:
@@ -109,24 +176,6 @@ def without_repository(text: str, name: str) -> str:
                 before.pop()  # one blank line between sections, none at the end
             return "\n".join([*before, *after]) + "\n"
     return text
-
-
-def for_root(text: str, resolve: Callable[[str], str]) -> str:
-    """The copy of a root's pacman.conf pacman reads when it runs on that root: every absolute
-    `Include` path replaced by `resolve(path)` (the host path of that file inside the root).
-    A glob's directory is resolved and its pattern kept."""
-    out = []
-    for line in text.splitlines():
-        match = _KEY_VALUE.match(line)
-        if match and match[1] == "Include" and match[2].startswith("/"):
-            directory, _, leaf = match[2].rpartition("/")
-            if any(char in leaf for char in _GLOB):
-                path = resolve(directory or "/").rstrip("/") + "/" + leaf
-            else:
-                path = resolve(match[2])
-            line = f"Include = {path}"
-        out.append(line)
-    return "\n".join(out) + "\n"
 
 
 def _sections(lines: list[str]) -> list[tuple[str, int, int]]:

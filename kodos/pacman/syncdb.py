@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 import subprocess
 from collections.abc import Sequence
@@ -55,6 +54,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kodos.errors import KodosError
+from kodos.pacman import confread
 from kodos.pacman.conf import server_line
 from kodos.pacman.filelists import UnitIndex, read_unit_index
 from kodos.pacman.localdb import SyncIndex, read_sync_directory
@@ -70,10 +70,8 @@ DEFAULT_SIG_LEVEL = "Required DatabaseOptional"
 ROOT_SYNC_DIR = Path("var/lib/pacman/sync")
 ROOT_CACHE_DIR = Path("/var/cache/kodos")
 """root's kodos cache, whatever its environment says."""
-ROOT_PACMAN_CONF = Path("etc/pacman.conf")
 
 _SIG_LEVEL = lazy(r"[A-Za-z]+( [A-Za-z]+)*")
-_SECTION = lazy(r"^\s*\[([^\]\s]+)\]\s*(?:#.*)?$", re.MULTILINE)
 
 
 class SyncOrigin(StrEnum):
@@ -213,15 +211,13 @@ def _root_sync_dir(root: Path) -> SyncSource | None:
 
 
 def root_repos(root: Path) -> tuple[str, ...]:
-    """The repositories R's pacman.conf enables, in its order; core and extra without one.
-
-    Section headers are enough: `Include` files hold server lists, not repositories.
-    """
+    """The repositories R's pacman.conf enables, in its order, those of the files it includes
+    too (`kodos.pacman.confread`); core and extra without one, or when it cannot be read (the
+    pacman provider says why)."""
     try:
-        text = (root / ROOT_PACMAN_CONF).read_text(errors="replace")
-    except OSError:
+        repos = tuple(confread.read_repositories(root))
+    except (OSError, ValueError, KodosError):
         return ARCH_REPOS
-    repos = tuple(name for name in _SECTION.findall(text) if name != "options")
     return repos or ARCH_REPOS
 
 

@@ -323,6 +323,7 @@ def _disk_notes(loaded: LoadedConfig) -> list[str]:
 
     return [
         f"devices.{name}: `kodos install` would lay out {disk.device} as "
-        f"{disk_layout(disk.swap_size).summary()}; plan and apply never partition or format"
+        f"{disk_layout(disk.swap_size, disk.esp_mount).summary()}; plan and apply never "
+        "partition or format"
         for name, disk in sorted(loaded.config.devices.items())
     ]

@@ -14,8 +14,12 @@ order modules.dep gives, finds `root=UUID=`/`LABEL=` with findfs, mounts it with
 and switches into it.
 
 `kodos-proof` is the booted root's /sbin/init: it prints `MARKER` with the generation id from
-the root's own record (`/var/lib/kodos/generation.json`) and whether htop is installed there
-(`/var/lib/pacman/local/htop-*`), then powers off. With `kodos-proof-fail` installed it prints
+the root's own record (`/var/lib/kodos/generation.json`), whether htop is installed there
+(`/var/lib/pacman/local/htop-*`) and the version of its `linux` package, then powers off. The
+`linux` package ships its own version (`usr/lib/modules/VER/kodos-proof-version`), which the
+initramfs built from it prints (`initramfs: built from linux VERSION`): a boot shows which
+package's initramfs the entry loaded, and `linux_package(kernel, version)` repackages the same
+kernel under another version, as an upgrade brings it. With `kodos-proof-fail` installed it prints
 `FAILING` and reboots instead (QEMU runs with `-no-reboot`: it exits, and a test boots again).
 
 The unpacked kernel is cached under `~/.cache/kodos/test-kernel`, so only the first run
@@ -38,6 +42,10 @@ from tests.support.mirror import Mirror, Pkg, build_mirror
 MARKER = "KODOS-PROOF"
 FAILING = "KODOS-PROOF-FAILING"
 MARKER_LINE = re.compile(rf"^{MARKER} generation=(?P<generation>\S*) htop=(?P<htop>\S+)", re.M)
+LINUX_LINE = re.compile(rf"^{MARKER} .* linux=(?P<linux>\S+) ", re.M)
+"""The `linux` package version installed in the booted root."""
+INITRAMFS_LINE = re.compile(r"^initramfs: built from linux (?P<linux>\S+)", re.M)
+"""The `linux` package version whose files the booted initramfs was built from."""
 KERNEL_META_PACKAGE = "linux-image-cloud-amd64"
 BOOT_MODULES = ("virtio_pci", "virtio_blk", "btrfs")
 """What the booted machine needs from modules: its disk (virtio) and its root (btrfs)."""
@@ -192,6 +200,7 @@ load() {
 }
 for module in $(cat /modules); do load "$module"; done
 echo "initramfs: loaded$loaded"
+echo "initramfs: built from linux $(cat "/lib/modules/$version/kodos-proof-version")"
 root="" flags="" rw=ro
 for word in $(cat /proc/cmdline); do
     case "$word" in
@@ -236,9 +245,11 @@ if [ -f /etc/kodos-proof/fail ]; then
 fi
 htop=no
 for p in /var/lib/pacman/local/htop-*; do [ -d "$p" ] && htop=yes; done
+linux=none
+for p in /var/lib/pacman/local/linux-[0-9]*; do [ -d "$p" ] && linux=${p##*/linux-}; done
 root=""
 [ ! -f /proc/mounts ] || root=$($b grep ' / ' /proc/mounts | $b tail -n 1)
-echo "KODOS-PROOF generation=$generation htop=$htop root=[$root]"
+echo "KODOS-PROOF generation=$generation htop=$htop linux=$linux root=[$root]"
 $b sync
 $b poweroff -f
 """
@@ -249,7 +260,7 @@ def bootable_packages(kernel: Kernel) -> list[Pkg]:
     `kodos-proof`."""
     return [
         *(p for p in install_packages() if p.name not in ("linux", "mkinitcpio")),
-        _linux(kernel),
+        linux_package(kernel),
         Pkg(
             "mkinitcpio",
             "39.2-2",
@@ -264,11 +275,14 @@ def bootable_packages(kernel: Kernel) -> list[Pkg]:
     ]
 
 
-def _linux(kernel: Kernel) -> Pkg:
+def linux_package(kernel: Kernel, version: str | None = None) -> Pkg:
+    """`linux` carrying `kernel`, at `version` (by default one made from the kernel's)."""
+    version = version or kernel.version.split("-cloud")[0].replace("-", ".") + "-1"
     base = f"usr/lib/modules/{kernel.version}"
     files: dict[str, bytes | str] = {
         f"{base}/vmlinuz": kernel.vmlinuz.read_bytes(),
         f"{base}/pkgbase": "linux\n",
+        f"{base}/kodos-proof-version": version + "\n",
     }
     for path in sorted(kernel.modules.rglob("*")):
         if path.is_file():
@@ -281,7 +295,6 @@ def _linux(kernel: Kernel) -> Pkg:
         "}\n"
         "post_upgrade() {\n  post_install\n}\n"
     )
-    version = kernel.version.split("-cloud")[0].replace("-", ".") + "-1"
     return Pkg("linux", version, depends=["mkinitcpio"], files=files, install=scriptlet)
 
 
@@ -289,16 +302,18 @@ def build_bootable_mirror(directory: Path, kernel: Kernel) -> Mirror:
     return build_mirror(directory, bootable_packages(kernel))
 
 
-def bootable_config(mirror: Mirror, *packages: str) -> str:
+def bootable_config(mirror: Mirror, *packages: str, esp_mount: str | None = None) -> str:
     """A configuration for the bootable mirror: no swap, no loader timeout (each second
-    waited is a second of the proof), kodos-proof and `packages`."""
+    waited is a second of the proof), kodos-proof and `packages`; the ESP at `esp_mount`
+    (default: the disk definition's, /efi)."""
     names = ", ".join(f'"{name}"' for name in ("kodos-proof", *packages))
+    options = f', nil, {{ esp_mount = "{esp_mount}" }}' if esp_mount else ""
     return f"""
 local disk = require("disk")
 local repos = require("repos")
 return {{
     repos = {{ arch = repos.arch_repo("file://{mirror.path.resolve()}") }},
-    devices = {{ disk0 = disk.disk_definition("/dev/vda") }},
+    devices = {{ disk0 = disk.disk_definition("/dev/vda"{options}) }},
     boot = {{
         kernel = {{ package = "linux", modules = {{ "btrfs", "virtio_blk" }} }},
         loader = {{ timeout = 0 }},

@@ -68,11 +68,12 @@ return {{
 
 
 @contextmanager
-def installed_machine(image: Path, work: Path) -> Iterator[Path]:
+def installed_machine(image: Path, work: Path, esp_at: str = "efi") -> Iterator[Path]:
     """An installed image attached and generation 1 mounted as a machine kodos can apply to:
     `@home` at home and, since vfat cannot be mounted here, the ESP's content copied out with
-    mtools into a directory bound at `/efi` (what `kodos apply` changes there stays in that
-    directory). Everything is taken down afterwards, also when the body fails."""
+    mtools into a directory bound at `/efi` (or `esp_at`, where the image's fstab has it; what
+    `kodos apply` changes there stays in that directory). Everything is taken down afterwards,
+    also when the body fails."""
     loop = run(["losetup", "-P", "--show", "-f", str(image)]).stdout.strip()
     with ExitStack() as stack:
         # kodos's own detach: partx -d retried while a just-unmounted partition is still busy
@@ -88,7 +89,7 @@ def installed_machine(image: Path, work: Path) -> Iterator[Path]:
         esp = work / "esp"
         esp.mkdir()
         run(["mcopy", "-s", "-Q", "-i", f"{loop}p1", "::/*", str(esp)], env=MTOOLS)
-        run(["mount", "--bind", str(esp), str(root / "efi")])
+        run(["mount", "--bind", str(esp), str(root / esp_at)])
         yield root
 
 

@@ -284,15 +284,23 @@ def copy_mirror(mirror: Mirror, directory: Path) -> Mirror:
 def publish(mirror: Mirror, pkgs: Sequence[Pkg]) -> Mirror:
     """Publish `pkgs` on `mirror` as a mirror does when packages are added or upgraded: the
     real `repo-add` replaces an older version's entry in the database (the old package file
-    stays, as on a mirror until it is cleaned). Returns the mirror holding them."""
+    stays, as on a mirror until it is cleaned). Returns the mirror holding them.
+
+    One repo-add per repository with all its new packages: repo-add unpacks and repacks the
+    whole database on each call, so one call per package costs seconds per hundred."""
+    by_repo: dict[str, list[Pkg]] = {}
     for pkg in pkgs:
-        repo_dir = mirror.repo_dir(pkg.repo)
+        by_repo.setdefault(pkg.repo, []).append(pkg)
+    for repo, members in by_repo.items():
+        repo_dir = mirror.repo_dir(repo)
         repo_dir.mkdir(parents=True, exist_ok=True)
-        (repo_dir / pkg.filename).write_bytes(package_bytes(pkg))
-        link = repo_dir / f"{pkg.repo}.db"  # repo-add's link to the database it last wrote
-        database = link.resolve() if link.exists() else repo_dir / f"{pkg.repo}.db.tar.gz"
+        for pkg in members:
+            (repo_dir / pkg.filename).write_bytes(package_bytes(pkg))
+        link = repo_dir / f"{repo}.db"  # repo-add's link to the database it last wrote
+        database = link.resolve() if link.exists() else repo_dir / f"{repo}.db.tar.gz"
         before = database.stat().st_mtime if database.exists() else None
-        argv = ["repo-add", "--quiet", "--nocolor", str(database), str(repo_dir / pkg.filename)]
+        files = [str(repo_dir / pkg.filename) for pkg in members]
+        argv = ["repo-add", "--quiet", "--nocolor", str(database), *files]
         subprocess.run(argv, check=True, capture_output=True, text=True)
         if before is not None:
             # A mirror's new database is newer than the one it replaces. Within the same second
