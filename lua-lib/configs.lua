@@ -98,7 +98,7 @@ function M.git(opts)
     error('configs.git: user_email must be an address like "ada@example.org", got ' .. show(opts.user_email), 2)
   end
   local settings = {}
-  for key, value in pairs(opts) do
+  for key, value in args.sorted_pairs(opts) do
     if key ~= "extra" then
       if type(key) ~= "string" or not string.match(key, "^%a[%w-]*_.*[%w-]$") then
         error("configs.git: " .. show(key) .. ' is not a git key written section_name, such as user_name for'
@@ -114,7 +114,7 @@ function M.git(opts)
     if type(opts.extra) ~= "table" then
       error('configs.git: extra must be a table like { ["core.editor"] = "nvim" }, got ' .. show(opts.extra), 2)
     end
-    for key, value in pairs(opts.extra) do
+    for key, value in args.sorted_pairs(opts.extra) do
       if type(key) ~= "string" or not string.match(key, "^%a[%w-]*%..*[%w-]$") then
         error('configs.git: extra keys must be "section.name" like "core.editor", got ' .. show(key), 2)
       end
@@ -197,7 +197,7 @@ end
 -- the keys of the directory `path`, whose schema is `dir`'s schema id plus `.key`.
 local function relocated(clean, schemas, dir, key, paths)
   local at = "configs.dconf: " .. dir .. "/" .. key
-  for path, keys in pairs(paths) do
+  for path, keys in args.sorted_pairs(paths) do
     local target = type(path) == "string" and string.match(path, "^/") and dconf_dir(path)
     if not target then
       error(at .. ": a relocatable entry is keyed by a dconf path like"
@@ -206,7 +206,7 @@ local function relocated(clean, schemas, dir, key, paths)
     if type(keys) ~= "table" or is_list(keys) and next(keys) ~= nil then
       error(at .. "[" .. show(path) .. "] must be a table of key = value, got " .. show(keys), 3)
     end
-    for k, v in pairs(keys) do
+    for k, v in args.sorted_pairs(keys) do
       local name = dconf_key(k)
       if name == nil then
         error(at .. "[" .. show(path) .. "] has a key that is not a dconf key name: " .. show(k), 3)
@@ -232,7 +232,7 @@ function M.dconf(settings)
       .. show(settings), 2)
   end
   local clean, schemas = {}, {}
-  for name, keys in pairs(settings) do
+  for name, keys in args.sorted_pairs(settings) do
     local dir = dconf_dir(name)
     if dir == nil then
       error('configs.dconf: keys must be dconf paths like "org/gnome/desktop/interface", got ' .. show(name), 2)
@@ -240,7 +240,7 @@ function M.dconf(settings)
     if type(keys) ~= "table" then
       error("configs.dconf: settings[" .. show(name) .. "] must be a table of key = value, got " .. show(keys), 2)
     end
-    for key, value in pairs(keys) do
+    for key, value in args.sorted_pairs(keys) do
       local k = dconf_key(key)
       if k == nil then
         error("configs.dconf: settings[" .. show(name) .. "] has a key that is not a dconf key name: " .. show(key), 2)
@@ -360,7 +360,7 @@ function M.mount(mounts)
     if enable == nil then enable = true end
     return { type = "mount_unit", enable = enable, name = mounts.name, mount = mount }
   end
-  for name, entry in pairs(mounts) do
+  for name, entry in args.sorted_pairs(mounts) do
     if type(name) ~= "string" or not string.match(name, "^[%w_][%w_.-]*$") then
       error("configs.mount: each mount needs a name (letters, digits, _ . -), got " .. show(name), 2)
     end

@@ -50,7 +50,7 @@ function M.disk_definition(device, swap_size, options)
     if type(options) ~= "table" then
       error("disk.disk_definition: options must be a table like { esp_mount = \"/boot\" }, got " .. show(options), 2)
     end
-    for key in pairs(options) do
+    for key in args.sorted_pairs(options) do
       if key ~= "esp_mount" then
         error("disk.disk_definition: options has no field " .. show(key) .. " (known: esp_mount)", 2)
       end

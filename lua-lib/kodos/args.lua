@@ -14,12 +14,34 @@ function M.show(v)
   return "a " .. kind
 end
 
----The first key of `t` that is not in `known`, or nil.
+---`pairs(t)` in a fixed order (by kind, then by text): Lua's own order changes from run to
+---run, and an error message that names "the first" of several keys must not.
+---@generic K, V
+---@param t table<K, V>
+---@return fun(): K, V
+function M.sorted_pairs(t)
+  local keys = {}
+  for key in pairs(t) do keys[#keys + 1] = key end
+  table.sort(keys, function(a, b)
+    local ka, kb = type(a), type(b)
+    if ka ~= kb then return ka < kb end
+    if ka == "number" then return a < b end
+    return tostring(a) < tostring(b)
+  end)
+  local i = 0
+  return function()
+    i = i + 1
+    local key = keys[i]
+    if key ~= nil then return key, t[key] end
+  end
+end
+
+---The first key of `t` (in `sorted_pairs` order) that is not in `known`, or nil.
 ---@param t table
 ---@param known table<string, boolean>
 ---@return any
 function M.unknown_key(t, known)
-  for key in pairs(t) do
+  for key in M.sorted_pairs(t) do
     if not known[key] then return key end
   end
   return nil
