@@ -5,7 +5,7 @@ knows that. The plan's changes say what to do; `desired` (the resource set the p
 from) supplies what the plan redacts: password hashes and plain-text passwords.
 
 Everything that can be checked without changing anything is checked first (`preflight`):
-unsupported changes, AUR packages that would need building, secrets the caller did not pass,
+unsupported changes, secrets the caller did not pass,
 names that would read as options, paths that try to leave the target, a missing Flatpak
 remote or ESP. Then the steps run in this order, each only when it has work:
 
@@ -120,10 +120,12 @@ def execute(
     *,
     esp: Path | None,
     on_step: OnStep = lambda step: None,
+    repositories: str = "",
 ) -> list[str]:
     """Apply `changes` to the root at `target` (the ESP at `esp`, or the one found inside the
-    target); return notes for the user. Raises `StepFailed` (a KodosError)."""
-    work = Work(target=target, desired=desired)
+    target; pacman with the `repositories` sections added, the AUR packages built); return
+    notes for the user. Raises `StepFailed` (a KodosError)."""
+    work = Work(target=target, desired=desired, repositories=repositories)
     preflight(work, changes, esp)
     for step in CHANGE_STEPS:
         chosen = step.select(changes)
@@ -141,7 +143,6 @@ def preflight(work: Work, changes: Sequence[Change], esp: Path | None) -> None:
     problems = {c.address: _change_problems(work, c) for c in changes}
     problems = {address: found for address, found in problems.items() if found}
     for address, problem in [
-        *packages.aur_problems(work.target, changes),
         *_pacman_conf_problems(work, changes),
         *flatpak.remote_problems(work, INSTALL_FLATPAKS.select(changes)),
         *_esp_problems(work, BOOT_LOADER.select(changes), esp),
@@ -175,7 +176,8 @@ def _change_problems(work: Work, change: Change) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-# What an update of a package may change: its reason, and its version in an upgrade.
+# What an update of a package may change: its reason, and its version in an upgrade (or, for
+# an AUR package, a rebuild at another commit).
 _UPDATABLE = frozenset({"reason", "version"})
 
 
