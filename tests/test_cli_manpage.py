@@ -64,5 +64,5 @@ def test_man_renders_the_page_naming_every_command() -> None:
     headings = [line.strip() for line in done.stdout.splitlines() if line.startswith("   kodos")]
     assert headings == command_paths()
     assert (
-        len(headings) == 16
-    )  # every command and generations subcommand, shell and generations show included
+        len(headings) == 17
+    )  # every command and subcommand: shell, generations show and aur diff included
