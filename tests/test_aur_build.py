@@ -17,7 +17,8 @@ import pytest
 from kodos.apply.aurbuild import build_all, free_build_uid
 from kodos.aur.errors import AurBuildError, AurError
 from kodos.aur.localrepo import LocalRepo
-from kodos.aur.order import build_order
+from kodos.aur.order import build_order, dependency_name
+from kodos.aur.resolve import resolve_bases
 from kodos.aur.source import AurBase, AurSource
 from tests.support.aur import (
     BUILDTOOL,
@@ -310,3 +311,44 @@ def _no_leftover_mounts() -> Iterator[None]:
     before = Path("/proc/self/mountinfo").read_text()
     yield
     assert Path("/proc/self/mountinfo").read_text() == before
+
+
+def _repositories_offer(dependency: str) -> bool:
+    return dependency_name(dependency) in {RUNTIME, BUILDTOOL}
+
+
+def test_resolving_brings_the_aur_dependencies_in_build_order(world: World, tmp_path: Path) -> None:
+    source = AurSource(world.aur.url, tmp_path / "cache")
+    bases = resolve_bases(source, ["aur-app", "aur-multi-doc"], _repositories_offer)
+    assert [(b.pkgbase, b.commit) for b in bases] == [
+        ("aur-lib", world.aur.head("aur-lib")),
+        ("aur-app", world.aur.head("aur-app")),
+        ("aur-multi", world.aur.head("aur-multi")),
+    ]
+
+
+def test_resolving_keeps_a_locked_commit(tmp_path: Path) -> None:
+    require_tools("git", "makepkg", "setpriv")
+    aur = LocalAur(tmp_path / "aur")
+    locked = aur.add(AurPackage("aur-pinned"))
+    aur.bump("aur-pinned", "2.0")
+    source = AurSource(aur.url, tmp_path / "cache")  # a fresh cache: the lock is fetched
+    [base] = resolve_bases(
+        source, ["aur-pinned"], _repositories_offer, commits={"aur-pinned": locked}
+    )
+    assert (base.commit, base.info.version) == (locked, "1.0-1")
+    [base] = resolve_bases(source, ["aur-pinned"], _repositories_offer)
+    assert (base.commit, base.info.version) == (aur.head("aur-pinned"), "2.0-1")
+
+
+def test_a_need_nobody_offers_is_named_with_who_needs_it(tmp_path: Path) -> None:
+    require_tools("git", "makepkg", "setpriv")
+    aur = LocalAur(tmp_path / "aur")
+    aur.add(AurPackage("aur-orphan", makedepends=("kodos-test-nowhere>=2",), depends=(RUNTIME,)))
+    source = AurSource(aur.url, tmp_path / "cache")
+    with pytest.raises(AurError) as raised:
+        resolve_bases(source, ["aur-orphan"], _repositories_offer)
+    assert str(raised.value) == (
+        "no repository and no AUR package offers what AUR packages need: "
+        "aur-orphan needs kodos-test-nowhere"
+    )
