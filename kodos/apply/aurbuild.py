@@ -1,23 +1,48 @@
 """Building AUR package bases: makepkg as an unprivileged uid in a throwaway environment.
 
 Each base, in the order given (`kodos.aur.order.build_order`), is either found in the local
-repository at its commit (`LocalRepo.built`) or built: its tree exported from the mirror into
-a build directory owned by a uid with no passwd entry, its repository dependencies (and the
-AUR packages built before it, from `[kodos-aur]`) installed by pacman into a throwaway
-overlay of the running root, and the running system's makepkg run there through `setpriv`
-as that uid — never root, no sudo rule, no account added. What it built goes into the local
-repository before the next base builds. A failed build raises `AurBuildError` naming the base
-with the end of its log; the running system is never written (the local repository keeps what
-did build).
+repository at its commit (`LocalRepo.built`) or built:
+
+1. its tree at that commit is exported from the mirror into `<work_dir>/<pkgbase>/src`, owned
+   by the build uid — a uid with no passwd or group entry (`build_uid`), so no account is
+   added to the running system, and never root;
+2. a child process in a mount namespace of its own lays a throwaway root over the running
+   system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking every write; the rest bound
+   read-only; a private /tmp and an empty /home), binds the build directory on `/build`, and
+   installs what the base needs and that root lacks (`pacman -T`) with pacman — from the
+   configured repositories and `[kodos-aur]`, so AUR packages built before it are there too;
+3. the running system's makepkg runs chrooted there through `setpriv` as the build uid (no
+   supplementary groups, no new privileges), with a clean environment, `HOME` in the build
+   directory and git's `safe.directory` naming only it. Its output goes to
+   `<work_dir>/<pkgbase>.log`.
+
+When the child ends its mounts go with it: nothing the build installed reaches the running
+system. The packages are added to the local repository before the next base builds; a failed
+base raises `AurBuildError` with the end of its log, after the bases before it were added
+(the cache keeps what did build) and before anything else changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kodos.aur.localrepo import BuiltPackage, LocalRepo
+from kodos.aur.errors import AurBuildError, AurError
+from kodos.aur.localrepo import PACKAGE_SUFFIXES, BuiltPackage, LocalRepo
 from kodos.aur.source import AurBase, AurSource
+from kodos.system.runner import CommandFailed, failure, run, tail
+
+BUILD_UIDS = range(61184, 65520)
+"""Where the build uid is chosen: systemd's range for dynamic users, whose uids have no
+passwd entry; the first with no entry in the system's passwd and group files is taken."""
+LOG_TAIL_LINES = 30
+INSIDE = Path("/build")
+"""Where the build directory is bound in the throwaway root."""
+DEPTEST_MISSING = 127
+"""`pacman -T`'s exit code when it printed dependencies that are not installed."""
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def build_all(
@@ -28,11 +53,202 @@ def build_all(
     host_root: Path = Path("/"),
     work_dir: Path,
     log: Callable[[str], None] | None = None,
+    pacman_conf: Path | None = None,
+    build_uid: int | None = None,
 ) -> list[BuiltPackage]:
     """Every package of `bases` (already in build order), built now or found built.
 
     `host_root` is the system whose makepkg builds and whose tree the throwaway environment
-    lays over; `work_dir` a directory for the builds (emptied of what a build leaves);
-    `log` receives one line per base built or found.
+    lays over; `work_dir` a directory for the builds (each build's directory is removed when
+    it is done, its log kept); `log` receives one line per base built or found;
+    `pacman_conf` names the repositories dependencies come from (default: the system's
+    `etc/pacman.conf`), their databases refreshed inside the environment; `build_uid` the
+    unprivileged uid (and gid) makepkg runs as (default: the first free one of `BUILD_UIDS`).
     """
-    raise NotImplementedError
+    say = log or (lambda line: None)
+    uid = build_uid if build_uid is not None else free_build_uid(host_root)
+    if uid == 0:
+        raise AurError("AUR packages are never built as root")
+    _prepare_work_dir(work_dir)
+    built: list[BuiltPackage] = []
+    for base in bases:
+        found = repo.built(base)
+        if found is not None:
+            if repo.current(base.pkgbase) != base.commit:  # another commit was listed since
+                repo.add(base, [repo.directory / package.filename for package in found])
+            say(f"{base.pkgbase} {base.info.version} ({base.commit[:12]}): built already")
+            built.extend(found)
+            continue
+        say(f"{base.pkgbase} {base.info.version} ({base.commit[:12]}): building")
+        files = _build(base, source, repo, host_root, work_dir, pacman_conf, uid)
+        built.extend(repo.add(base, files))
+        shutil.rmtree(work_dir / base.pkgbase)
+    return built
+
+
+def free_build_uid(host_root: Path) -> int:
+    """The first uid of `BUILD_UIDS` that is neither a user nor a group of `host_root`."""
+    taken = _ids(host_root / "etc/passwd") | _ids(host_root / "etc/group")
+    for uid in BUILD_UIDS:
+        if uid not in taken:
+            return uid
+    raise AurError(f"no free uid in {BUILD_UIDS.start}-{BUILD_UIDS.stop - 1} to build as")
+
+
+def _ids(path: Path) -> set[int]:
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return set()
+    ids = set()
+    for line in lines:
+        fields = line.split(":")
+        if len(fields) > 2 and fields[2].isdigit():
+            ids.add(int(fields[2]))
+    return ids
+
+
+def _prepare_work_dir(work_dir: Path) -> None:
+    from kodos.system.ownership import foreign_reason
+
+    work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    reason = foreign_reason(os.lstat(work_dir))
+    if reason is not None:
+        raise AurError(f"AUR build directory {work_dir} is not this user's alone: {reason}")
+
+
+def _build(
+    base: AurBase,
+    source: AurSource,
+    repo: LocalRepo,
+    host_root: Path,
+    work_dir: Path,
+    pacman_conf: Path | None,
+    uid: int,
+) -> list[Path]:
+    """Build `base` in `<work_dir>/<pkgbase>` and return the package files it made."""
+    from kodos.shell.process import ShellFailure, in_child
+
+    building = work_dir / base.pkgbase
+    if building.exists():  # left by a build that was killed
+        shutil.rmtree(building)
+    building.mkdir(mode=0o755)
+    logfile = work_dir / f"{base.pkgbase}.log"
+    logfile.write_text("")
+    os.chmod(logfile, 0o600)
+    owned = [building / name for name in ("src", "home", "out", "sources", "tmp")]
+    source.export(base.pkgbase, base.commit, owned[0])
+    for directory in owned[1:]:
+        directory.mkdir()
+    _give(owned, uid)
+    conf = building / "pacman.conf"
+    conf.write_text(_pacman_conf(pacman_conf or host_root / "etc/pacman.conf", repo))
+    try:
+        in_child(lambda: _in_environment(base, host_root, building, conf, logfile, uid))
+    except ShellFailure as err:
+        lines = logfile.read_text(errors="replace")
+        raise AurBuildError(
+            base.pkgbase, tail(lines, LOG_TAIL_LINES), reason=str(err), log_path=logfile
+        ) from None
+    files = sorted(path for path in (building / "out").iterdir() if _is_package(path))
+    if not files:
+        raise AurBuildError(base.pkgbase, "", reason="makepkg made no package")
+    return files
+
+
+def _give(directories: Sequence[Path], uid: int) -> None:
+    """Make the build directories the build uid's, links included (never followed)."""
+    for directory in directories:
+        for path in [directory, *directory.rglob("*")]:
+            os.lchown(path, uid, uid)
+
+
+def _pacman_conf(conf: Path, repo: LocalRepo) -> str:
+    """The configuration dependencies install with: the system's (or the given one), and
+    `[kodos-aur]` once it has a database."""
+    try:
+        text = conf.read_text()
+    except OSError as err:
+        raise AurError(f"{conf}: {err.strerror}") from None
+    if repo.database.exists():
+        text = text.rstrip("\n") + "\n\n" + repo.pacman_section()
+    return text
+
+
+def _is_package(path: Path) -> bool:
+    return path.is_file() and path.name.endswith(PACKAGE_SUFFIXES)
+
+
+def _in_environment(
+    base: AurBase, host_root: Path, building: Path, conf: Path, logfile: Path, uid: int
+) -> int:
+    """In the child: lay the throwaway root, install what the base needs, run makepkg."""
+    from kodos.shell import namespace, tree
+
+    namespace.enter_as_root()
+    target = building / "root"
+    target.mkdir()
+    layers = tree.Layers(lower=(), upper=building / "layers", work=building / "work")
+    tree.assemble(
+        host_root, target, layers, user=False, read_only=True,
+        private=("tmp", "home"), binds={INSIDE.name: building},
+    )  # fmt: skip
+    _install_needs(base, target, building, conf, logfile)
+    try:
+        run(_makepkg_argv(target, uid), log=logfile)
+    except CommandFailed as err:
+        raise AurError(f"makepkg failed with exit code {err.exit_code}") from None
+    return 0
+
+
+def _install_needs(base: AurBase, target: Path, building: Path, conf: Path, logfile: Path) -> None:
+    """pacman installs what the base needs and the throwaway root lacks, as dependencies."""
+    from kodos.shell.build import pacman_argv, silent_error
+
+    needs = list(base.info.build_needs())
+    if not needs:
+        return
+    deptest = ["pacman", "--root", str(target), "--dbpath", str(target / "var/lib/pacman"),
+               "--config", str(conf), "-T", "--", *needs]  # fmt: skip
+    missing = run(deptest, check=False)
+    if missing.returncode not in (0, DEPTEST_MISSING):
+        raise AurError(f"pacman could not check what is installed: {failure(missing).message}")
+    names = missing.stdout.split()
+    if not names:
+        return
+    with logfile.open("a") as stream:
+        stream.write(f"==> kodos: installing {' '.join(names)} into the build environment\n")
+    try:
+        done = run(
+            pacman_argv(target, building, ["-Sy", "--asdeps"], names, config=conf), log=logfile
+        )
+    except CommandFailed as err:
+        raise AurError(f"pacman could not install {', '.join(names)}: {err.message}") from None
+    silent = silent_error(done.stdout, target)
+    if silent is not None:
+        raise AurError(f"pacman could not install {', '.join(names)}: {silent}")
+
+
+def _makepkg_argv(target: Path, uid: int) -> list[str]:
+    """makepkg in the throwaway root as `uid`, with nothing of kodos's environment."""
+    inside = str(INSIDE)
+    environment = {
+        "HOME": f"{inside}/home",
+        "PATH": PATH,
+        "LC_ALL": "C",
+        "TMPDIR": "/tmp",
+        "PKGDEST": f"{inside}/out",
+        "SRCDEST": f"{inside}/sources",
+        "BUILDDIR": f"{inside}/tmp",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "safe.directory",
+        "GIT_CONFIG_VALUE_0": f"{inside}/sources",
+    }
+    return [
+        "chroot", str(target),
+        "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+        "env", "-i", f"--chdir={inside}/src",
+        *(f"{key}={value}" for key, value in environment.items()),
+        "makepkg", "--noconfirm", "--nocolor", "--noprogressbar",
+    ]  # fmt: skip

@@ -75,18 +75,22 @@ class AurSource:
         """Package name → package base for each of `names`; names the AUR does not know raise
         one `AurError` naming them all."""
         wanted = list(dict.fromkeys(checked_name(name) for name in names))
-        if not wanted:
-            return {}
-        found = (
-            rpc_bases(self.aur_url, wanted)
-            if self._directory is None
-            else self._local_bases(wanted)
-        )
+        found = self.lookup(wanted)
         missing = [name for name in wanted if name not in found]
         if missing:
             listed = ", ".join(missing)
             raise AurError(f"not in the AUR at {self.aur_url}: {listed}")
         return {name: found[name] for name in wanted}
+
+    def lookup(self, names: Iterable[str]) -> dict[str, str]:
+        """Package name → package base for those of `names` the AUR knows; the others are
+        left out (`bases_for` refuses them)."""
+        wanted = list(dict.fromkeys(checked_name(name) for name in names))
+        if not wanted:
+            return {}
+        if self._directory is None:
+            return rpc_bases(self.aur_url, wanted)
+        return self._local_bases(wanted)
 
     def _local_bases(self, names: list[str]) -> dict[str, str]:
         """A file:// AUR: a name whose own repository lists it, else every repository read."""
@@ -208,6 +212,17 @@ class AurSource:
             raise AurError(f"AUR package base {pkgbase!r} was not fetched (no {mirror})")
         self._prepare_cache()
         return mirror
+
+    def has(self, pkgbase: str, commit: str) -> bool:
+        """Whether the mirror of `pkgbase` holds `commit` (False when there is no mirror)."""
+        checked_commit(commit)
+        if not self.mirror(pkgbase).is_dir():
+            return False
+        try:
+            self._commit(pkgbase, commit)
+        except AurError:
+            return False
+        return True
 
     def _commit(self, pkgbase: str, commit: str) -> tuple[Path, str]:
         mirror = self._existing_mirror(pkgbase)
