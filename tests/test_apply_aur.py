@@ -44,9 +44,10 @@ class World:
             f"""
 local repos = require("repos")
 return {{
+    boot = {{ kernel = {{ package = "linux" }} }},
     repos = {{
         arch = repos.arch_repo("{self.mirror_url}"),
-        aur = repos.aur_repo("aur-lib", nil, {{ aur_url = "{self.aur.url}" }}),
+        aur = repos.aur_repo("aur-tool", nil, {{ aur_url = "{self.aur.url}" }}),
     }},
     packages = {{ {packages} }},
 }}
@@ -85,24 +86,32 @@ APP = '"aur:aur-app"'
 
 def test_aur_packages_are_built_locked_upgraded_rolled_back_and_removed(world: World) -> None:
     config = world.config(APP)
-    first_lib, first_app = world.aur.head("aur-lib"), world.aur.head("aur-app")
+    heads = {base: world.aur.head(base) for base in ("aur-app", "aur-lib", "aur-tool")}
+    first_app = heads["aur-app"]
 
-    # a plan shows the commit each base is built at
+    # a plan shows the commit each base is built at: the configured ones, the helper, and
+    # the AUR base aur-app needs
     code, out, err = world.kodos("plan", "-c", config)
     assert code == 0, err
-    assert f"  aur-app (aur-app): {first_app[:12]} 1.0-1, new" in out
-    assert f"  aur-lib (aur-lib): {first_lib[:12]} 1.0-1, new" in out
     assert (
-        '+ aur.package[aur-lib]  (from repos.aur.helper)  reason="explicit" version="1.0-1"' in out
-    )
+        "AUR package bases (commit apply builds; kodos aur diff NAME shows a move):\n"
+        f"  aur-app (aur-app): {first_app[:12]} 1.0-1, new\n"
+        f"  aur-tool (aur-tool): {heads['aur-tool'][:12]} 1.0-1, new\n"
+        f"  aur-lib (needed by AUR packages): {heads['aur-lib'][:12]} 1.0-1, new\n"
+    ) in out
+    helper = '+ aur.package[aur-tool]  (from repos.aur.helper)  reason="explicit" version="1.0-1"'
+    assert helper in out
 
-    # apply builds both (the helper and the package that needs it) and locks them
+    # apply builds all three (the helper with a repository makedepends, aur-lib before the
+    # package that needs it) and locks them
     done = apply(world.machine, config, timeout=600)
     assert done.returncode == 0, done.stderr
     assert world.version(1, "aur-app") == "1.0-1"
     assert world.version(1, "aur-lib") == "1.0-1"
+    assert world.version(1, "aur-tool") == "1.0-1"
     locks = world.record(1)["aur"]
     assert isinstance(locks, dict)
+    assert {base: lock["commit"] for base, lock in locks.items()} == heads
     assert locks["aur-app"]["commit"] == first_app
     assert locks["aur-app"]["version"] == "1.0-1"
     assert set(locks["aur-app"]["packages"]) == {"aur-app"}
@@ -153,8 +162,8 @@ def test_aur_packages_are_built_locked_upgraded_rolled_back_and_removed(world: W
     assert done.returncode == 0, done.stderr
     assert "- aur.package[aur-app]" in done.stdout
     assert world.version(3, "aur-app") is None
-    assert world.version(3, "aur-lib") == "1.0-1"  # the helper stays
-    assert set(world.record(3)["aur"]) == {"aur-lib"}  # type: ignore[arg-type]
+    assert world.version(3, "aur-tool") == "1.0-1"  # the helper stays
+    assert set(world.record(3)["aur"]) == {"aur-tool"}  # type: ignore[arg-type]
 
 
 def test_a_saved_plan_builds_the_commits_it_pins(world: World) -> None:

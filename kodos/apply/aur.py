@@ -1,21 +1,25 @@
 """The AUR part of an apply: build what the plan pins, before anything changes; lock it after.
 
-* Which bases are built: those the plan installs a package of (a create, or an update of its
-  version: a rebuild at another commit), those no record locks yet, and those whose commit
-  moves. Every other base keeps the lock the base generation's record has for it.
+* Which bases are built: when the plan installs a package of one (a create, or an update of
+  its version: a rebuild at another commit), has one no record locks yet, or moves one, every
+  base of the plan is built or found built (`LocalRepo.built`: one at the same commit is not
+  rebuilt), so the bases the others need are in the local repository for their builds and for
+  pacman. Otherwise nothing is built and the locks stay as the base generation's record has
+  them.
 * They are built at exactly the plan's commits (`kodos.plan.aur` made the plan with a saved
   plan's pins), in dependency order, before the snapshot is taken: a failed build changes
   nothing and leaves no generation (`kodos.apply.aurbuild.build_all`; the local repository
   keeps what did build). A plan that could not tell a base's commit is refused.
 * The local repository lies at the Btrfs top level's `kodos/aur/`, outside every generation:
   a rollback keeps it, and what an older generation installed from it is in that generation.
-  The apply's pacman runs get its `[kodos-aur]` section (`AurBuilt.repositories`).
+  The apply's pacman runs get its `[kodos-aur]` section (`AurBuilt.repository`).
 * The new generation's record locks every configured base: commit, version and the sha256 of
   each package file it installs from it (`AurBuilt.locks`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +45,8 @@ class AurNotPlanned(KodosError):
 
 @dataclass(frozen=True, slots=True)
 class AurBuilt:
-    repositories: str = ""
-    """The `[kodos-aur]` section for pacman, when the plan installs AUR packages."""
+    repository: Path | None = None
+    """The local repository (`[kodos-aur]`), when this apply built or found any base."""
     locks: dict[str, AurLock] = field(default_factory=dict)
 
 
@@ -53,9 +57,12 @@ def build_planned(
     *,
     top: Path,
     host_root: Path,
+    pacman_conf: str,
     log: Callable[[str], None] | None = None,
 ) -> AurBuilt:
-    """Build the bases `plan` needs built (module docstring); the section and the locks."""
+    """Build the bases `plan` needs built (module docstring); the section and the locks.
+    `pacman_conf` is the configuration their dependencies install with (`standalone_conf`
+    of the base generation)."""
     if not plan.aur:
         return AurBuilt()
     chosen = to_build(plan, old_locks)
@@ -74,9 +81,32 @@ def build_planned(
     bases = build_order(source.at(b.pkgbase, str(b.commit)) for b in chosen)
     work_dir = top / WORK_DIRECTORY
     work_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
-    built = build_all(bases, source, repo, host_root=host_root, work_dir=work_dir, log=log)
+    conf = work_dir / "pacman.conf"
+    conf.write_text(pacman_conf, encoding="utf-8")
+    built = build_all(
+        bases, source, repo, host_root=host_root, work_dir=work_dir, log=log, pacman_conf=conf
+    )
     locks.update(_locks(chosen, built))
-    return AurBuilt(repo.pacman_section(), dict(sorted(locks.items())))
+    return AurBuilt(repo.directory, dict(sorted(locks.items())))
+
+
+_INCLUDE = re.compile(r"^\s*Include\s*=\s*(?P<path>\S+)\s*$")
+
+
+def standalone_conf(root: Path) -> str:
+    """`root`'s pacman.conf with each `Include = FILE` replaced by that file's lines (read
+    inside `root`): the build environment sees the repositories the machine uses, wherever
+    the machine's root is mounted."""
+    from kodos.system.rootfs import read_text_in_root
+
+    lines = []
+    for line in read_text_in_root(root, "/etc/pacman.conf").splitlines():
+        match = _INCLUDE.match(line)
+        if match is None or any(char in match["path"] for char in "*?["):
+            lines.append(line)
+        else:
+            lines += read_text_in_root(root, match["path"]).splitlines()
+    return "\n".join(lines) + "\n"
 
 
 def to_build(plan: Plan, old_locks: Mapping[str, AurLock]) -> list[AurBuild]:
@@ -90,12 +120,17 @@ def to_build(plan: Plan, old_locks: Mapping[str, AurLock]) -> list[AurBuild]:
     }
     known = {name for b in plan.aur for name in b.packages}
     unplanned = sorted(installing - known)
-    chosen = [
-        b
+    needed = any(
+        b.pkgbase not in old_locks or b.moves or installing.intersection(b.packages)
         for b in plan.aur
-        if b.pkgbase not in old_locks or b.moves or installing.intersection(b.packages)
+    )
+    chosen = list(plan.aur) if needed else []
+    unplanned += [
+        name or f"{b.pkgbase} (needed)"
+        for b in chosen
+        if b.commit is None
+        for name in b.packages or [""]
     ]
-    unplanned += [name for b in chosen if b.commit is None for name in b.packages]
     if unplanned:
         listed = ", ".join(f"aur.package[{name}]" for name in sorted(unplanned))
         raise AurNotPlanned(
@@ -113,8 +148,10 @@ def _locks(chosen: list[AurBuild], built: list[BuiltPackage]) -> dict[str, AurLo
         b.pkgbase: AurLock(
             commit=str(b.commit),
             version=str(b.version),
-            packages={
-                name: sha for name, sha in by_base.get(b.pkgbase, {}).items() if name in b.packages
+            packages={  # a base others need: every package it built (pacman picks among them)
+                name: sha
+                for name, sha in by_base.get(b.pkgbase, {}).items()
+                if name in b.packages or not b.packages
             },
         )
         for b in chosen

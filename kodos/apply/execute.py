@@ -120,12 +120,12 @@ def execute(
     *,
     esp: Path | None,
     on_step: OnStep = lambda step: None,
-    repositories: str = "",
+    aur_repository: Path | None = None,
 ) -> list[str]:
     """Apply `changes` to the root at `target` (the ESP at `esp`, or the one found inside the
-    target; pacman with the `repositories` sections added, the AUR packages built); return
+    target; AUR packages from the local repository `aur_repository`, built already); return
     notes for the user. Raises `StepFailed` (a KodosError)."""
-    work = Work(target=target, desired=desired, repositories=repositories)
+    work = Work(target=target, desired=desired, aur_repository=aur_repository)
     preflight(work, changes, esp)
     for step in CHANGE_STEPS:
         chosen = step.select(changes)

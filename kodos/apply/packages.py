@@ -31,10 +31,11 @@ of the target's pacman.conf whose Include paths point inside the target
   scriptlet or hook fails the step too: pacman exits 0 for it, but a generation whose package
   scripts failed is not one to boot into.
 * AUR packages were built before the snapshot was taken (`kodos.apply.aur`) into the local
-  repository `[kodos-aur]`; the rendered configuration adds that section (`Work.repositories`)
-  and the same ONE `-S` transaction names them `kodos-aur/NAME`, so no other repository's
-  package of that name is taken, and rollback covers them as any package. Removing one is an
-  ordinary `pacman -R`.
+  repository `[kodos-aur]` (`Work.aur_repository`); the rendered configuration adds that
+  section, its database is put into the target's sync directory for the transaction (no `-y`:
+  the other databases stay as the plan read them) and taken out again, and the same ONE `-S`
+  transaction names them `kodos-aur/NAME`, so no other repository's package of that name is
+  taken; rollback covers them as any package. Removing one is an ordinary `pacman -R`.
 """
 
 from __future__ import annotations
@@ -117,7 +118,11 @@ def install(work: Work, changes: Sequence[Change]) -> None:
     elif declared or built:
         names = [*(c.name for c in declared), *(aur_target(c) for c in built)]
         args = ["-S", "--needed", "--noprogressbar", *names]
-        with failing_as(INSTALL_STEP, [*creates, *built]), api_filesystems(work.target, work.notes):
+        with (
+            failing_as(INSTALL_STEP, [*creates, *built]),
+            api_filesystems(work.target, work.notes),
+            aur_database(work),
+        ):
             _pacman(work, INSTALL_STEP, args)
     if declared or built:
         mark_explicit(work, [*declared, *(c for c in built if c.action == Action.CREATE)])
@@ -139,6 +144,24 @@ def aur_installs(changes: Sequence[Change]) -> list[Change]:
         if c.provider == "aur"
         and (c.action == Action.CREATE or (c.action == Action.UPDATE and "version" in c.changed))
     ]
+
+
+@contextmanager
+def aur_database(work: Work) -> Iterator[None]:
+    """The local AUR repository's database in the target's sync directory for the block
+    (pacman reads a repository's packages from there), never left in the generation."""
+    if work.aur_repository is None:
+        yield
+        return
+    from kodos.aur.localrepo import REPO_NAME, LocalRepo
+
+    Path(tool_path(work.target, SYNC_DIR, "a directory")).mkdir(parents=True, exist_ok=True)
+    copy = Path(tool_path(work.target, f"{SYNC_DIR}/{REPO_NAME}.db", "a regular file"))
+    shutil.copyfile(LocalRepo(work.aur_repository).database, copy)
+    try:
+        yield
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 def aur_target(change: Change) -> str:
@@ -197,7 +220,11 @@ def _upgrade(work: Work, creates: Sequence[Change], upgrades: Sequence[Change]) 
     """ONE `-Su` transaction: every package the target's (replaced) sync databases offer a
     newer version of, and the created packages."""
     names = [aur_target(c) if c.provider == "aur" else c.name for c in creates]
-    with failing_as(UPGRADE_STEP, [*upgrades, *creates]), api_filesystems(work.target, work.notes):
+    with (
+        failing_as(UPGRADE_STEP, [*upgrades, *creates]),
+        api_filesystems(work.target, work.notes),
+        aur_database(work),
+    ):
         _pacman(work, UPGRADE_STEP, ["-Su", "--needed", "--noprogressbar", *names])
 
 
@@ -255,8 +282,16 @@ def run_pacman(
 def _pacman(work: Work, step: str, args: list[str]) -> None:
     """Run pacman on the target (`run_pacman`); warnings (`installed as .pacnew`, `saved as
     .pacsave`) become notes."""
-    done = run_pacman(work.target, args, work.repositories)
+    done = run_pacman(work.target, args, _aur_section(work))
     work.notes.extend(f"{step}: {note}" for note in pacman_notes(done.stdout + done.stderr))
+
+
+def _aur_section(work: Work) -> str:
+    if work.aur_repository is None:
+        return ""
+    from kodos.aur.localrepo import LocalRepo
+
+    return LocalRepo(work.aur_repository).pacman_section()
 
 
 def failure_message(done: subprocess.CompletedProcess[str], target: str) -> str:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kodos.apply.aur import AurBuilt
+from kodos.apply.aur import AurBuilt, standalone_conf
 from kodos.apply.saved import refuse_unless_as_saved, saved_pins
 from kodos.errors import KodosError
 from kodos.generations.baseroot import generation_root
@@ -175,6 +175,7 @@ def _apply_locked(
     pins = saved_pins(options.plan_file)
     with generation_root(machine, top, base.subvolume) as base_root:
         result = make_plan(replace(_plan_options(options, base_root), aur_pins=pins))
+        aur_conf = standalone_conf(base_root) if result.plan.aur else ""
     log_output(render_plan(result.plan))
     refuse_unless_as_saved(options.plan_file, result.plan)
     checkpoint(StepId.PLAN, on_step)
@@ -182,7 +183,7 @@ def _apply_locked(
         return ApplyResult(result.plan, None)
     if not confirm(result.plan):
         raise ApplyError("not applied: the plan was not confirmed")
-    aur = _build_aur(result, top)  # before anything changes: a failed build leaves nothing
+    aur = _build_aur(result, top, aur_conf)  # before anything changes: a failed one leaves nothing
     index, new_id = start_generation(machine, top, index, base.id)
     build = _Build(options, machine, top, base, new_id, result, aur)
     return _build(build, index, on_step, report)
@@ -211,7 +212,7 @@ def _build(
                 build.target,
                 esp=None,
                 on_step=on_step,
-                repositories=build.aur.repositories,
+                aur_repository=build.aur.repository,
             )
         checkpoint(StepId.EXECUTE, on_step)
         os.sync()  # the new generation on disk before anything can make it boot
@@ -278,15 +279,22 @@ def _take_sync_databases(build: _Build) -> None:
         )
 
 
-def _build_aur(result: PlanResult, top: Path) -> AurBuilt:
-    """The AUR bases the plan needs built, at its commits (kodos.apply.aur)."""
+def _build_aur(result: PlanResult, top: Path, pacman_conf: str) -> AurBuilt:
+    """The AUR bases the plan needs built, at its commits (kodos.apply.aur), their
+    dependencies installed with `pacman_conf` (the base generation's repositories)."""
     from kodos.apply.aur import build_planned
     from kodos.apply.log import log_line
 
     record = result.machine.record
     locks = record.aur if record is not None else {}
     return build_planned(
-        result.plan, result.config, locks, top=top, host_root=Path("/"), log=log_line
+        result.plan,
+        result.config,
+        locks,
+        top=top,
+        host_root=Path("/"),
+        pacman_conf=pacman_conf,
+        log=log_line,
     )
 
 

@@ -2,7 +2,8 @@
 builds, like a lock file.
 
 * A base the current generation's record locks (`GenerationRecord.aur`) stays at its locked
-  commit, whatever the AUR did since; nothing is fetched for it (its version is in the lock).
+  commit, whatever the AUR did since (its version is in the lock; its needs are read from
+  kodos's mirror, fetched only when the cache lost it).
 * A base no record locks (a new one) is at the AUR's current commit, fetched into kodos's
   mirror cache (`aur_cache_dir`); apply locks it from then on.
 * `--upgrade` moves every base to the AUR's current commit; a base that moves lists the files
@@ -12,6 +13,11 @@ builds, like a lock file.
   refused when the AUR does not have it. So apply builds exactly the commits its plan showed.
 * When the AUR cannot be consulted (offline), the base is listed without a commit and a note
   says why: the plan still shows everything else, and apply refuses to build it.
+* The AUR bases the planned ones need (depends, makedepends, checkdepends no repository
+  package satisfies) are planned too, by the same rules, with no configured `packages`: they
+  are built for the others and pacman installs what they offer as dependencies. Their names
+  come from the locks, else from the AUR; each base's needs from its .SRCINFO at the planned
+  commit, read from kodos's mirror (fetched only when the mirror lacks that commit).
 
 Each configured package's desired `version` is its base's `pkgver-pkgrel` at the planned
 commit: the diff then shows an update (a rebuild) when what is installed differs.
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +38,7 @@ from kodos.plan.model import AurBuild
 
 if TYPE_CHECKING:
     from kodos.aur.source import AurSource
+    from kodos.aur.srcinfo import SrcInfo
     from kodos.config.model import AurRepo, Config
     from kodos.config.packages import PackageRequest
     from kodos.state.generation import AurLock
@@ -100,24 +107,104 @@ def plan_aur(
     *,
     upgrade: bool = False,
     pins: Sequence[AurBuild] | None = None,
+    in_repositories: Callable[[str], bool] = lambda need: True,
 ) -> AurResolution:
-    """The base and commit of every configured AUR package `names` (module docstring).
-    Raises `AurError` only for a pinned commit that cannot be had."""
+    """The base and commit of every configured AUR package `names`, and of every AUR base
+    they need to build or run (module docstring). `in_repositories(need)` says whether a
+    repository package satisfies a dependency string. Raises `AurError` only for a pinned
+    commit that cannot be had."""
     resolution = AurResolution()
-    bases = _bases(names, source, locks, pins or (), resolution)
-    pinned = {pin.pkgbase: pin for pin in pins or ()}
-    for pkgbase, packages in sorted(bases.items()):
-        build = _build(pkgbase, packages, source, locks.get(pkgbase), pinned.get(pkgbase), upgrade)
+    planner = _Planner(source, locks, {pin.pkgbase: pin for pin in pins or ()}, upgrade)
+    queue = sorted(_bases(names, source, locks, pins or (), resolution).items())
+    queue += [(p.pkgbase, []) for p in pins or () if not p.packages]  # a plan's dependencies
+    while queue:
+        for pkgbase, packages in queue:
+            planner.plan(pkgbase, packages, resolution)
+        queue = [(b, []) for b in planner.dependencies(in_repositories, resolution)]
+    resolution.builds = sorted(planner.builds.values(), key=lambda b: (not b.packages, b.pkgbase))
+    return resolution
+
+
+class _Planner:
+    """The bases planned so far, with the .SRCINFO of each (for their dependencies)."""
+
+    def __init__(
+        self,
+        source: AurSource,
+        locks: Mapping[str, AurLock],
+        pins: Mapping[str, AurBuild],
+        upgrade: bool,
+    ) -> None:
+        self.source, self.locks, self.pins, self.upgrade = source, locks, pins, upgrade
+        self.builds: dict[str, AurBuild] = {}
+        self.infos: dict[str, SrcInfo] = {}
+        self._read: set[str] = set()
+
+    def plan(self, pkgbase: str, packages: list[str], resolution: AurResolution) -> None:
+        if pkgbase in self.builds:
+            return
+        lock = self.locks.get(pkgbase)
+        build = _build(pkgbase, packages, self.source, lock, self.pins.get(pkgbase), self.upgrade)
         if isinstance(build, str):
             resolution.notes.append(build)
             build = AurBuild(
                 pkgbase=pkgbase, packages=packages, commit=None, version=None,
-                locked=_locked(locks.get(pkgbase)),
+                locked=_locked(lock),
             )  # fmt: skip
-        resolution.builds.append(build)
+        self.builds[pkgbase] = build
         if build.version is not None:
             resolution.versions.update(dict.fromkeys(packages, build.version))
-    return resolution
+        if build.commit is not None:
+            info = _info(self.source, pkgbase, build.commit)
+            if isinstance(info, str):
+                resolution.notes.append(info)
+            else:
+                self.infos[pkgbase] = info
+
+    def dependencies(
+        self, in_repositories: Callable[[str], bool], resolution: AurResolution
+    ) -> list[str]:
+        """The bases of what the bases read since the last call need and neither a planned
+        base nor a repository offers: from the locks, else looked up in the AUR."""
+        from kodos.aur.order import dependency_name
+
+        offered = {
+            name
+            for info in self.infos.values()
+            for name in (*info.packages, *map(dependency_name, info.provides))
+        }
+        wanted: dict[str, str] = {}  # a need → the base that needs it first
+        for pkgbase in sorted(self.infos.keys() - self._read):
+            self._read.add(pkgbase)
+            for need in self.infos[pkgbase].build_needs():
+                name = dependency_name(need)
+                if name not in offered and name not in wanted and not in_repositories(need):
+                    wanted[name] = pkgbase
+        locked = {name: base for base in self.locks for name in self.locks[base].packages}
+        found = {name: locked[name] for name in wanted if name in locked}
+        try:
+            found.update(self.source.lookup([name for name in wanted if name not in found]))
+        except AurError as err:
+            resolution.notes.append(f"AUR: could not look up what AUR packages need: {err}")
+            return []
+        missing = [f"{wanted[name]} needs {name}" for name in wanted if name not in found]
+        if missing:
+            resolution.notes.append(
+                "AUR: no repository and no AUR package offers what AUR packages need: "
+                + "; ".join(missing)
+            )
+        return sorted({base for base in found.values() if base not in self.builds})
+
+
+def _info(source: AurSource, pkgbase: str, commit: str) -> SrcInfo | str:
+    """The base's .SRCINFO at `commit`, fetched when kodos's mirror lacks it; a note when it
+    cannot be read."""
+    try:
+        if not source.has(pkgbase, commit):
+            source.fetch(pkgbase)
+        return source.at(pkgbase, commit).info
+    except AurError as err:
+        return f"AUR: could not read what {pkgbase} needs: {err}"
 
 
 def _bases(

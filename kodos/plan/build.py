@@ -95,7 +95,7 @@ def _make_plan(options: PlanOptions) -> PlanResult:
     index = databases.index if databases is not None else None
     local = _local_packages(options, machine, index)
     resolution = _resolve(loaded, requests, databases, machine, options, local)
-    aur = _plan_aur(loaded.config, resolution.resources, machine, options)
+    aur = _plan_aur(loaded.config, resolution.resources, machine, options, index)
     resolution.resources = _with_aur_versions(resolution.resources, aur.versions)
     resources = ResourceSet(resolution.resources)
     for resource in desired.resources.values():
@@ -193,9 +193,16 @@ def _helper(config: Config) -> list[PackageRequest]:
 
 
 def _plan_aur(
-    config: Config, resources: list[Resource], machine: MachineState, options: PlanOptions
+    config: Config,
+    resources: list[Resource],
+    machine: MachineState,
+    options: PlanOptions,
+    index: SyncIndex | None,
 ) -> AurResolution:
-    """The base and commit of every `aur.package` (kodos.plan.aur); nothing without one."""
+    """The base and commit of every `aur.package` and the AUR bases they need
+    (kodos.plan.aur); nothing without one. Without sync databases every need that no AUR
+    base of the plan offers is taken for a repository package's."""
+    from kodos.aur.order import dependency_name
     from kodos.plan.aur import AurResolution, aur_repo, open_source, plan_aur
 
     names = [r.name for r in resources if (r.provider, r.kind) == ("aur", "package")]
@@ -203,7 +210,18 @@ def _plan_aur(
     if not names or repo is None:
         return AurResolution()
     locks = machine.record.aur if machine.record is not None else {}
-    return plan_aur(names, open_source(repo), locks, upgrade=options.upgrade, pins=options.aur_pins)
+
+    def in_repositories(need: str) -> bool:
+        return index is None or index.satisfier(dependency_name(need)) is not None
+
+    return plan_aur(
+        names,
+        open_source(repo),
+        locks,
+        upgrade=options.upgrade,
+        pins=options.aur_pins,
+        in_repositories=in_repositories,
+    )
 
 
 def _with_aur_versions(resources: list[Resource], versions: Mapping[str, str]) -> list[Resource]:

@@ -191,7 +191,10 @@ class AurBuild(_Record):
     """
 
     pkgbase: str
-    packages: list[str] = Field(description="The configured packages it builds.")
+    packages: list[str] = Field(
+        description="The configured packages it builds; empty for a base other AUR bases "
+        "need (pacman installs what it offers as dependencies)."
+    )
     commit: str | None = Field(description="The git commit apply builds; None: unknown.")
     version: str | None = Field(description="`[epoch:]pkgver-pkgrel` at that commit.")
     locked: str | None = Field(

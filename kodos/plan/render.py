@@ -64,7 +64,7 @@ def render_plan(plan: Plan) -> str:
 
 def _aur_lines(build: AurBuild) -> list[str]:
     """`  yay-bin (yay-bin): 1a2b3c4d5e6f 12.4.2-1, locked` and, when it moves, the files."""
-    packages = ", ".join(build.packages)
+    packages = ", ".join(build.packages) or "needed by AUR packages"
     if build.commit is None:
         return [f"  {build.pkgbase} ({packages}): commit unknown (see the notes)"]
     where = f"{build.commit[:12]} {build.version}"
