@@ -203,4 +203,6 @@ def test_a_failed_build_changes_nothing(world: World) -> None:
     assert done.returncode == 1
     assert "AUR package base 'aur-broken' failed to build" in done.stderr
     assert "this package never builds" in done.stderr
-    assert generations(world.machine) == []
+    # the machine was adopted as generation 0; no generation was built
+    assert [g["id"] for g in generations(world.machine)] == [0]
+    assert not list((world.machine.root / "var/lib/pacman/local").glob("aur-*"))
