@@ -132,3 +132,39 @@ def test_apply_builds_new_moved_and_installed_bases_only() -> None:
     new = AurBuild(pkgbase="new", packages=["new"], commit=a, version="1-1", locked=None)
     locks = {"kept": lock(a, "1-1", "kept"), "moved": lock(a, "1-1", "moved")}
     assert to_build(_plan([], [kept, moved, new]), locks) == [moved, new]
+
+
+def _kodos(*args: str | Path) -> tuple[int, str, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "kodos", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_aur_diff_needs_an_aur_repository_and_a_lock(tmp_path: Path) -> None:
+    require_root()
+    root = tmp_path / "root"
+    root.mkdir()
+    plain = tmp_path / "plain.lua"
+    plain.write_text('return { packages = { "htop" } }\n')
+    code, out, err = _kodos("aur", "diff", "aur-app", "-c", plain, "--root", root)
+    assert (code, out) == (1, "")
+    assert (
+        err == f"error: {plain} has no AUR repository: add one to repos with repos.aur_repo(...)\n"
+    )
+    with_aur = tmp_path / "aur.lua"
+    with_aur.write_text(
+        'return { repos = { aur = { type = "aur", helper = "yay", aur_url = "file:///nowhere" } } }\n'
+    )
+    code, out, err = _kodos("aur", "diff", "aur-app", "-c", with_aur, "--root", root)
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: aur:aur-app is not locked by the current generation: there is no locked commit "
+        "to compare with (kodos plan shows the commit it would build)\n"
+    )
