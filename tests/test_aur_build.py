@@ -223,13 +223,13 @@ def test_the_running_root_never_gets_the_build_dependencies(built: Built, world:
         assert not os.path.lexists(path), path
     assert _tree(Path("/var/lib/pacman")) == world.pacman_before
     # each build's directory is gone, its log stays
-    assert sorted(p.name for p in (world.directory / "work").iterdir()) == [
+    work = world.directory / "work"
+    assert [p.name for p in (work / "builds").iterdir()] == []
+    assert not (work / "packages").exists()
+    assert sorted(p.name for p in (work / "logs").iterdir()) == [
         "aur-app.log", "aur-lib.log", "aur-multi.log", "aur-tool.log",
     ]  # fmt: skip
-    assert (
-        "installing aur-lib kodos-test-runtime"
-        in (world.directory / "work/aur-app.log").read_text()
-    )
+    assert "installing aur-lib kodos-test-runtime" in (work / "logs/aur-app.log").read_text()
 
 
 def test_a_base_at_the_same_commit_is_not_rebuilt(built: Built, world: World) -> None:
@@ -253,7 +253,7 @@ def test_a_failing_build_names_the_base_and_shows_its_log(built: Built, world: W
     with pytest.raises(AurBuildError) as raised:
         build_all(bases, built.source, built.repo, work_dir=world.directory / "work",
                   pacman_conf=world.conf)  # fmt: skip
-    log = world.directory / "work/aur-broken.log"
+    log = world.directory / "work/logs/aur-broken.log"
     message = str(raised.value)
     headline, intro, *lines = message.splitlines()
     assert (
@@ -307,10 +307,12 @@ def test_root_is_never_the_build_uid(built: Built, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_leftover_mounts() -> Iterator[None]:
-    before = Path("/proc/self/mountinfo").read_text()
+def _no_leftover_mounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No build leaves a mount behind (below the tests' directories: the machine is shared)."""
     yield
-    assert Path("/proc/self/mountinfo").read_text() == before
+    ours = str(tmp_path_factory.getbasetemp())
+    points = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    assert [point for point in points if point.startswith(ours)] == []
 
 
 def _repositories_offer(dependency: str) -> bool:

@@ -3,8 +3,8 @@
 Each base, in the order given (`kodos.aur.order.build_order`), is either found in the local
 repository at its commit (`LocalRepo.built`) or built:
 
-1. its tree at that commit is exported from the mirror into `<work_dir>/<pkgbase>/src`, owned
-   by the build uid — a uid with no passwd or group entry (`build_uid`), so no account is
+1. its tree at that commit is exported from the mirror into `<work_dir>/builds/<pkgbase>/src`,
+   owned by the build uid — a uid with no passwd or group entry (`build_uid`), so no account is
    added to the running system, and never root;
 2. a child process in a mount namespace of its own lays a throwaway root over the running
    system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking every write; the rest bound
@@ -14,10 +14,11 @@ repository at its commit (`LocalRepo.built`) or built:
 3. the running system's makepkg runs chrooted there through `setpriv` as the build uid (no
    supplementary groups, no new privileges), with a clean environment, `HOME` in the build
    directory and git's `safe.directory` naming only it. Its output goes to
-   `<work_dir>/<pkgbase>.log`.
+   `<work_dir>/logs/<pkgbase>.log`.
 
 When the child ends its mounts go with it: nothing the build installed reaches the running
-system. The packages are added to the local repository before the next base builds; a failed
+system. The packages are added to the local repository before a base that needs them builds, the
+others together at the end (`repo-add` costs a few hundred ms a call); a failed
 base raises `AurBuildError` with the end of its log, after the bases before it were added
 (the cache keeps what did build) and before anything else changes.
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from kodos.aur.errors import AurBuildError, AurError
 from kodos.aur.localrepo import PACKAGE_SUFFIXES, BuiltPackage, LocalRepo
+from kodos.aur.order import needed_names, offered_names
 from kodos.aur.source import AurBase, AurSource
 from kodos.system.runner import CommandFailed, failure, run, tail
 
@@ -38,6 +40,9 @@ BUILD_UIDS = range(61184, 65520)
 """Where the build uid is chosen: systemd's range for dynamic users, whose uids have no
 passwd entry; the first with no entry in the system's passwd and group files is taken."""
 LOG_TAIL_LINES = 30
+BUILDS, LOGS, PACKAGES = "builds", "logs", "packages"
+"""The parts of the work directory: a directory per base building, its log (kept), and the
+packages built waiting for the local repository."""
 INSIDE = Path("/build")
 """Where the build directory is bound in the throwaway root."""
 DEPTEST_MISSING = 127
@@ -70,20 +75,62 @@ def build_all(
     if uid == 0:
         raise AurError("AUR packages are never built as root")
     _prepare_work_dir(work_dir)
+    pending = _Pending(repo, work_dir / PACKAGES)
     built: list[BuiltPackage] = []
     for base in bases:
         found = repo.built(base)
         if found is not None:
-            if repo.current(base.pkgbase) != base.commit:  # another commit was listed since
-                repo.add(base, [repo.directory / package.filename for package in found])
             say(f"{base.pkgbase} {base.info.version} ({base.commit[:12]}): built already")
-            built.extend(found)
+            if repo.current(base.pkgbase) != base.commit:  # another commit was listed since
+                pending.add(base, [repo.directory / package.filename for package in found])
+            else:
+                built.extend(found)
             continue
+        if pending.needed_by(base):
+            built.extend(pending.flush())
         say(f"{base.pkgbase} {base.info.version} ({base.commit[:12]}): building")
-        files = _build(base, source, repo, host_root, work_dir, pacman_conf, uid)
-        built.extend(repo.add(base, files))
-        shutil.rmtree(work_dir / base.pkgbase)
-    return built
+        try:
+            files = _build(base, source, repo, host_root, work_dir, pacman_conf, uid)
+        except AurBuildError:
+            pending.flush()  # the cache keeps what did build
+            raise
+        pending.add(base, files)
+        shutil.rmtree(work_dir / BUILDS / base.pkgbase)
+    built.extend(pending.flush())
+    position = {base.pkgbase: number for number, base in enumerate(bases)}
+    return sorted(built, key=lambda package: position[package.pkgbase])
+
+
+class _Pending:
+    """Builds not yet in the local repository: added together, with one `repo-add`, when a
+    base needs one of them or at the end (each call costs a few hundred ms). Their package
+    files wait in `directory`."""
+
+    def __init__(self, repo: LocalRepo, directory: Path) -> None:
+        self.repo = repo
+        self.directory = directory
+        self.builds: list[tuple[AurBase, list[Path]]] = []
+
+    def add(self, base: AurBase, files: list[Path]) -> None:
+        if not all(file.is_relative_to(self.repo.directory) for file in files):
+            self.directory.mkdir(exist_ok=True)
+            moved = [self.directory / file.name for file in files]
+            for file, target in zip(files, moved, strict=True):
+                os.replace(file, target)
+            files = moved
+        self.builds.append((base, files))
+
+    def needed_by(self, base: AurBase) -> bool:
+        needs = needed_names(base)
+        return any(needs & offered_names(built) for built, _ in self.builds)
+
+    def flush(self) -> list[BuiltPackage]:
+        if not self.builds:
+            return []
+        added = self.repo.add_many(self.builds)
+        self.builds = []
+        shutil.rmtree(self.directory, ignore_errors=True)
+        return [package for packages in added for package in packages]
 
 
 def free_build_uid(host_root: Path) -> int:
@@ -126,14 +173,15 @@ def _build(
     pacman_conf: Path | None,
     uid: int,
 ) -> list[Path]:
-    """Build `base` in `<work_dir>/<pkgbase>` and return the package files it made."""
+    """Build `base` in `<work_dir>/builds/<pkgbase>` and return the package files it made."""
     from kodos.shell.process import ShellFailure, in_child
 
-    building = work_dir / base.pkgbase
+    building = work_dir / BUILDS / base.pkgbase
     if building.exists():  # left by a build that was killed
         shutil.rmtree(building)
-    building.mkdir(mode=0o755)
-    logfile = work_dir / f"{base.pkgbase}.log"
+    building.mkdir(mode=0o755, parents=True)
+    logfile = work_dir / LOGS / f"{base.pkgbase}.log"
+    logfile.parent.mkdir(exist_ok=True)
     logfile.write_text("")
     os.chmod(logfile, 0o600)
     owned = [building / name for name in ("src", "home", "out", "sources", "tmp")]

@@ -24,18 +24,25 @@ def dependency_name(dependency: str) -> str:
     return _CONSTRAINT.split(dependency, maxsplit=1)[0].strip()
 
 
+def offered_names(base: AurBase) -> set[str]:
+    """What `base` offers to others' needs: its package names and what they provide."""
+    return {*base.info.packages, *map(dependency_name, base.info.provides)}
+
+
+def needed_names(base: AurBase) -> set[str]:
+    """The names `base` needs installed to build (depends, makedepends, checkdepends)."""
+    return set(map(dependency_name, base.info.build_needs()))
+
+
 def build_order(bases: Iterable[AurBase]) -> list[AurBase]:
     """`bases` ordered so each comes after the bases it needs; `AurError` on a cycle."""
     by_name = {base.pkgbase: base for base in bases}
     offers: dict[str, str] = {}
     for base in sorted(by_name.values(), key=lambda b: b.pkgbase):
-        for name in (*base.info.packages, *map(dependency_name, base.info.provides)):
+        for name in sorted(offered_names(base)):
             offers.setdefault(name, base.pkgbase)
     needs = {
-        pkgbase: sorted(
-            {offers[n] for n in map(dependency_name, base.info.build_needs()) if n in offers}
-            - {pkgbase}
-        )
+        pkgbase: sorted({offers[n] for n in needed_names(base) if n in offers} - {pkgbase})
         for pkgbase, base in by_name.items()
     }
     waiting = {pkgbase: len(needed) for pkgbase, needed in needs.items()}

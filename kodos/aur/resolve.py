@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from kodos.aur.errors import AurError
-from kodos.aur.order import build_order, dependency_name
+from kodos.aur.order import build_order, dependency_name, offered_names
 from kodos.aur.source import AurBase, AurSource
 
 
@@ -68,8 +68,4 @@ def _base(source: AurSource, pkgbase: str, commit: str | None) -> AurBase:
 
 
 def _offered(bases: Iterable[AurBase]) -> set[str]:
-    return {
-        name
-        for base in bases
-        for name in (*base.info.packages, *map(dependency_name, base.info.provides))
-    }
+    return {name for base in bases for name in offered_names(base)}

@@ -1,0 +1,163 @@
+"""What does kodos add to building AUR packages? (issue 13)
+
+A local AUR (`tests.support.aur`: bare git repositories with a PKGBUILD and `.SRCINFO`) of
+five trivial package bases, no dependencies, sources in the repository:
+
+1. makepkg alone: the five PKGBUILDs, already checked out into directories owned by the build
+   uid, each built by `setpriv --reuid=UID ... makepkg` — the floor;
+2. kodos: `kodos.aur.resolve.resolve_bases` (clone each base into a fresh mirror cache, read
+   its `.SRCINFO`) and `kodos.apply.aurbuild.build_all` into a fresh local repository: export,
+   the throwaway overlay of the running root, makepkg as the same uid, `repo-add`;
+   kodos − makepkg alone ≤ 2 s for the five;
+3. found built: `build_all` again on the same repository (nothing is rebuilt) — the AUR part
+   of a second apply;
+4. (aurplan's figure, issue 13: a second `kodos apply` that needs no rebuild against the same
+   apply without AUR packages, ≤ +0.3 s — see `SECOND_APPLY` below.)
+
+Rounds alternate kodos and makepkg alone, so a busy machine slows both alike. Root (the build
+uid is switched to with setpriv; the overlay needs a mount namespace). Exits 0 once it has
+measured; 1 if it cannot run.
+
+    sudo .venv/bin/python benchmarks/aur.py [--runs 3] [--bases 5] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+from pathlib import Path
+
+# This directory is on sys.path when a benchmark runs as a script.
+from harness import (
+    CannotMeasure,
+    Figure,
+    difference,
+    figure,
+    main,
+    print_table,
+    require,
+    rounds,
+    work_directory,
+)
+
+BUILD_MARGIN_S = 2.0
+SECOND_APPLY_MARGIN_S = 0.3
+SECOND_APPLY = None
+"""aurplan's figure goes here: a second `kodos apply` needing no rebuild − the same apply with
+no AUR packages (goal ≤ SECOND_APPLY_MARGIN_S). It needs the apply integration (issue 13,
+helper aurplan), so it is not measured by this script yet."""
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="timed rounds (default 3)")
+    parser.add_argument("--bases", type=int, default=5, help="package bases (default 5)")
+    parser.add_argument("--keep", action="store_true", help="keep the files made")
+    return parser.parse_args()
+
+
+def benchmark() -> None:
+    options = parse()
+    require("git", "makepkg", "setpriv", "chroot", "repo-add", "pacman", "bsdtar")
+    if os.geteuid() != 0:
+        raise CannotMeasure("run as root: builds switch to an unprivileged uid with setpriv")
+    from tests.support.aur import REPO_PACKAGES, AurPackage, LocalAur
+    from tests.support.mirror import build_mirror, write_pacman_conf
+
+    with work_directory("aur", keep=options.keep) as directory:
+        directory.chmod(0o755)  # makepkg alone builds below it as the build uid
+        aur = LocalAur(directory / "aur")
+        names = [f"aur-bench-{number}" for number in range(1, options.bases + 1)]
+        for name in names:
+            aur.add(AurPackage(name))
+        conf = write_pacman_conf(
+            directory / "pacman.conf", build_mirror(directory / "mirror", list(REPO_PACKAGES))
+        )
+        print_table(measure(directory, aur.url, names, conf, options.runs))
+
+
+def measure(
+    directory: Path, url: str, names: list[str], conf: Path, runs: int
+) -> list[Figure | None]:
+    from kodos.apply.aurbuild import build_all, free_build_uid
+    from kodos.aur.localrepo import LocalRepo
+    from kodos.aur.resolve import resolve_bases
+    from kodos.aur.source import AurSource
+
+    uid = free_build_uid(Path("/"))
+    count = iter(range(1_000_000))
+    last: dict[str, object] = {}
+
+    def with_kodos() -> float:
+        place = directory / f"kodos-{next(count)}"
+        start = time.perf_counter()
+        source = AurSource(url, place / "cache")
+        bases = resolve_bases(source, names, lambda _: False)
+        repo = LocalRepo(place / "repo")
+        build_all(bases, source, repo, work_dir=place / "work", pacman_conf=conf, build_uid=uid)
+        elapsed = time.perf_counter() - start
+        last.update(source=source, bases=bases, repo=repo, place=place)
+        return elapsed
+
+    def makepkg_alone() -> float:
+        place = directory / f"makepkg-{next(count)}"
+        trees = [_checkout(url, name, place / name, uid) for name in names]
+        start = time.perf_counter()
+        for tree in trees:
+            _makepkg(tree, uid)
+        return time.perf_counter() - start
+
+    def found_built() -> float:
+        place = last["place"]
+        assert isinstance(place, Path)
+        start = time.perf_counter()
+        build_all(
+            last["bases"], last["source"], last["repo"],  # type: ignore[arg-type]
+            work_dir=place / "work", pacman_conf=conf, build_uid=uid,
+        )  # fmt: skip
+        return time.perf_counter() - start
+
+    samples = rounds({"kodos": with_kodos, "makepkg": makepkg_alone}, runs, warm_up=False)
+    again = [found_built() for _ in range(max(runs, 5))]
+    n = len(names)
+    alone = figure(f"makepkg alone, {n} bases", samples["makepkg"], unit="s")
+    kodos = figure(f"kodos resolve + build_all, {n} bases", samples["kodos"], unit="s")
+    return [
+        alone,
+        kodos,
+        difference("  kodos − makepkg alone", kodos, alone, BUILD_MARGIN_S),
+        None,
+        figure(f"build_all, {n} bases found built", again, unit="ms"),
+        # aurplan: the second-apply figure (SECOND_APPLY) goes on this line.
+    ]
+
+
+def _checkout(url: str, name: str, tree: Path, uid: int) -> Path:
+    """The base's tree at HEAD, owned by the build uid (not timed)."""
+    tree.mkdir(parents=True)
+    repository = url.removeprefix("file://") + f"/{name}.git"
+    archive = subprocess.run(
+        ["git", "--git-dir", repository, "archive", "HEAD"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    for path in [tree, *tree.rglob("*")]:
+        os.lchown(path, uid, uid)
+    tree.parent.chmod(0o755)
+    return tree
+
+
+def _makepkg(tree: Path, uid: int) -> None:
+    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+    done = subprocess.run(
+        [*drop, "env", "-i", f"HOME={tree}", "PATH=/usr/bin:/bin", "LC_ALL=C",
+         "makepkg", "--noconfirm", "--nocolor"],
+        cwd=tree, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise CannotMeasure(f"makepkg in {tree} failed: {done.stderr[-2000:]}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(benchmark))
