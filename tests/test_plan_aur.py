@@ -125,13 +125,15 @@ def test_apply_refuses_an_aur_package_whose_commit_the_plan_does_not_know() -> N
         )
 
 
-def test_apply_builds_new_moved_and_installed_bases_only() -> None:
+def test_apply_builds_every_base_when_one_is_new_or_moves_and_none_otherwise() -> None:
     a, b = "a" * 40, "b" * 40
     kept = AurBuild(pkgbase="kept", packages=["kept"], commit=a, version="1-1", locked=a)
     moved = AurBuild(pkgbase="moved", packages=["moved"], commit=b, version="2-1", locked=a)
     new = AurBuild(pkgbase="new", packages=["new"], commit=a, version="1-1", locked=None)
     locks = {"kept": lock(a, "1-1", "kept"), "moved": lock(a, "1-1", "moved")}
-    assert to_build(_plan([], [kept, moved, new]), locks) == [moved, new]
+    # every base: the ones others need must be in the local repository (found built, not rebuilt)
+    assert to_build(_plan([], [kept, moved, new]), locks) == [kept, moved, new]
+    assert to_build(_plan([], [kept]), locks) == []
 
 
 def _kodos(*args: str | Path) -> tuple[int, str, str]:

@@ -119,23 +119,20 @@ def to_build(plan: Plan, old_locks: Mapping[str, AurLock]) -> list[AurBuild]:
         and (c.action == Action.CREATE or (c.action == Action.UPDATE and "version" in c.changed))
     }
     known = {name for b in plan.aur for name in b.packages}
-    unplanned = sorted(installing - known)
     needed = any(
         b.pkgbase not in old_locks or b.moves or installing.intersection(b.packages)
         for b in plan.aur
     )
     chosen = list(plan.aur) if needed else []
+    unknown = {name for b in chosen if b.commit is None for name in b.packages}
+    unplanned = [f"aur.package[{name}]" for name in sorted((installing - known) | unknown)]
     unplanned += [
-        name or f"{b.pkgbase} (needed)"
-        for b in chosen
-        if b.commit is None
-        for name in b.packages or [""]
+        f"AUR package base {b.pkgbase}" for b in chosen if b.commit is None and not b.packages
     ]
     if unplanned:
-        listed = ", ".join(f"aur.package[{name}]" for name in sorted(unplanned))
         raise AurNotPlanned(
-            f"{listed}: the plan does not say which commit of the AUR to build (it could not "
-            "consult the AUR, see its notes); nothing was applied"
+            f"{', '.join(unplanned)}: the plan does not say which commit of the AUR to build "
+            "(it could not consult the AUR, see its notes); nothing was applied"
         )
     return chosen
 

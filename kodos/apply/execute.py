@@ -5,7 +5,7 @@ knows that. The plan's changes say what to do; `desired` (the resource set the p
 from) supplies what the plan redacts: password hashes and plain-text passwords.
 
 Everything that can be checked without changing anything is checked first (`preflight`):
-unsupported changes, secrets the caller did not pass,
+unsupported changes, AUR packages nothing built, secrets the caller did not pass,
 names that would read as options, paths that try to leave the target, a missing Flatpak
 remote or ESP. Then the steps run in this order, each only when it has work:
 
@@ -144,6 +144,7 @@ def preflight(work: Work, changes: Sequence[Change], esp: Path | None) -> None:
     problems = {address: found for address, found in problems.items() if found}
     for address, problem in [
         *_pacman_conf_problems(work, changes),
+        *_aur_problems(work, changes),
         *flatpak.remote_problems(work, INSTALL_FLATPAKS.select(changes)),
         *_esp_problems(work, BOOT_LOADER.select(changes), esp),
     ]:
@@ -217,6 +218,18 @@ def _pacman_conf_problems(work: Work, changes: Sequence[Change]) -> list[tuple[s
     if not os.path.isdir(tool_path(work.target, "/var/lib/pacman", "a directory")):
         return [(chosen[0].address, "/var/lib/pacman: the target has no pacman database")]
     return []
+
+
+def _aur_problems(work: Work, changes: Sequence[Change]) -> list[tuple[str, str]]:
+    """AUR packages to install when no local repository of built ones was given: they are
+    built before the snapshot (kodos.apply.aur), never here."""
+    if work.aur_repository is not None:
+        return []
+    return [(c.address, f"{c.address}: {AUR_NOT_BUILT}") for c in packages.aur_installs(changes)]
+
+
+# What _aur_problems says.
+AUR_NOT_BUILT = "not built for this apply (no local AUR repository was given)"
 
 
 def _esp_problems(work: Work, changes: Sequence[Change], esp: Path | None) -> list[tuple[str, str]]:

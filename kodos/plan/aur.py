@@ -31,13 +31,13 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kodos.aur.errors import AurError
 from kodos.plan.model import AurBuild
 
 if TYPE_CHECKING:
-    from kodos.aur.source import AurSource
+    from kodos.aur.source import AurBase, AurSource
     from kodos.aur.srcinfo import SrcInfo
     from kodos.config.model import AurRepo, Config
     from kodos.config.packages import PackageRequest
@@ -114,6 +114,7 @@ def plan_aur(
     repository package satisfies a dependency string. Raises `AurError` only for a pinned
     commit that cannot be had."""
     resolution = AurResolution()
+    source = _Remembering(source)  # type: ignore[assignment]  # each commit read once
     planner = _Planner(source, locks, {pin.pkgbase: pin for pin in pins or ()}, upgrade)
     queue = sorted(_bases(names, source, locks, pins or (), resolution).items())
     queue += [(p.pkgbase, []) for p in pins or () if not p.packages]  # a plan's dependencies
@@ -154,7 +155,7 @@ class _Planner:
         self.builds[pkgbase] = build
         if build.version is not None:
             resolution.versions.update(dict.fromkeys(packages, build.version))
-        if build.commit is not None:
+        if build.commit is not None and not self.pins:  # pins name every base already
             info = _info(self.source, pkgbase, build.commit)
             if isinstance(info, str):
                 resolution.notes.append(info)
@@ -200,11 +201,31 @@ def _info(source: AurSource, pkgbase: str, commit: str) -> SrcInfo | str:
     """The base's .SRCINFO at `commit`, fetched when kodos's mirror lacks it; a note when it
     cannot be read."""
     try:
-        if not source.has(pkgbase, commit):
+        try:
+            return source.at(pkgbase, commit).info
+        except AurError:
             source.fetch(pkgbase)
-        return source.at(pkgbase, commit).info
+            return source.at(pkgbase, commit).info
     except AurError as err:
         return f"AUR: could not read what {pkgbase} needs: {err}"
+
+
+class _Remembering:
+    """An `AurSource` whose `at` reads each commit once (a plan asks several times: its
+    version, its needs, a pin's check); the rest passes through."""
+
+    def __init__(self, source: AurSource) -> None:
+        self._source = source
+        self._read: dict[tuple[str, str], AurBase] = {}
+
+    def at(self, pkgbase: str, commit: str) -> AurBase:
+        key = (pkgbase, commit)
+        if key not in self._read:
+            self._read[key] = self._source.at(pkgbase, commit)
+        return self._read[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
 
 
 def _bases(
