@@ -273,6 +273,21 @@ def test_a_failing_build_names_the_base_and_shows_its_log(built: Built, world: W
         assert not os.path.lexists(path), path
 
 
+def test_what_built_before_a_failure_stays_in_the_repository(
+    built: Built, world: World, tmp_path: Path
+) -> None:
+    repo = LocalRepo(tmp_path / "repo")
+    bases = _bases(built.source, ("aur-broken", "aur-tool"))
+    assert [b.pkgbase for b in bases] == ["aur-broken", "aur-tool"]
+    with pytest.raises(AurBuildError):
+        build_all(bases[::-1], built.source, repo, work_dir=tmp_path / "work",
+                  pacman_conf=world.conf)  # fmt: skip
+    assert repo.built(bases[1]) is not None and repo.built(bases[0]) is None
+    assert sorted(p.name for p in repo.directory.glob("*.pkg.tar*")) == [
+        "aur-tool-1.0-1-any.pkg.tar.gz"
+    ]
+
+
 def test_a_dependency_no_repository_offers_fails_before_makepkg(
     world: World, tmp_path: Path
 ) -> None:
