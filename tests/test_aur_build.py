@@ -369,3 +369,37 @@ def test_a_need_nobody_offers_is_named_with_who_needs_it(tmp_path: Path) -> None
         "no repository and no AUR package offers what AUR packages need: "
         "aur-orphan needs kodos-test-nowhere"
     )
+
+
+SNEAKY = """\
+  ln -s /etc/shadow "$PKGDEST/aur-sneaky-extra-1.0-1-any.pkg.tar.gz"
+  (sleep 300 </dev/null >/dev/null 2>&1 &)
+"""
+
+
+def _processes_of(uid: int) -> list[str]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:
+            continue
+        uids = next((line.split()[1:] for line in lines if line.startswith("Uid:")), [])
+        if str(uid) in uids:
+            found.append(status.parent.name)
+    return found
+
+
+def test_a_build_leaves_no_process_and_no_link_behind(world: World, tmp_path: Path) -> None:
+    aur = LocalAur(tmp_path / "aur")
+    aur.add(AurPackage("aur-sneaky", build_script=SNEAKY))
+    source = AurSource(aur.url, tmp_path / "cache")
+    repo = LocalRepo(tmp_path / "repo")
+    uid = free_build_uid(Path("/"))
+    built = build_all(_bases(source, ("aur-sneaky",)), source, repo, work_dir=tmp_path / "work",
+                      pacman_conf=world.conf, build_uid=uid)  # fmt: skip
+    assert [p.filename for p in built] == ["aur-sneaky-1.0-1-any.pkg.tar.gz"]
+    assert sorted(p.name for p in repo.directory.glob("*.pkg.tar*")) == [
+        "aur-sneaky-1.0-1-any.pkg.tar.gz"
+    ]
+    assert _processes_of(uid) == []

@@ -11,10 +11,11 @@ repository at its commit (`LocalRepo.built`) or built:
    read-only; a private /tmp and an empty /home), binds the build directory on `/build`, and
    installs what the base needs and that root lacks (`pacman -T`) with pacman — from the
    configured repositories and `[kodos-aur]`, so AUR packages built before it are there too;
-3. the running system's makepkg runs chrooted there through `setpriv` as the build uid (no
+3. the running system's makepkg runs chrooted there, the first process of a PID namespace
+   (what the build leaves running dies with it), through `setpriv` as the build uid (no
    supplementary groups, no new privileges), with a clean environment, `HOME` in the build
    directory and git's `safe.directory` naming only it. Its output goes to
-   `<work_dir>/logs/<pkgbase>.log`.
+   `<work_dir>/logs/<pkgbase>.log`; only regular files it wrote to `PKGDEST` are taken.
 
 When the child ends its mounts go with it: nothing the build installed reaches the running
 system. The packages are added to the local repository before a base that needs them builds, the
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -198,7 +200,7 @@ def _build(
         raise AurBuildError(
             base.pkgbase, tail(lines, LOG_TAIL_LINES), reason=str(err), log_path=logfile
         ) from None
-    files = sorted(path for path in (building / "out").iterdir() if _is_package(path))
+    files = sorted(path for path in (building / "out").iterdir() if _is_package(path, base))
     if not files:
         raise AurBuildError(base.pkgbase, "", reason="makepkg made no package")
     return files
@@ -223,8 +225,13 @@ def _pacman_conf(conf: Path, repo: LocalRepo) -> str:
     return text
 
 
-def _is_package(path: Path) -> bool:
-    return path.is_file() and path.name.endswith(PACKAGE_SUFFIXES)
+def _is_package(path: Path, base: AurBase) -> bool:
+    """A package file of `base` that makepkg wrote: a regular file, never a link the build
+    left to make root copy something else; not a `-debug` package (Arch's makepkg.conf makes
+    those), which no generation installs."""
+    if not stat.S_ISREG(os.lstat(path).st_mode) or not path.name.endswith(PACKAGE_SUFFIXES):
+        return False
+    return not any(path.name.startswith(f"{name}-debug-") for name in base.info.packages)
 
 
 def _in_environment(
@@ -294,6 +301,9 @@ def _makepkg_argv(target: Path, uid: int) -> list[str]:
         "GIT_CONFIG_VALUE_0": f"{inside}/sources",
     }
     return [
+        # a PID namespace whose init is makepkg: whatever the build leaves running is killed
+        # when makepkg ends, so nothing of the build uid outlives it or touches its output
+        "unshare", "--pid", "--fork", "--kill-child",
         "chroot", str(target),
         "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
         "env", "-i", f"--chdir={inside}/src",

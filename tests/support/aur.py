@@ -69,6 +69,8 @@ class AurPackage:
     fails: bool = False
     data: str = "data\n"
     extra_files: Mapping[str, str] = field(default_factory=dict)
+    build_script: str = ""
+    """More of `build()`: shell lines run before it writes `built-by`."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -130,7 +132,10 @@ def pkgbuild(package: AurPackage) -> str:
         "sha256sums=(SKIP)",
         "",
         "build() {",
-        checks + (failing if package.fails else '  id -u > "$srcdir/built-by"\n') + "}",
+        checks
+        + package.build_script
+        + (failing if package.fails else '  id -u > "$srcdir/built-by"\n')
+        + "}",
         "",
     ]
     for name in package.names:
