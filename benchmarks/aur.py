@@ -89,15 +89,18 @@ def measure(
     uid = free_build_uid(Path("/"))
     count = iter(range(1_000_000))
     last: dict[str, object] = {}
+    resolving: list[float] = []
 
     def with_kodos() -> float:
         place = directory / f"kodos-{next(count)}"
         start = time.perf_counter()
         source = AurSource(url, place / "cache")
         bases = resolve_bases(source, names, lambda _: False)
+        resolved = time.perf_counter()
         repo = LocalRepo(place / "repo")
         build_all(bases, source, repo, work_dir=place / "work", pacman_conf=conf, build_uid=uid)
         elapsed = time.perf_counter() - start
+        resolving.append(resolved - start)
         last.update(source=source, bases=bases, repo=repo, place=place)
         return elapsed
 
@@ -128,6 +131,7 @@ def measure(
         alone,
         kodos,
         difference("  kodos − makepkg alone", kodos, alone, BUILD_MARGIN_S),
+        figure("  of which resolve_bases (clone, .SRCINFO)", resolving, unit="s"),
         None,
         figure(f"build_all, {n} bases found built", again, unit="ms"),
         # aurplan: the second-apply figure (SECOND_APPLY) goes on this line.

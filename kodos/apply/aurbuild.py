@@ -88,6 +88,7 @@ def build_all(
             else:
                 built.extend(found)
             continue
+        _check_arch(base)
         if pending.needed_by(base):
             built.extend(pending.flush())
         say(f"{base.pkgbase} {base.info.version} ({base.commit[:12]}): building")
@@ -101,6 +102,14 @@ def build_all(
     built.extend(pending.flush())
     position = {base.pkgbase: number for number, base in enumerate(bases)}
     return sorted(built, key=lambda package: position[package.pkgbase])
+
+
+def _check_arch(base: AurBase) -> None:
+    """Refuse a base that says it does not build for this machine, before building it."""
+    machine = os.uname().machine
+    if base.info.arch and not {"any", machine} & set(base.info.arch):
+        arches = ", ".join(base.info.arch)
+        raise AurBuildError(base.pkgbase, "", reason=f"it builds for {arches}, not {machine}")
 
 
 class _Pending:
