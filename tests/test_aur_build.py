@@ -269,6 +269,7 @@ def test_a_failing_build_names_the_base_and_shows_its_log(built: Built, world: W
     assert raised.value.log_tail == "\n".join(lines)
     assert sorted(p.name for p in built.repo.directory.iterdir()) == before
     assert (built.repo.directory / "kodos-aur.json").read_text() == records
+    assert list((world.directory / "work/builds").iterdir()) == []
     for path in HOST_PATHS:
         assert not os.path.lexists(path), path
 

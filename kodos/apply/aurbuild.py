@@ -93,12 +93,12 @@ def build_all(
             built.extend(pending.flush())
         say(f"{base.pkgbase} {base.info.version} ({base.commit[:12]}): building")
         try:
-            files = _build(base, source, repo, host_root, work_dir, pacman_conf, uid)
-        except AurBuildError:
+            pending.add(base, _build(base, source, repo, host_root, work_dir, pacman_conf, uid))
+        except AurError:
             pending.flush()  # the cache keeps what did build
             raise
-        pending.add(base, files)
-        shutil.rmtree(work_dir / BUILDS / base.pkgbase)
+        finally:  # sources, overlay layers and all: only the log stays
+            shutil.rmtree(work_dir / BUILDS / base.pkgbase, ignore_errors=True)
     built.extend(pending.flush())
     position = {base.pkgbase: number for number, base in enumerate(bases)}
     return sorted(built, key=lambda package: position[package.pkgbase])

@@ -110,13 +110,18 @@ class AurSource:
         return found
 
     def _local_index(self) -> dict[str, str]:
+        """Package name → base over every repository of the directory (by name order)."""
         assert self._directory is not None
         index: dict[str, str] = {}
         for entry in sorted(self._directory.glob("*.git")):
             base = base_of_url(entry.name)
-            info = self._head_srcinfo(base) if base is not None else None
-            for name in info.packages if info is not None else ():
-                index.setdefault(name, info.pkgbase)  # type: ignore[union-attr]
+            try:
+                info = self._head_srcinfo(base) if base is not None else None
+            except AurError:  # a damaged repository offers nothing; it fails when asked for
+                continue
+            if info is not None:
+                for name in info.packages:
+                    index.setdefault(name, info.pkgbase)
         return index
 
     def _head_srcinfo(self, pkgbase: str) -> SrcInfo | None:
