@@ -242,3 +242,12 @@ def test_damaged_local_repository_records_are_refused_with_the_field(tmp_path: P
         f"{tmp_path / 'kodos-aur.json'}: bases.a.current: "
         "String should match pattern '^[0-9a-f]{40}$'"
     )
+
+
+def test_an_arch_system_builds_with_base_devel(tmp_path: Path) -> None:
+    from kodos.apply.aurbuild import IMPLICIT_NEEDS, implicit_needs_of
+
+    assert implicit_needs_of(tmp_path) == ()
+    (tmp_path / "var/lib/pacman/local").mkdir(parents=True)
+    (tmp_path / "var/lib/pacman/local/ALPM_DB_VERSION").write_text("9\n")
+    assert implicit_needs_of(tmp_path) == IMPLICIT_NEEDS == ("base-devel",)

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from kodos.apply.aurbuild import build_all, free_build_uid
+from kodos.apply.aurbuild import build_all, free_build_uid, implicit_needs_of
 from kodos.aur.errors import AurBuildError, AurError
 from kodos.aur.localrepo import LocalRepo
 from kodos.aur.order import build_order, dependency_name
 from kodos.aur.resolve import resolve_bases
 from kodos.aur.source import AurBase, AurSource
 from tests.support.aur import (
+    BASE_DEVEL,
     BUILDTOOL,
     FAILURE_LINES,
     REPO_PACKAGES,
@@ -40,7 +41,7 @@ pytestmark = pytest.mark.system
 GOOD = ("aur-app", "aur-lib", "aur-multi-doc", "aur-tool")
 """Names a configuration would ask for: aur-multi-doc is a package of base aur-multi."""
 HOST_PATHS = ("/usr/share/aur-lib", "/usr/share/aur-app", f"/usr/share/{RUNTIME}",
-              f"/usr/share/{BUILDTOOL}")  # fmt: skip
+              f"/usr/share/{BUILDTOOL}", "/usr/share/base-devel")  # fmt: skip
 """What the builds install in their environments, and the running root must never get."""
 
 
@@ -61,7 +62,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     require_tools("git", "makepkg", "setpriv", "chroot", *PACMAN_TOOLS)
     require_root_for("building as an unprivileged uid in a mount namespace")
     directory = tmp_path_factory.mktemp("aur")
-    mirror = build_mirror(directory / "mirror", list(REPO_PACKAGES))
+    mirror = build_mirror(directory / "mirror", [*REPO_PACKAGES, BASE_DEVEL])
     return World(
         aur=standard_aur(directory / "aur"),
         conf=write_pacman_conf(directory / "pacman.conf", mirror),
@@ -93,7 +94,7 @@ def built(world: World) -> Built:
     said: list[str] = []
     packages = build_all(
         bases, source, repo, work_dir=world.directory / "work", log=said.append,
-        pacman_conf=world.conf,
+        pacman_conf=world.conf, implicit_needs=(BASE_DEVEL.name,),
     )  # fmt: skip
     return Built(source, repo, bases, list(packages), said, free_build_uid(Path("/")))
 
@@ -221,6 +222,7 @@ def test_builds_ran_as_an_unprivileged_uid_without_an_account(built: Built) -> N
 def test_the_running_root_never_gets_the_build_dependencies(built: Built, world: World) -> None:
     for path in HOST_PATHS:
         assert not os.path.lexists(path), path
+    assert implicit_needs_of(Path("/")) == ()  # this host has no pacman database of its own
     assert _tree(Path("/var/lib/pacman")) == world.pacman_before
     # each build's directory is gone, its log stays
     work = world.directory / "work"
@@ -229,7 +231,9 @@ def test_the_running_root_never_gets_the_build_dependencies(built: Built, world:
     assert sorted(p.name for p in (work / "logs").iterdir()) == [
         "aur-app.log", "aur-lib.log", "aur-multi.log", "aur-tool.log",
     ]  # fmt: skip
-    assert "installing aur-lib kodos-test-runtime" in (work / "logs/aur-app.log").read_text()
+    logs = {name: (work / "logs" / f"{name}.log").read_text() for name in ("aur-lib", "aur-app")}
+    assert "kodos: installing base-devel into the build environment" in logs["aur-lib"]
+    assert "kodos: installing base-devel aur-lib kodos-test-runtime into" in logs["aur-app"]
 
 
 def test_a_base_at_the_same_commit_is_not_rebuilt(built: Built, world: World) -> None:

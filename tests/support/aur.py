@@ -44,6 +44,9 @@ RUNTIME = "kodos-test-runtime"
 """A repository package an AUR package depends on."""
 BUILDTOOL = "kodos-test-buildtool"
 """A repository package an AUR package needs only to build (makedepends)."""
+BASE_DEVEL = Pkg("base-devel", "1-1", repo="extra", files={"usr/share/base-devel/marker": "\n"})
+"""A stand-in for Arch's base-devel (which makepkg assumes): for a mirror that has no other;
+`tests.support.catalog`'s standard set has its own."""
 REPO_PACKAGES = (
     Pkg(RUNTIME, "1.0-1", repo="extra", files={f"usr/share/{RUNTIME}/runtime.txt": "runtime\n"}),
     Pkg(BUILDTOOL, "2.0-1", repo="extra", files={f"usr/share/{BUILDTOOL}/tool.txt": "tool\n"}),
