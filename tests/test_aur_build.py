@@ -408,3 +408,18 @@ def test_a_build_leaves_no_process_and_no_link_behind(world: World, tmp_path: Pa
         "aur-sneaky-1.0-1-any.pkg.tar.gz"
     ]
     assert _processes_of(uid) == []
+
+
+def test_an_empty_repository_is_no_package_base(tmp_path: Path) -> None:
+    require_tools("git")
+    (tmp_path / "aur").mkdir()
+    subprocess.run(
+        ["git", "init", "--quiet", "--bare", str(tmp_path / "aur/aur-empty.git")], check=True
+    )
+    source = AurSource(f"file://{tmp_path / 'aur'}", tmp_path / "cache")
+    with pytest.raises(AurError) as raised:
+        source.fetch("aur-empty")
+    assert str(raised.value) == (
+        f"file://{tmp_path / 'aur'}/aur-empty.git has no commits: is there such a package base?"
+    )
+    assert list((tmp_path / "cache").iterdir()) == []

@@ -180,11 +180,14 @@ class AurSource:
                 ["clone", "--quiet", "--bare", "--no-local", "--", url, str(temporary)],
                 what=f"cloning {url}",
             )  # fmt: skip
-            git(
-                self.scheme, [temporary],
-                ["--git-dir", str(temporary), "update-ref", "refs/heads/kodos-head", "HEAD"],
-                what=f"reading HEAD of {url}",
-            )  # fmt: skip
+            try:
+                git(
+                    self.scheme, [temporary],
+                    ["--git-dir", str(temporary), "update-ref", "refs/heads/kodos-head", "HEAD"],
+                    what=f"reading HEAD of {url}",
+                )  # fmt: skip
+            except AurError:  # the AUR serves an empty repository for any name it lacks
+                raise AurError(f"{url} has no commits: is there such a package base?") from None
             os.rename(temporary, mirror)
         except BaseException:
             run(["rm", "-rf", "--", str(temporary)], check=False)
