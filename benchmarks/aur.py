@@ -9,8 +9,9 @@ five trivial package bases, no dependencies, sources in the repository:
    its `.SRCINFO`) and `kodos.apply.aurbuild.build_all` into a fresh local repository: export,
    the throwaway overlay of the running root, makepkg as the same uid, `repo-add`;
    kodos − makepkg alone ≤ 2 s for the five;
-3. found built: `build_all` again on the same repository (nothing is rebuilt) — the AUR part
-   of a second apply;
+3. found built: `build_all` again on the same repository (nothing is rebuilt), alone and after
+   `resolve_bases` with every base locked at its commit (warm mirrors) — the AUR part of a
+   second apply;
 4. a second apply that needs no rebuild: on two Btrfs machines (loop images,
    `tests.support.btrfs`) built alike, one configured with two AUR packages (the helper and one
    more, applied and locked first) and one without, the same `kodos apply --yes` changing only
@@ -21,7 +22,7 @@ Rounds alternate kodos and makepkg alone, so a busy machine slows both alike. Ro
 uid is switched to with setpriv; the overlay needs a mount namespace). Exits 0 once it has
 measured; 1 if it cannot run.
 
-    sudo .venv/bin/python benchmarks/aur.py [--runs 3] [--bases 5] [--keep]
+    sudo .venv/bin/python benchmarks/aur.py [--runs 3] [--bases 5] [--keep] [--second-apply-only]
 """
 
 from __future__ import annotations
@@ -96,15 +97,18 @@ def measure(
     uid = free_build_uid(Path("/"))
     count = iter(range(1_000_000))
     last: dict[str, object] = {}
+    resolving: list[float] = []
 
     def with_kodos() -> float:
         place = directory / f"kodos-{next(count)}"
         start = time.perf_counter()
         source = AurSource(url, place / "cache")
         bases = resolve_bases(source, names, lambda _: False)
+        resolved = time.perf_counter()
         repo = LocalRepo(place / "repo")
         build_all(bases, source, repo, work_dir=place / "work", pacman_conf=conf, build_uid=uid)
         elapsed = time.perf_counter() - start
+        resolving.append(resolved - start)
         last.update(source=source, bases=bases, repo=repo, place=place)
         return elapsed
 
@@ -116,18 +120,23 @@ def measure(
             _makepkg(tree, uid)
         return time.perf_counter() - start
 
-    def found_built() -> float:
-        place = last["place"]
-        assert isinstance(place, Path)
+    def found_built(*, locked: bool) -> float:
+        place, source = last["place"], last["source"]
+        assert isinstance(place, Path) and isinstance(source, AurSource)
         start = time.perf_counter()
+        bases = last["bases"]
+        if locked:  # what a second apply does: the locked commits, read from warm mirrors
+            commits = {base.pkgbase: base.commit for base in bases}  # type: ignore[attr-defined]
+            bases = resolve_bases(source, names, lambda _: False, commits=commits)
         build_all(
-            last["bases"], last["source"], last["repo"],  # type: ignore[arg-type]
+            bases, source, last["repo"],  # type: ignore[arg-type]
             work_dir=place / "work", pacman_conf=conf, build_uid=uid,
         )  # fmt: skip
         return time.perf_counter() - start
 
     samples = rounds({"kodos": with_kodos, "makepkg": makepkg_alone}, runs, warm_up=False)
-    again = [found_built() for _ in range(max(runs, 5))]
+    again = [found_built(locked=False) for _ in range(max(runs, 5))]
+    second = [found_built(locked=True) for _ in range(max(runs, 5))]
     n = len(names)
     alone = figure(f"makepkg alone, {n} bases", samples["makepkg"], unit="s")
     kodos = figure(f"kodos resolve + build_all, {n} bases", samples["kodos"], unit="s")
@@ -135,8 +144,10 @@ def measure(
         alone,
         kodos,
         difference("  kodos − makepkg alone", kodos, alone, BUILD_MARGIN_S),
+        figure("  of which resolve_bases (clone, .SRCINFO)", resolving, unit="s"),
         None,
         figure(f"build_all, {n} bases found built", again, unit="ms"),
+        figure(f"resolve_bases (locked) + build_all, {n} found built", second, unit="ms"),
     ]
 
 

@@ -3,6 +3,7 @@ URLs and the local repository's pacman section; every refusal with its exact mes
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,42 @@ def test_build_error_names_the_base_and_the_log() -> None:
         "AUR package base 'aur-x' failed to build: makepkg failed with exit code 4\n"
         "the end of its build log (/w/aur-x.log):\nline 1\nline 2"
     )
+
+
+def test_a_base_for_another_architecture_is_refused_before_building(tmp_path: Path) -> None:
+    from kodos.apply.aurbuild import build_all
+
+    info = SrcInfo("aur-arm", "1-1", ("aur-arm",), arch=("aarch64", "armv7h"))
+    arm = AurBase("aur-arm", "a" * 40, info)
+    source = AurSource("file:///nonexistent", tmp_path / "cache")
+    with pytest.raises(AurBuildError) as raised:
+        build_all(
+            [arm], source, LocalRepo(tmp_path / "repo"), work_dir=tmp_path / "w", build_uid=61184
+        )
+    machine = os.uname().machine
+    assert str(raised.value) == (
+        f"AUR package base 'aur-arm' failed to build: it builds for aarch64, armv7h, not {machine}"
+    )
+
+
+def test_damaged_local_repository_records_are_refused_with_the_field(tmp_path: Path) -> None:
+    from kodos.errors import ProblemsError
+
+    (tmp_path / "kodos-aur.json").write_text(
+        '{"format_version": 1, "bases": {"a": {"current": "HEAD", "builds": {}}}}'
+    )
+    with pytest.raises(ProblemsError) as raised:
+        LocalRepo(tmp_path).built(base("a"))
+    assert str(raised.value) == (
+        f"{tmp_path / 'kodos-aur.json'}: bases.a.current: "
+        "String should match pattern '^[0-9a-f]{40}$'"
+    )
+
+
+def test_an_arch_system_builds_with_base_devel(tmp_path: Path) -> None:
+    from kodos.apply.aurbuild import IMPLICIT_NEEDS, implicit_needs_of
+
+    assert implicit_needs_of(tmp_path) == ()
+    (tmp_path / "var/lib/pacman/local").mkdir(parents=True)
+    (tmp_path / "var/lib/pacman/local/ALPM_DB_VERSION").write_text("9\n")
+    assert implicit_needs_of(tmp_path) == IMPLICIT_NEEDS == ("base-devel",)

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from kodos.apply.aurbuild import build_all, free_build_uid
+from kodos.apply.aurbuild import build_all, free_build_uid, implicit_needs_of
 from kodos.aur.errors import AurBuildError, AurError
 from kodos.aur.localrepo import LocalRepo
 from kodos.aur.order import build_order, dependency_name
 from kodos.aur.resolve import resolve_bases
 from kodos.aur.source import AurBase, AurSource
 from tests.support.aur import (
+    BASE_DEVEL,
     BUILDTOOL,
     FAILURE_LINES,
     REPO_PACKAGES,
@@ -40,7 +41,7 @@ pytestmark = pytest.mark.system
 GOOD = ("aur-app", "aur-lib", "aur-multi-doc", "aur-tool")
 """Names a configuration would ask for: aur-multi-doc is a package of base aur-multi."""
 HOST_PATHS = ("/usr/share/aur-lib", "/usr/share/aur-app", f"/usr/share/{RUNTIME}",
-              f"/usr/share/{BUILDTOOL}")  # fmt: skip
+              f"/usr/share/{BUILDTOOL}", "/usr/share/base-devel")  # fmt: skip
 """What the builds install in their environments, and the running root must never get."""
 
 
@@ -61,7 +62,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     require_tools("git", "makepkg", "setpriv", "chroot", *PACMAN_TOOLS)
     require_root_for("building as an unprivileged uid in a mount namespace")
     directory = tmp_path_factory.mktemp("aur")
-    mirror = build_mirror(directory / "mirror", list(REPO_PACKAGES))
+    mirror = build_mirror(directory / "mirror", [*REPO_PACKAGES, BASE_DEVEL])
     return World(
         aur=standard_aur(directory / "aur"),
         conf=write_pacman_conf(directory / "pacman.conf", mirror),
@@ -93,7 +94,7 @@ def built(world: World) -> Built:
     said: list[str] = []
     packages = build_all(
         bases, source, repo, work_dir=world.directory / "work", log=said.append,
-        pacman_conf=world.conf,
+        pacman_conf=world.conf, implicit_needs=(BASE_DEVEL.name,),
     )  # fmt: skip
     return Built(source, repo, bases, list(packages), said, free_build_uid(Path("/")))
 
@@ -221,6 +222,7 @@ def test_builds_ran_as_an_unprivileged_uid_without_an_account(built: Built) -> N
 def test_the_running_root_never_gets_the_build_dependencies(built: Built, world: World) -> None:
     for path in HOST_PATHS:
         assert not os.path.lexists(path), path
+    assert implicit_needs_of(Path("/")) == ()  # this host has no pacman database of its own
     assert _tree(Path("/var/lib/pacman")) == world.pacman_before
     # each build's directory is gone, its log stays
     work = world.directory / "work"
@@ -229,7 +231,9 @@ def test_the_running_root_never_gets_the_build_dependencies(built: Built, world:
     assert sorted(p.name for p in (work / "logs").iterdir()) == [
         "aur-app.log", "aur-lib.log", "aur-multi.log", "aur-tool.log",
     ]  # fmt: skip
-    assert "installing aur-lib kodos-test-runtime" in (work / "logs/aur-app.log").read_text()
+    logs = {name: (work / "logs" / f"{name}.log").read_text() for name in ("aur-lib", "aur-app")}
+    assert "kodos: installing base-devel into the build environment" in logs["aur-lib"]
+    assert "kodos: installing base-devel aur-lib kodos-test-runtime into" in logs["aur-app"]
 
 
 def test_a_base_at_the_same_commit_is_not_rebuilt(built: Built, world: World) -> None:
@@ -269,8 +273,24 @@ def test_a_failing_build_names_the_base_and_shows_its_log(built: Built, world: W
     assert raised.value.log_tail == "\n".join(lines)
     assert sorted(p.name for p in built.repo.directory.iterdir()) == before
     assert (built.repo.directory / "kodos-aur.json").read_text() == records
+    assert list((world.directory / "work/builds").iterdir()) == []
     for path in HOST_PATHS:
         assert not os.path.lexists(path), path
+
+
+def test_what_built_before_a_failure_stays_in_the_repository(
+    built: Built, world: World, tmp_path: Path
+) -> None:
+    repo = LocalRepo(tmp_path / "repo")
+    bases = _bases(built.source, ("aur-broken", "aur-tool"))
+    assert [b.pkgbase for b in bases] == ["aur-broken", "aur-tool"]
+    with pytest.raises(AurBuildError):
+        build_all(bases[::-1], built.source, repo, work_dir=tmp_path / "work",
+                  pacman_conf=world.conf)  # fmt: skip
+    assert repo.built(bases[1]) is not None and repo.built(bases[0]) is None
+    assert sorted(p.name for p in repo.directory.glob("*.pkg.tar*")) == [
+        "aur-tool-1.0-1-any.pkg.tar.gz"
+    ]
 
 
 def test_a_dependency_no_repository_offers_fails_before_makepkg(
@@ -354,3 +374,52 @@ def test_a_need_nobody_offers_is_named_with_who_needs_it(tmp_path: Path) -> None
         "no repository and no AUR package offers what AUR packages need: "
         "aur-orphan needs kodos-test-nowhere"
     )
+
+
+SNEAKY = """\
+  ln -s /etc/shadow "$PKGDEST/aur-sneaky-extra-1.0-1-any.pkg.tar.gz"
+  (sleep 300 </dev/null >/dev/null 2>&1 &)
+"""
+
+
+def _processes_of(uid: int) -> list[str]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:
+            continue
+        uids = next((line.split()[1:] for line in lines if line.startswith("Uid:")), [])
+        if str(uid) in uids:
+            found.append(status.parent.name)
+    return found
+
+
+def test_a_build_leaves_no_process_and_no_link_behind(world: World, tmp_path: Path) -> None:
+    aur = LocalAur(tmp_path / "aur")
+    aur.add(AurPackage("aur-sneaky", build_script=SNEAKY))
+    source = AurSource(aur.url, tmp_path / "cache")
+    repo = LocalRepo(tmp_path / "repo")
+    uid = free_build_uid(Path("/"))
+    built = build_all(_bases(source, ("aur-sneaky",)), source, repo, work_dir=tmp_path / "work",
+                      pacman_conf=world.conf, build_uid=uid)  # fmt: skip
+    assert [p.filename for p in built] == ["aur-sneaky-1.0-1-any.pkg.tar.gz"]
+    assert sorted(p.name for p in repo.directory.glob("*.pkg.tar*")) == [
+        "aur-sneaky-1.0-1-any.pkg.tar.gz"
+    ]
+    assert _processes_of(uid) == []
+
+
+def test_an_empty_repository_is_no_package_base(tmp_path: Path) -> None:
+    require_tools("git")
+    (tmp_path / "aur").mkdir()
+    subprocess.run(
+        ["git", "init", "--quiet", "--bare", str(tmp_path / "aur/aur-empty.git")], check=True
+    )
+    source = AurSource(f"file://{tmp_path / 'aur'}", tmp_path / "cache")
+    with pytest.raises(AurError) as raised:
+        source.fetch("aur-empty")
+    assert str(raised.value) == (
+        f"file://{tmp_path / 'aur'}/aur-empty.git has no commits: is there such a package base?"
+    )
+    assert list((tmp_path / "cache").iterdir()) == []

@@ -9,12 +9,14 @@ repository at its commit (`LocalRepo.built`) or built:
 2. a child process in a mount namespace of its own lays a throwaway root over the running
    system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking every write; the rest bound
    read-only; a private /tmp and an empty /home), binds the build directory on `/build`, and
-   installs what the base needs and that root lacks (`pacman -T`) with pacman — from the
-   configured repositories and `[kodos-aur]`, so AUR packages built before it are there too;
-3. the running system's makepkg runs chrooted there through `setpriv` as the build uid (no
+   installs what the base needs and that root lacks (`pacman -T`; with `base-devel` on an
+   Arch system) with pacman — from the configured repositories and `[kodos-aur]`, so AUR
+   packages built before it are there too;
+3. the running system's makepkg runs chrooted there, the first process of a PID namespace
+   (what the build leaves running dies with it), through `setpriv` as the build uid (no
    supplementary groups, no new privileges), with a clean environment, `HOME` in the build
    directory and git's `safe.directory` naming only it. Its output goes to
-   `<work_dir>/logs/<pkgbase>.log`.
+   `<work_dir>/logs/<pkgbase>.log`; only regular files it wrote to `PKGDEST` are taken.
 
 When the child ends its mounts go with it: nothing the build installed reaches the running
 system. The packages are added to the local repository before a base that needs them builds, the
@@ -27,7 +29,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from kodos.aur.errors import AurBuildError, AurError
@@ -47,6 +51,10 @@ INSIDE = Path("/build")
 """Where the build directory is bound in the throwaway root."""
 DEPTEST_MISSING = 127
 """`pacman -T`'s exit code when it printed dependencies that are not installed."""
+IMPLICIT_NEEDS = ("base-devel",)
+"""What makepkg assumes every build has, so PKGBUILDs never list it (Arch's rule): installed
+in the environment when the system lacks it."""
+LOCAL_DATABASE_VERSION = Path("var/lib/pacman/local/ALPM_DB_VERSION")
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -60,6 +68,7 @@ def build_all(
     log: Callable[[str], None] | None = None,
     pacman_conf: Path | None = None,
     build_uid: int | None = None,
+    implicit_needs: Sequence[str] | None = None,
 ) -> list[BuiltPackage]:
     """Every package of `bases` (already in build order), built now or found built.
 
@@ -68,13 +77,18 @@ def build_all(
     it is done, its log kept); `log` receives one line per base built or found;
     `pacman_conf` names the repositories dependencies come from (default: the system's
     `etc/pacman.conf`), their databases refreshed inside the environment; `build_uid` the
-    unprivileged uid (and gid) makepkg runs as (default: the first free one of `BUILD_UIDS`).
+    unprivileged uid (and gid) makepkg runs as (default: the first free one of `BUILD_UIDS`);
+    `implicit_needs` what every build needs besides the base's own lists (default:
+    `IMPLICIT_NEEDS` on an Arch system, see `implicit_needs_of`).
     """
     say = log or (lambda line: None)
     uid = build_uid if build_uid is not None else free_build_uid(host_root)
     if uid == 0:
         raise AurError("AUR packages are never built as root")
     _prepare_work_dir(work_dir)
+    if implicit_needs is None:
+        implicit_needs = implicit_needs_of(host_root)
+    setting = _Setting(host_root, work_dir, pacman_conf, uid, tuple(implicit_needs))
     pending = _Pending(repo, work_dir / PACKAGES)
     built: list[BuiltPackage] = []
     for base in bases:
@@ -86,19 +100,28 @@ def build_all(
             else:
                 built.extend(found)
             continue
+        _check_arch(base)
         if pending.needed_by(base):
             built.extend(pending.flush())
         say(f"{base.pkgbase} {base.info.version} ({base.commit[:12]}): building")
         try:
-            files = _build(base, source, repo, host_root, work_dir, pacman_conf, uid)
-        except AurBuildError:
+            pending.add(base, _build(base, source, repo, setting))
+        except AurError:
             pending.flush()  # the cache keeps what did build
             raise
-        pending.add(base, files)
-        shutil.rmtree(work_dir / BUILDS / base.pkgbase)
+        finally:  # sources, overlay layers and all: only the log stays
+            shutil.rmtree(work_dir / BUILDS / base.pkgbase, ignore_errors=True)
     built.extend(pending.flush())
     position = {base.pkgbase: number for number, base in enumerate(bases)}
     return sorted(built, key=lambda package: position[package.pkgbase])
+
+
+def _check_arch(base: AurBase) -> None:
+    """Refuse a base that says it does not build for this machine, before building it."""
+    machine = os.uname().machine
+    if base.info.arch and not {"any", machine} & set(base.info.arch):
+        arches = ", ".join(base.info.arch)
+        raise AurBuildError(base.pkgbase, "", reason=f"it builds for {arches}, not {machine}")
 
 
 class _Pending:
@@ -133,6 +156,15 @@ class _Pending:
         return [package for packages in added for package in packages]
 
 
+def implicit_needs_of(host_root: Path) -> tuple[str, ...]:
+    """`IMPLICIT_NEEDS` when `host_root` is an Arch system (its pacman database exists);
+    nothing on another system (a Debian test host), where no repository has base-devel and
+    makepkg's tools come with the system."""
+    if (host_root / LOCAL_DATABASE_VERSION).is_file():
+        return IMPLICIT_NEEDS
+    return ()
+
+
 def free_build_uid(host_root: Path) -> int:
     """The first uid of `BUILD_UIDS` that is neither a user nor a group of `host_root`."""
     taken = _ids(host_root / "etc/passwd") | _ids(host_root / "etc/group")
@@ -164,23 +196,26 @@ def _prepare_work_dir(work_dir: Path) -> None:
         raise AurError(f"AUR build directory {work_dir} is not this user's alone: {reason}")
 
 
-def _build(
-    base: AurBase,
-    source: AurSource,
-    repo: LocalRepo,
-    host_root: Path,
-    work_dir: Path,
-    pacman_conf: Path | None,
-    uid: int,
-) -> list[Path]:
+@dataclass(frozen=True)
+class _Setting:
+    """What every build of one `build_all` shares (its parameters)."""
+
+    host_root: Path
+    work_dir: Path
+    pacman_conf: Path | None
+    uid: int
+    implicit_needs: tuple[str, ...]
+
+
+def _build(base: AurBase, source: AurSource, repo: LocalRepo, setting: _Setting) -> list[Path]:
     """Build `base` in `<work_dir>/builds/<pkgbase>` and return the package files it made."""
     from kodos.shell.process import ShellFailure, in_child
 
-    building = work_dir / BUILDS / base.pkgbase
+    building = setting.work_dir / BUILDS / base.pkgbase
     if building.exists():  # left by a build that was killed
         shutil.rmtree(building)
     building.mkdir(mode=0o755, parents=True)
-    logfile = work_dir / LOGS / f"{base.pkgbase}.log"
+    logfile = setting.work_dir / LOGS / f"{base.pkgbase}.log"
     logfile.parent.mkdir(exist_ok=True)
     logfile.write_text("")
     os.chmod(logfile, 0o600)
@@ -188,17 +223,20 @@ def _build(
     source.export(base.pkgbase, base.commit, owned[0])
     for directory in owned[1:]:
         directory.mkdir()
-    _give(owned, uid)
+    _give(owned, setting.uid)
     conf = building / "pacman.conf"
-    conf.write_text(_pacman_conf(pacman_conf or host_root / "etc/pacman.conf", repo))
+    conf.write_text(
+        _pacman_conf(setting.pacman_conf or setting.host_root / "etc/pacman.conf", repo)
+    )
+    needs = [*setting.implicit_needs, *base.info.build_needs()]
     try:
-        in_child(lambda: _in_environment(base, host_root, building, conf, logfile, uid))
+        in_child(lambda: _in_environment(needs, setting, building, conf, logfile))
     except ShellFailure as err:
         lines = logfile.read_text(errors="replace")
         raise AurBuildError(
             base.pkgbase, tail(lines, LOG_TAIL_LINES), reason=str(err), log_path=logfile
         ) from None
-    files = sorted(path for path in (building / "out").iterdir() if _is_package(path))
+    files = sorted(path for path in (building / "out").iterdir() if _is_package(path, base))
     if not files:
         raise AurBuildError(base.pkgbase, "", reason="makepkg made no package")
     return files
@@ -223,12 +261,17 @@ def _pacman_conf(conf: Path, repo: LocalRepo) -> str:
     return text
 
 
-def _is_package(path: Path) -> bool:
-    return path.is_file() and path.name.endswith(PACKAGE_SUFFIXES)
+def _is_package(path: Path, base: AurBase) -> bool:
+    """A package file of `base` that makepkg wrote: a regular file, never a link the build
+    left to make root copy something else; not a `-debug` package (Arch's makepkg.conf makes
+    those), which no generation installs."""
+    if not stat.S_ISREG(os.lstat(path).st_mode) or not path.name.endswith(PACKAGE_SUFFIXES):
+        return False
+    return not any(path.name.startswith(f"{name}-debug-") for name in base.info.packages)
 
 
 def _in_environment(
-    base: AurBase, host_root: Path, building: Path, conf: Path, logfile: Path, uid: int
+    needs: Sequence[str], setting: _Setting, building: Path, conf: Path, logfile: Path
 ) -> int:
     """In the child: lay the throwaway root, install what the base needs, run makepkg."""
     from kodos.shell import namespace, tree
@@ -238,22 +281,23 @@ def _in_environment(
     target.mkdir()
     layers = tree.Layers(lower=(), upper=building / "layers", work=building / "work")
     tree.assemble(
-        host_root, target, layers, user=False, read_only=True,
+        setting.host_root, target, layers, user=False, read_only=True,
         private=("tmp", "home"), binds={INSIDE.name: building},
     )  # fmt: skip
-    _install_needs(base, target, building, conf, logfile)
+    _install_needs(needs, target, building, conf, logfile)
     try:
-        run(_makepkg_argv(target, uid), log=logfile)
+        run(_makepkg_argv(target, setting.uid), log=logfile)
     except CommandFailed as err:
         raise AurError(f"makepkg failed with exit code {err.exit_code}") from None
     return 0
 
 
-def _install_needs(base: AurBase, target: Path, building: Path, conf: Path, logfile: Path) -> None:
+def _install_needs(
+    needs: Sequence[str], target: Path, building: Path, conf: Path, logfile: Path
+) -> None:
     """pacman installs what the base needs and the throwaway root lacks, as dependencies."""
     from kodos.shell.build import pacman_argv, silent_error
 
-    needs = list(base.info.build_needs())
     if not needs:
         return
     deptest = ["pacman", "--root", str(target), "--dbpath", str(target / "var/lib/pacman"),
@@ -294,6 +338,9 @@ def _makepkg_argv(target: Path, uid: int) -> list[str]:
         "GIT_CONFIG_VALUE_0": f"{inside}/sources",
     }
     return [
+        # a PID namespace whose init is makepkg: whatever the build leaves running is killed
+        # when makepkg ends, so nothing of the build uid outlives it or touches its output
+        "unshare", "--pid", "--fork", "--kill-child",
         "chroot", str(target),
         "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
         "env", "-i", f"--chdir={inside}/src",

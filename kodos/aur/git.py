@@ -5,7 +5,8 @@ Every call runs with no system or global configuration (`GIT_CONFIG_NOSYSTEM`,
 `GIT_CONFIG_GLOBAL=/dev/null`), hooks pointed at /dev/null, no external diff or textconv
 drivers, no fsmonitor, no credential helper or prompt, `protocol.allow=never` but for the one
 scheme the AUR URL uses (with `file` also allowed for a `file://` AUR), and `safe.directory`
-naming exactly the repositories the call touches. The mirrors kodos keeps are bare repositories
+naming exactly the repositories the call touches, and no automatic garbage collection (a
+locked commit stays in its mirror). The mirrors kodos keeps are bare repositories
 it created itself; a repository of a `file://` AUR is only read with plumbing (`cat-file`),
 which runs no program its configuration names.
 """
@@ -41,6 +42,10 @@ def git_argv(scheme: str, repositories: Sequence[Path], arguments: Sequence[str]
         "protocol.allow=never",
         f"protocol.{scheme}.allow=always",
         "transfer.fsckObjects=true",
+        # never collect garbage in a mirror: a commit a generation is locked to stays even when
+        # the AUR's history no longer reaches it
+        "gc.auto=0",
+        "maintenance.auto=false",
         *(f"safe.directory={repository}" for repository in repositories),
     ]
     return ["git", *(word for setting in settings for word in ("-c", setting)), *arguments]

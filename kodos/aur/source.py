@@ -110,13 +110,18 @@ class AurSource:
         return found
 
     def _local_index(self) -> dict[str, str]:
+        """Package name → base over every repository of the directory (by name order)."""
         assert self._directory is not None
         index: dict[str, str] = {}
         for entry in sorted(self._directory.glob("*.git")):
             base = base_of_url(entry.name)
-            info = self._head_srcinfo(base) if base is not None else None
-            for name in info.packages if info is not None else ():
-                index.setdefault(name, info.pkgbase)  # type: ignore[union-attr]
+            try:
+                info = self._head_srcinfo(base) if base is not None else None
+            except AurError:  # a damaged repository offers nothing; it fails when asked for
+                continue
+            if info is not None:
+                for name in info.packages:
+                    index.setdefault(name, info.pkgbase)
         return index
 
     def _head_srcinfo(self, pkgbase: str) -> SrcInfo | None:
@@ -175,11 +180,14 @@ class AurSource:
                 ["clone", "--quiet", "--bare", "--no-local", "--", url, str(temporary)],
                 what=f"cloning {url}",
             )  # fmt: skip
-            git(
-                self.scheme, [temporary],
-                ["--git-dir", str(temporary), "update-ref", "refs/heads/kodos-head", "HEAD"],
-                what=f"reading HEAD of {url}",
-            )  # fmt: skip
+            try:
+                git(
+                    self.scheme, [temporary],
+                    ["--git-dir", str(temporary), "update-ref", "refs/heads/kodos-head", "HEAD"],
+                    what=f"reading HEAD of {url}",
+                )  # fmt: skip
+            except AurError:  # the AUR serves an empty repository for any name it lacks
+                raise AurError(f"{url} has no commits: is there such a package base?") from None
             os.rename(temporary, mirror)
         except BaseException:
             run(["rm", "-rf", "--", str(temporary)], check=False)

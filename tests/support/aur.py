@@ -44,6 +44,9 @@ RUNTIME = "kodos-test-runtime"
 """A repository package an AUR package depends on."""
 BUILDTOOL = "kodos-test-buildtool"
 """A repository package an AUR package needs only to build (makedepends)."""
+BASE_DEVEL = Pkg("base-devel", "1-1", repo="extra", files={"usr/share/base-devel/marker": "\n"})
+"""A stand-in for Arch's base-devel (which makepkg assumes): for a mirror that has no other;
+`tests.support.catalog`'s standard set has its own."""
 REPO_PACKAGES = (
     Pkg(RUNTIME, "1.0-1", repo="extra", files={f"usr/share/{RUNTIME}/runtime.txt": "runtime\n"}),
     Pkg(BUILDTOOL, "2.0-1", repo="extra", files={f"usr/share/{BUILDTOOL}/tool.txt": "tool\n"}),
@@ -69,6 +72,8 @@ class AurPackage:
     fails: bool = False
     data: str = "data\n"
     extra_files: Mapping[str, str] = field(default_factory=dict)
+    build_script: str = ""
+    """More of `build()`: shell lines run before it writes `built-by`."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -130,7 +135,10 @@ def pkgbuild(package: AurPackage) -> str:
         "sha256sums=(SKIP)",
         "",
         "build() {",
-        checks + (failing if package.fails else '  id -u > "$srcdir/built-by"\n') + "}",
+        checks
+        + package.build_script
+        + (failing if package.fails else '  id -u > "$srcdir/built-by"\n')
+        + "}",
         "",
     ]
     for name in package.names:
