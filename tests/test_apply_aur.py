@@ -26,7 +26,7 @@ from tests.support.catalog import standard_packages
 from tests.support.mirror import build_mirror
 from tests.support.tools import require_root, require_tools
 from tests.test_apply import apply, generations, kodos, write_config
-from tests.test_repos_upgrade import installed_version
+from tests.test_repos_upgrade import apply_log, installed_version
 
 pytestmark = pytest.mark.system
 
@@ -38,13 +38,14 @@ class World:
     mirror_url: str
     tmp: Path
 
-    def config(self, packages: str, name: str = "config") -> Path:
+    def config(self, packages: str, name: str = "config", hostname: str = "aur") -> Path:
         return write_config(
             self.tmp,
             f"""
 local repos = require("repos")
 return {{
     boot = {{ kernel = {{ package = "linux" }} }},
+    network = {{ hostname = "{hostname}" }},
     repos = {{
         arch = repos.arch_repo("{self.mirror_url}"),
         aur = repos.aur_repo("aur-tool", nil, {{ aur_url = "{self.aur.url}" }}),
@@ -109,6 +110,7 @@ def test_aur_packages_are_built_locked_upgraded_rolled_back_and_removed(world: W
     assert world.version(1, "aur-app") == "1.0-1"
     assert world.version(1, "aur-lib") == "1.0-1"
     assert world.version(1, "aur-tool") == "1.0-1"
+    assert f"aur-app 1.0-1 ({first_app[:12]}): building" in apply_log(world.machine, done.stderr)
     locks = world.record(1)["aur"]
     assert isinstance(locks, dict)
     assert {base: lock["commit"] for base, lock in locks.items()} == heads
@@ -122,6 +124,14 @@ def test_aur_packages_are_built_locked_upgraded_rolled_back_and_removed(world: W
     done = apply(world.machine, config, timeout=600)
     assert done.returncode == 0, done.stderr
     assert len(generations(world.machine)) == built
+
+    # an apply that changes something else builds nothing: every base stays as locked
+    config = world.config(APP, "renamed", hostname="renamed")
+    done = apply(world.machine, config, timeout=600)
+    assert done.returncode == 0, done.stderr
+    log = apply_log(world.machine, done.stderr)
+    assert "building" not in log and "built already" not in log
+    assert world.record(2)["aur"] == locks
 
     # the AUR moves: a plain plan keeps the locked commit
     moved = world.aur.bump("aur-app", "1.1")
@@ -147,23 +157,23 @@ def test_aur_packages_are_built_locked_upgraded_rolled_back_and_removed(world: W
     # apply --upgrade builds the new commit into a new generation
     done = apply(world.machine, config, "--upgrade", timeout=600)
     assert done.returncode == 0, done.stderr
-    assert world.version(2, "aur-app") == "1.1-1"
-    assert world.record(2)["aur"]["aur-app"]["commit"] == moved  # type: ignore[index]
-    assert world.record(2)["aur"]["aur-lib"] == locks["aur-lib"]  # type: ignore[index]
+    assert world.version(3, "aur-app") == "1.1-1"
+    assert world.record(3)["aur"]["aur-app"]["commit"] == moved  # type: ignore[index]
+    assert world.record(3)["aur"]["aur-lib"] == locks["aur-lib"]  # type: ignore[index]
 
     # rollback: the older generation keeps the older AUR build
-    code, out, err = world.kodos("rollback", "1")
+    code, out, err = world.kodos("rollback", "2")
     assert code == 0, err
-    assert world.version(1, "aur-app") == "1.0-1"
+    assert world.version(2, "aur-app") == "1.0-1"
 
     # removal: an ordinary pacman -R
-    removed = world.config("", "removed")
+    removed = world.config("", "removed", hostname="renamed")
     done = apply(world.machine, removed, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "- aur.package[aur-app]" in done.stdout
-    assert world.version(3, "aur-app") is None
-    assert world.version(3, "aur-tool") == "1.0-1"  # the helper stays
-    assert set(world.record(3)["aur"]) == {"aur-tool"}  # type: ignore[arg-type]
+    assert world.version(4, "aur-app") is None
+    assert world.version(4, "aur-tool") == "1.0-1"  # the helper stays
+    assert set(world.record(4)["aur"]) == {"aur-tool"}  # type: ignore[arg-type]
 
 
 def test_a_saved_plan_builds_the_commits_it_pins(world: World) -> None:
