@@ -55,6 +55,16 @@ def test_a_new_base_is_at_the_aurs_commit_a_locked_one_stays(aur: LocalAur, tmp_
     assert upgraded.builds[0].version == "1.1-1"
     assert upgraded.builds[0].changed_files == [".SRCINFO", "PKGBUILD"]
     assert upgraded.builds[0].moves
+    assert upgraded.notes == []
+
+    same = aur.commit(aur.packages["aur-app"], "aur-app: a comment, no new version")
+    locks = {"aur-app": lock(new, "1.1-1", "aur-app")}
+    moved = plan_aur(["aur-app"], source(aur, tmp_path), locks, upgrade=True)
+    assert moved.builds[0].commit == same
+    assert moved.notes == [
+        f"AUR: aur-app moves to {same[:12]} with the same version 1.1-1: apply builds and "
+        "locks it, but pacman keeps the installed package (same version)"
+    ]
 
 
 def test_pins_decide_and_a_missing_pin_is_refused(aur: LocalAur, tmp_path: Path) -> None:

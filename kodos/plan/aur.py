@@ -123,6 +123,12 @@ def plan_aur(
             planner.plan(pkgbase, packages, resolution)
         queue = [(b, []) for b in planner.dependencies(in_repositories, resolution)]
     resolution.builds = sorted(planner.builds.values(), key=lambda b: (not b.packages, b.pkgbase))
+    resolution.notes += [
+        f"AUR: {b.pkgbase} moves to {str(b.commit)[:12]} with the same version {b.version}: "
+        "apply builds and locks it, but pacman keeps the installed package (same version)"
+        for b in resolution.builds
+        if b.moves and b.version == locks[b.pkgbase].version
+    ]
     return resolution
 
 
