@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,9 +61,9 @@ def build_planned(
     pacman_conf: str,
     log: Callable[[str], None] | None = None,
 ) -> AurBuilt:
-    """Build the bases `plan` needs built (module docstring); the section and the locks.
-    `pacman_conf` is the configuration their dependencies install with (`standalone_conf`
-    of the base generation)."""
+    """Build the bases `plan` needs built (module docstring); the local repository and the
+    locks. `pacman_conf` is the configuration their dependencies install with
+    (`standalone_conf` of the base generation)."""
     if not plan.aur:
         return AurBuilt()
     chosen = to_build(plan, old_locks)
@@ -79,13 +80,13 @@ def build_planned(
     source = open_source(repo_config)
     repo = LocalRepo(top / LOCAL_REPOSITORY)
     bases = build_order(source.at(b.pkgbase, str(b.commit)) for b in chosen)
-    work_dir = top / WORK_DIRECTORY
-    work_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
-    conf = work_dir / "pacman.conf"
-    conf.write_text(pacman_conf, encoding="utf-8")
-    built = build_all(
-        bases, source, repo, host_root=host_root, work_dir=work_dir, log=log, pacman_conf=conf
-    )
+    work_dir = top / WORK_DIRECTORY  # build_all makes it, root's alone
+    with tempfile.TemporaryDirectory(prefix="kodos-aur-") as private:  # root's alone
+        conf = Path(private) / "pacman.conf"
+        conf.write_text(pacman_conf, encoding="utf-8")
+        built = build_all(
+            bases, source, repo, host_root=host_root, work_dir=work_dir, log=log, pacman_conf=conf
+        )
     locks.update(_locks(chosen, built))
     return AurBuilt(repo.directory, dict(sorted(locks.items())))
 
