@@ -8,7 +8,7 @@ repository at its commit (`LocalRepo.built`) or built:
    added to the running system, and never root;
 2. a child process in a mount namespace of its own lays a throwaway root over the running
    system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking every write; the rest bound
-   read-only; a private /tmp and an empty /home), binds the build directory on `/build`, and
+   read-only; a private /tmp and an empty /home), binds the build directory on `/kodos-build`, and
    installs what the base needs and that root lacks (`pacman -T`; with `base-devel` on an
    Arch system) with pacman — from the configured repositories and `[kodos-aur]`, so AUR
    packages built before it are there too;
@@ -47,7 +47,7 @@ LOG_TAIL_LINES = 30
 BUILDS, LOGS, PACKAGES = "builds", "logs", "packages"
 """The parts of the work directory: a directory per base building, its log (kept), and the
 packages built waiting for the local repository."""
-INSIDE = Path("/build")
+INSIDE = Path("/kodos-build")
 """Where the build directory is bound in the throwaway root."""
 DEPTEST_MISSING = 127
 """`pacman -T`'s exit code when it printed dependencies that are not installed."""
