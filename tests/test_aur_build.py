@@ -228,6 +228,8 @@ def test_the_running_root_never_gets_the_build_dependencies(built: Built, world:
     work = world.directory / "work"
     assert [p.name for p in (work / "builds").iterdir()] == []
     assert not (work / "packages").exists()
+    # the sync databases the builds shared: refreshed in the work directory, not the system's
+    assert {"extra.db", "kodos-aur.db"} <= {p.name for p in (work / "sync").iterdir()}
     assert sorted(p.name for p in (work / "logs").iterdir()) == [
         "aur-app.log", "aur-lib.log", "aur-multi.log", "aur-tool.log",
     ]  # fmt: skip
