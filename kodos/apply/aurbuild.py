@@ -280,10 +280,13 @@ def _pacman_conf(conf: Path, repo: LocalRepo) -> str:
 
 
 def _is_package(path: Path, base: AurBase) -> bool:
-    """A package file of `base` that makepkg wrote: a regular file, never a link the build
-    left to make root copy something else; not a `-debug` package (Arch's makepkg.conf makes
-    those), which no generation installs."""
-    if not stat.S_ISREG(os.lstat(path).st_mode) or not path.name.endswith(PACKAGE_SUFFIXES):
+    """A package file of `base` that makepkg wrote: a regular file with one name, never a
+    link the build left to make root copy something else; not a `-debug` package (Arch's
+    makepkg.conf makes those), which no generation installs."""
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:  # a link, or a hard link
+        return False
+    if not path.name.endswith(PACKAGE_SUFFIXES):
         return False
     return not any(path.name.startswith(f"{name}-debug-") for name in base.info.packages)
 
