@@ -251,3 +251,16 @@ def test_an_arch_system_builds_with_base_devel(tmp_path: Path) -> None:
     (tmp_path / "var/lib/pacman/local").mkdir(parents=True)
     (tmp_path / "var/lib/pacman/local/ALPM_DB_VERSION").write_text("9\n")
     assert implicit_needs_of(tmp_path) == IMPLICIT_NEEDS == ("base-devel",)
+
+
+def test_a_file_aur_that_is_no_directory_is_named(tmp_path: Path) -> None:
+    source = AurSource(f"file://{tmp_path}/missing", tmp_path / "cache")
+    with pytest.raises(AurError) as raised:
+        source.bases_for(["yay"])
+    assert str(raised.value) == (
+        f"aur_url file://{tmp_path}/missing: {tmp_path}/missing is not a directory"
+    )
+    with pytest.raises(AurError) as raised:
+        source.fetch("../etc")
+    assert str(raised.value) == "not a valid AUR package base: '../etc'"
+    assert not (tmp_path / "cache").exists()

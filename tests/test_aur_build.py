@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,6 +229,8 @@ def test_the_running_root_never_gets_the_build_dependencies(built: Built, world:
     work = world.directory / "work"
     assert [p.name for p in (work / "builds").iterdir()] == []
     assert not (work / "packages").exists()
+    # the sync databases the builds shared: refreshed in the work directory, not the system's
+    assert {"extra.db", "kodos-aur.db"} <= {p.name for p in (work / "sync").iterdir()}
     assert sorted(p.name for p in (work / "logs").iterdir()) == [
         "aur-app.log", "aur-lib.log", "aur-multi.log", "aur-tool.log",
     ]  # fmt: skip
@@ -376,6 +379,7 @@ def test_a_need_nobody_offers_is_named_with_who_needs_it(tmp_path: Path) -> None
     )
 
 
+SNEAKY_UID = 64999
 SNEAKY = """\
   ln -s /etc/shadow "$PKGDEST/aur-sneaky-extra-1.0-1-any.pkg.tar.gz"
   (sleep 300 </dev/null >/dev/null 2>&1 &)
@@ -400,13 +404,17 @@ def test_a_build_leaves_no_process_and_no_link_behind(world: World, tmp_path: Pa
     aur.add(AurPackage("aur-sneaky", build_script=SNEAKY))
     source = AurSource(aur.url, tmp_path / "cache")
     repo = LocalRepo(tmp_path / "repo")
-    uid = free_build_uid(Path("/"))
+    uid = SNEAKY_UID  # its own: other builds on this machine use the first free uid
+    assert f":{uid}:" not in Path("/etc/passwd").read_text()
     built = build_all(_bases(source, ("aur-sneaky",)), source, repo, work_dir=tmp_path / "work",
                       pacman_conf=world.conf, build_uid=uid)  # fmt: skip
     assert [p.filename for p in built] == ["aur-sneaky-1.0-1-any.pkg.tar.gz"]
     assert sorted(p.name for p in repo.directory.glob("*.pkg.tar*")) == [
         "aur-sneaky-1.0-1-any.pkg.tar.gz"
     ]
+    deadline = time.monotonic() + 5  # killed with makepkg; reaped a moment later
+    while _processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert _processes_of(uid) == []
 
 

@@ -8,10 +8,12 @@ repository at its commit (`LocalRepo.built`) or built:
    added to the running system, and never root;
 2. a child process in a mount namespace of its own lays a throwaway root over the running
    system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking every write; the rest bound
-   read-only; a private /tmp and an empty /home), binds the build directory on `/build`, and
+   read-only; a private /tmp and an empty /home), binds the build directory on `/kodos-build`, and
    installs what the base needs and that root lacks (`pacman -T`; with `base-devel` on an
    Arch system) with pacman — from the configured repositories and `[kodos-aur]`, so AUR
-   packages built before it are there too;
+   packages built before it are there too; the sync databases are the run's own
+   (`<work_dir>/sync`, first copied from the system's), refreshed once and shared by its
+   builds;
 3. the running system's makepkg runs chrooted there, the first process of a PID namespace
    (what the build leaves running dies with it), through `setpriv` as the build uid (no
    supplementary groups, no new privileges), with a clean environment, `HOME` in the build
@@ -35,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kodos.aur.errors import AurBuildError, AurError
-from kodos.aur.localrepo import PACKAGE_SUFFIXES, BuiltPackage, LocalRepo
+from kodos.aur.localrepo import PACKAGE_SUFFIXES, REPO_NAME, BuiltPackage, LocalRepo
 from kodos.aur.order import needed_names, offered_names
 from kodos.aur.source import AurBase, AurSource
 from kodos.system.runner import CommandFailed, failure, run, tail
@@ -44,10 +46,11 @@ BUILD_UIDS = range(61184, 65520)
 """Where the build uid is chosen: systemd's range for dynamic users, whose uids have no
 passwd entry; the first with no entry in the system's passwd and group files is taken."""
 LOG_TAIL_LINES = 30
-BUILDS, LOGS, PACKAGES = "builds", "logs", "packages"
-"""The parts of the work directory: a directory per base building, its log (kept), and the
-packages built waiting for the local repository."""
-INSIDE = Path("/build")
+BUILDS, LOGS, PACKAGES, SYNC = "builds", "logs", "packages", "sync"
+"""The parts of the work directory: a directory per base building, its log (kept), the
+packages built waiting for the local repository, the sync databases the builds share."""
+SYNC_DIR = Path("var/lib/pacman/sync")
+INSIDE = Path("/kodos-build")
 """Where the build directory is bound in the throwaway root."""
 DEPTEST_MISSING = 127
 """`pacman -T`'s exit code when it printed dependencies that are not installed."""
@@ -89,6 +92,7 @@ def build_all(
     if implicit_needs is None:
         implicit_needs = implicit_needs_of(host_root)
     setting = _Setting(host_root, work_dir, pacman_conf, uid, tuple(implicit_needs))
+    _seed_sync(host_root, work_dir / SYNC)
     pending = _Pending(repo, work_dir / PACKAGES)
     built: list[BuiltPackage] = []
     for base in bases:
@@ -154,6 +158,20 @@ class _Pending:
         self.builds = []
         shutil.rmtree(self.directory, ignore_errors=True)
         return [package for packages in added for package in packages]
+
+
+def _seed_sync(host_root: Path, sync: Path) -> None:
+    """The sync databases every build of this run shares: the system's copies to begin with
+    (times kept, so the first `pacman -Sy` downloads only what changed since), then whatever
+    that refresh brought, so later builds download nothing again."""
+    if sync.is_dir():
+        return
+    sync.mkdir()
+    system = host_root / SYNC_DIR
+    if system.is_dir():
+        for database in system.iterdir():
+            if database.is_file() and not database.is_symlink():
+                shutil.copy2(database, sync / database.name)
 
 
 def implicit_needs_of(host_root: Path) -> tuple[str, ...]:
@@ -262,10 +280,13 @@ def _pacman_conf(conf: Path, repo: LocalRepo) -> str:
 
 
 def _is_package(path: Path, base: AurBase) -> bool:
-    """A package file of `base` that makepkg wrote: a regular file, never a link the build
-    left to make root copy something else; not a `-debug` package (Arch's makepkg.conf makes
-    those), which no generation installs."""
-    if not stat.S_ISREG(os.lstat(path).st_mode) or not path.name.endswith(PACKAGE_SUFFIXES):
+    """A package file of `base` that makepkg wrote: a regular file with one name, never a
+    link the build left to make root copy something else; not a `-debug` package (Arch's
+    makepkg.conf makes those), which no generation installs."""
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:  # a link, or a hard link
+        return False
+    if not path.name.endswith(PACKAGE_SUFFIXES):
         return False
     return not any(path.name.startswith(f"{name}-debug-") for name in base.info.packages)
 
@@ -284,6 +305,9 @@ def _in_environment(
         setting.host_root, target, layers, user=False, read_only=True,
         private=("tmp", "home"), binds={INSIDE.name: building},
     )  # fmt: skip
+    sync = target / SYNC_DIR
+    sync.mkdir(parents=True, exist_ok=True)  # in the var overlay, when the system has none
+    namespace.bind(setting.work_dir / SYNC, sync)
     _install_needs(needs, target, building, conf, logfile)
     try:
         run(_makepkg_argv(target, setting.uid), log=logfile)
@@ -310,6 +334,10 @@ def _install_needs(
         return
     with logfile.open("a") as stream:
         stream.write(f"==> kodos: installing {' '.join(names)} into the build environment\n")
+    # the local repository changes between builds, maybe within the second its copy was
+    # taken, which pacman's time check would miss: always copied afresh
+    for suffix in (".db", ".files"):
+        (target / SYNC_DIR / f"{REPO_NAME}{suffix}").unlink(missing_ok=True)
     try:
         done = run(
             pacman_argv(target, building, ["-Sy", "--asdeps"], names, config=conf), log=logfile

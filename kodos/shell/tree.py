@@ -29,6 +29,7 @@ from kodos.shell.namespace import (
     MS_NOSUID,
     MS_RDONLY,
     MS_REMOUNT,
+    NamespaceError,
     bind,
     mount,
     overlay,
@@ -82,7 +83,7 @@ def assemble(
             bind(host, target / name)
     for name, source in (binds or {}).items():
         if "/" in name or (target / name).exists():
-            raise ValueError(f"cannot bind {source} on /{name} of the environment")
+            raise NamespaceError(f"cannot bind {source} on /{name}: the system has a /{name}")
         (target / name).mkdir()
         bind(source, target / name)
     if not private:
