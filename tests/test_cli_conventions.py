@@ -124,7 +124,7 @@ def test_every_config_option_is_typed_and_described_alike() -> None:
         for param in command.params:
             if param.name == "config":
                 found[" ".join(words)] = param
-    assert sorted(found) == ["apply", "facts", "install", "plan", "validate"]
+    assert sorted(found) == ["apply", "aur diff", "facts", "install", "plan", "validate"]
     for words, param in found.items():
         assert (param.opts, param.metavar, param.type.name) == (
             ["-c", "--config"],
