@@ -46,6 +46,11 @@ user_app = typer.Typer(
     help="The calling user's home: plan, apply, roll back home generations (no root needed).",
     context_settings=CONTEXT,
 )
+aur_app = typer.Typer(
+    name="aur",
+    help="AUR package bases: review what changed since the locked commit.",
+    context_settings=CONTEXT,
+)
 generations_app = typer.Typer(
     name="generations",
     help="The machine's generations: list, show, diff, delete, gc, repair.",
@@ -155,6 +160,11 @@ def _generations(ctx: typer.Context) -> None:
 
 @user_app.callback(invoke_without_command=True)
 def _user(ctx: typer.Context) -> None:
+    _help_without_command(ctx)
+
+
+@aur_app.callback(invoke_without_command=True)
+def _aur(ctx: typer.Context) -> None:
     _help_without_command(ctx)
 
 
@@ -415,6 +425,20 @@ def rollback_command(
 
 
 app.add_typer(generations_app)
+app.add_typer(aur_app)
+
+
+@aur_app.command("diff")
+def aur_diff(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="An AUR package (or its base).")],
+    config: ConfigOption = DEFAULT_CONFIG_DIR,
+    root: RootOption = Path("/"),
+    lua_path: LuaPathOption = None,
+) -> None:
+    """Print the whole diff of NAME's base from its locked commit to the AUR's current one."""
+    from kodos.commands.aur import run_aur_diff
+
+    raise typer.Exit(run_aur_diff(config, root, name, tuple(lua_path or ())))
 
 
 @generations_app.command("list")

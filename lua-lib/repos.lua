@@ -22,7 +22,10 @@
 ---@class kodos.AurRepo
 ---@field type "aur"
 ---@field helper string AUR helper that builds "aur:" packages, e.g. "yay" or "paru"
----@field url? string   git URL of the helper's own PKGBUILD, used to bootstrap it
+---@field url? string   git URL of the helper's own PKGBUILD: the helper is installed from the
+---                     package base it names ("…/yay-bin.git" → yay-bin); nil: the base `helper`
+---@field aur_url? string where the AUR is (default "https://aur.archlinux.org"); a file:// URL
+---                       is a directory of git repositories <pkgbase>.git
 
 ---@class kodos.FlatpakRepo
 ---@field type "flatpak"
@@ -59,11 +62,13 @@ function M.arch_repo(mirror)
   return { type = "arch", mirror = mirror }
 end
 
----The AUR, built through an AUR helper.
+---The AUR: kodos builds "aur:" packages itself (makepkg, unprivileged) and installs the
+---helper as an ordinary AUR package for the user's own use.
 ---@param helper string AUR helper, e.g. "yay" or "paru"
 ---@param url? string   git URL of the helper's PKGBUILD, e.g. "https://aur.archlinux.org/yay-bin.git"
+---@param opts? { aur_url?: string } where the AUR is (default "https://aur.archlinux.org")
 ---@return kodos.AurRepo
-function M.aur_repo(helper, url)
+function M.aur_repo(helper, url, opts)
   if type(helper) ~= "string" or not string.match(helper, "^[a-z0-9@_+][a-z0-9@._+-]*$") then
     error('repos.aur_repo: helper must be a package name like "yay" or "paru", got ' .. show(helper), 2)
   end
@@ -71,7 +76,22 @@ function M.aur_repo(helper, url)
     error('repos.aur_repo: url must be a git URL like "https://aur.archlinux.org/'
       .. helper .. '.git", got ' .. show(url), 2)
   end
-  return { type = "aur", helper = helper, url = url }
+  if opts ~= nil and type(opts) ~= "table" then
+    error('repos.aur_repo: the third argument must be a table like { aur_url = "https://aur.archlinux.org" }, got '
+      .. show(opts), 2)
+  end
+  local aur_url = nil
+  for key, value in pairs(opts or {}) do
+    if key ~= "aur_url" then
+      error("repos.aur_repo: unknown option " .. show(key) .. "; the one option is aur_url", 2)
+    end
+    aur_url = value
+  end
+  if aur_url ~= nil and not is_url(aur_url) then
+    error('repos.aur_repo: aur_url must be a URL like "https://aur.archlinux.org" or file:///srv/aur, got '
+      .. show(aur_url), 2)
+  end
+  return { type = "aur", helper = helper, url = url, aur_url = aur_url }
 end
 
 ---A Flatpak remote, set up in the system installation of every generation.

@@ -41,6 +41,19 @@ class Upgrade(BaseModel):
     sync_digest: str = Field(description="The plan's digest of what those databases offer.")
 
 
+class AurLock(BaseModel):
+    """One AUR package base as this generation built it: what a plain plan keeps it at."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    commit: str = Field(pattern=r"^[0-9a-f]{40}$", description="The git commit it was built at.")
+    version: str = Field(description="Its `[epoch:]pkgver-pkgrel` at that commit (.SRCINFO).")
+    packages: dict[str, str] = Field(
+        description="Each package the generation installs from it → the sha256 of the built "
+        "package file."
+    )
+
+
 class GenerationRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -80,6 +93,12 @@ class GenerationRecord(BaseModel):
     )
     upgrade: Upgrade | None = Field(
         default=None, description="Set when the generation was built with --upgrade."
+    )
+    aur: dict[str, AurLock] = Field(
+        default_factory=dict,
+        description="AUR package base → its lock: the commit, version and package digests "
+        "the generation was built with (empty in records written before kodos built AUR "
+        "packages, and on machines without any).",
     )
 
 

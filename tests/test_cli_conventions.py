@@ -125,7 +125,8 @@ def test_every_config_option_is_typed_and_described_alike() -> None:
             if param.name == "config":
                 found[" ".join(words)] = param
     assert sorted(found) == [
-        "apply", "facts", "install", "plan", "rebuild-user", "user apply", "user plan", "validate"
+        "apply", "aur diff", "facts", "install", "plan", "rebuild-user", "user apply", "user plan",
+        "validate",
     ]  # fmt: skip
     for words, param in found.items():
         assert (param.opts, param.metavar, param.type.name) == (

@@ -63,6 +63,6 @@ def test_man_renders_the_page_naming_every_command() -> None:
     assert (done.returncode, done.stderr) == (0, "")
     headings = [line.strip() for line in done.stdout.splitlines() if line.startswith("   kodos")]
     assert headings == command_paths()
-    # every command and generations subcommand, shell and generations show included, and the
-    # four user subcommands with rebuild-user
-    assert len(headings) == 21
+    # every command and generations subcommand, shell and generations show included, the four
+    # user subcommands with rebuild-user, and aur diff
+    assert len(headings) == 22

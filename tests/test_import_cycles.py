@@ -279,7 +279,7 @@ LAYERS: Mapping[str, int] = {
     **dict.fromkeys(["kodos", "errors", "steps", "text", "secrets", "disklayout"], 0),
     **dict.fromkeys(["resources", "vm"], 0),
     "system": 1,
-    **dict.fromkeys(["lua", "config", "pacman", "systemd", "state"], 2),
+    **dict.fromkeys(["lua", "config", "pacman", "systemd", "state", "aur"], 2),
     **dict.fromkeys(["desired", "providers"], 3),
     **dict.fromkeys(["plan", "generations"], 4),
     **dict.fromkeys(["apply", "shell", "home"], 5),

@@ -46,6 +46,11 @@ def call(tmp_path: Path, module: str, expression: str) -> object:
             "repos.aur_repo('yay', 'https://aur.archlinux.org/yay-bin.git')",
             {"type": "aur", "helper": "yay", "url": "https://aur.archlinux.org/yay-bin.git"},
         ),
+        (
+            "repos",
+            "repos.aur_repo('paru', nil, { aur_url = 'file:///srv/aur' })",
+            {"type": "aur", "helper": "paru", "aur_url": "file:///srv/aur"},
+        ),
         ("repos", "repos.flatpak_repo('flathub')", {"type": "flatpak", "remote": "flathub"}),
         (
             "repos",

@@ -64,7 +64,7 @@ def test_repos_by_type_and_under_any_key() -> None:
         ),
         (
             {"x": {"type": "aur", "helper": "yay", "mirorr": 1}},
-            "repos.x.mirorr: unknown key (known keys here: type, helper, url)",
+            "repos.x.mirorr: unknown key (known keys here: type, helper, url, aur_url)",
         ),
         ({"x": {"type": "arch"}}, "repos.x: missing key 'mirror'"),
     ],

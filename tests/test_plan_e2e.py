@@ -570,6 +570,7 @@ def test_what_facts_without_a_configuration_did_not_capture_is_unknown(
         "aur.package[floorp-bin]",
         "aur.package[gnome-shell-extension-blur-my-shell]",
         "aur.package[ttf-symbola]",
+        "aur.package[yay-bin]",  # the configured helper, from the base its url names
     ]
     assert from_facts["changes"] == [c for c in live["changes"] if c["address"] not in aur]
     assert [n for n in from_facts["notes"] if n.startswith("unknown:")] == [

@@ -140,3 +140,19 @@ def test_debug_log_shows_argv_but_not_input(
     monkeypatch.delenv("KODOS_DEBUG_COMMANDS")
     run(["true"])
     assert capfd.readouterr().err == ""
+
+
+def test_a_logged_command_writes_both_streams_in_order_and_fails_with_the_logs_end(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "build.log"
+    log.write_text("earlier\n")
+    done = run(sh("echo one; echo two >&2; echo three"), log=log)
+    assert (done.stdout, done.stderr) == ("one\ntwo\nthree\n", "")
+    assert log.read_text() == "earlier\none\ntwo\nthree\n"
+    with pytest.raises(CommandFailed) as raised:
+        run(sh("echo compiling; echo 'error: broken' >&2; exit 4"), log=log)
+    assert str(raised.value) == "sh failed with exit code 4: broken"
+    assert raised.value.output == "compiling\nerror: broken"
+    with pytest.raises(ProgramNotInstalled):
+        run(["kodos-no-such-program"], log=log)

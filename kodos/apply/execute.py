@@ -5,7 +5,7 @@ knows that. The plan's changes say what to do; `desired` (the resource set the p
 from) supplies what the plan redacts: password hashes and plain-text passwords.
 
 Everything that can be checked without changing anything is checked first (`preflight`):
-unsupported changes, AUR packages that would need building, secrets the caller did not pass,
+unsupported changes, AUR packages nothing built, secrets the caller did not pass,
 names that would read as options, paths that try to leave the target, a Flatpak remote
 missing or still in use, a missing ESP. Then the steps run in this order, each only when it
 has work:
@@ -135,10 +135,12 @@ def execute(
     *,
     esp: Path | None,
     on_step: OnStep = lambda step: None,
+    aur_repository: Path | None = None,
 ) -> list[str]:
     """Apply `changes` to the root at `target` (the ESP at `esp`, or the one found inside the
-    target); return notes for the user. Raises `StepFailed` (a KodosError)."""
-    work = Work(target=target, desired=desired)
+    target; AUR packages from the local repository `aur_repository`, built already); return
+    notes for the user. Raises `StepFailed` (a KodosError)."""
+    work = Work(target=target, desired=desired, aur_repository=aur_repository)
     preflight(work, changes, esp)
     for step in CHANGE_STEPS:
         chosen = step.select(changes)
@@ -156,8 +158,8 @@ def preflight(work: Work, changes: Sequence[Change], esp: Path | None) -> None:
     problems = {c.address: _change_problems(work, c) for c in changes}
     problems = {address: found for address, found in problems.items() if found}
     for address, problem in [
-        *packages.aur_problems(work.target, changes),
         *_pacman_conf_problems(work, changes),
+        *_aur_problems(work, changes),
         *flatpak.remote_problems(work, changes),
         *_esp_problems(work, BOOT_LOADER.select(changes), esp),
     ]:
@@ -190,7 +192,8 @@ def _change_problems(work: Work, change: Change) -> list[str]:
     return [problem for problem in problems if problem]
 
 
-# What an update of a package may change: its reason, and its version in an upgrade.
+# What an update of a package may change: its reason, and its version in an upgrade (or, for
+# an AUR package, a rebuild at another commit).
 _UPDATABLE = frozenset({"reason", "version"})
 
 
@@ -230,6 +233,18 @@ def _pacman_conf_problems(work: Work, changes: Sequence[Change]) -> list[tuple[s
     if not os.path.isdir(tool_path(work.target, "/var/lib/pacman", "a directory")):
         return [(chosen[0].address, "/var/lib/pacman: the target has no pacman database")]
     return []
+
+
+def _aur_problems(work: Work, changes: Sequence[Change]) -> list[tuple[str, str]]:
+    """AUR packages to install when no local repository of built ones was given: they are
+    built before the snapshot (kodos.apply.aur), never here."""
+    if work.aur_repository is not None:
+        return []
+    return [(c.address, f"{c.address}: {AUR_NOT_BUILT}") for c in packages.aur_installs(changes)]
+
+
+# What _aur_problems says.
+AUR_NOT_BUILT = "not built for this apply (no local AUR repository was given)"
 
 
 def _esp_problems(work: Work, changes: Sequence[Change], esp: Path | None) -> list[tuple[str, str]]:

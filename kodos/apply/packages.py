@@ -30,8 +30,12 @@ of the target's pacman.conf with every file it includes inlined, read inside the
   package, which dependency cannot be satisfied), paths named as inside the target. A failed
   scriptlet or hook fails the step too: pacman exits 0 for it, but a generation whose package
   scripts failed is not one to boot into.
-* AUR packages cannot be built yet: a create of one that is not installed is refused before
-  anything changes (`aur_problems`). Removing one is an ordinary `pacman -R`.
+* AUR packages were built before the snapshot was taken (`kodos.apply.aur`) into the local
+  repository `[kodos-aur]` (`Work.aur_repository`); the rendered configuration adds that
+  section, its database is put into the target's sync directory for the transaction (no `-y`:
+  the other databases stay as the plan read them) and taken out again, and the same ONE `-S`
+  transaction names them `kodos-aur/NAME`, so no other repository's package of that name is
+  taken; rollback covers them as any package. Removing one is an ordinary `pacman -R`.
 """
 
 from __future__ import annotations
@@ -68,7 +72,6 @@ PACMAN_PATHS = (
 INSTALL_STEP = "install packages"
 REMOVE_STEP = "remove packages"
 REASON_STEP = "set install reasons"
-AUR_NOT_BUILT = "building AUR packages is not implemented yet"
 # pacman exits 0 when a scriptlet or hook fails; these lines say it happened.
 SCRIPTLET_FAILURES = ("call to execv failed", "error: command failed to execute correctly")
 _ERROR = re.compile(r"^error: ", re.MULTILINE)
@@ -103,31 +106,26 @@ def pacman_argv(target: Path, *args: str, config: str | None = None) -> list[str
     ]  # fmt: skip
 
 
-def aur_problems(target: Path, changes: Sequence[Change]) -> list[tuple[str, str]]:
-    """AUR creates that would need a build (their package is not installed): (address, why)."""
-    creates = [c for c in changes if c.provider == "aur" and c.action == Action.CREATE]
-    if not creates:
-        return []
-    installed = read_local_packages(target)
-    return [
-        (c.address, f"{AUR_NOT_BUILT}: {c.address}") for c in creates if c.name not in installed
-    ]
-
-
 def install(work: Work, changes: Sequence[Change]) -> None:
     """Install the created packages (with an upgrade: upgrading every package in the same
     transaction), then set the install reasons the updates ask for."""
     creates = [c for c in changes if c.action == Action.CREATE and c.provider == "pacman"]
     declared = [c for c in creates if c.named_to_pacman]  # pacman resolves the pulled-in ones
-    upgrades = upgraded(changes)
+    built = aur_installs(changes)
+    upgrades = upgraded([c for c in changes if c.provider == "pacman"])
     if upgrades:
-        _upgrade(work, declared, upgrades)
-    elif declared:
-        args = ["-S", "--needed", "--noprogressbar", *(c.name for c in declared)]
-        with failing_as(INSTALL_STEP, creates), api_filesystems(work.target, work.notes):
+        _upgrade(work, [*declared, *built], upgrades)
+    elif declared or built:
+        names = [*(c.name for c in declared), *(aur_target(c) for c in built)]
+        args = ["-S", "--needed", "--noprogressbar", *names]
+        with (
+            failing_as(INSTALL_STEP, [*creates, *built]),
+            api_filesystems(work.target, work.notes),
+            aur_database(work),
+        ):
             _pacman(work, INSTALL_STEP, args)
-    if declared:
-        mark_explicit(work, declared)
+    if declared or built:
+        mark_explicit(work, [*declared, *(c for c in built if c.action == Action.CREATE)])
     updates = [c for c in changes if c.action == Action.UPDATE and "reason" in c.changed]
     for reason in ("explicit", "dependency"):
         chosen = [c for c in updates if work.wanted(c).get("reason") == reason]
@@ -135,6 +133,42 @@ def install(work: Work, changes: Sequence[Change]) -> None:
             flag = "--asexplicit" if reason == "explicit" else "--asdeps"
             with failing_as(REASON_STEP, chosen):
                 _pacman(work, REASON_STEP, ["-D", flag, *(c.name for c in chosen)])
+
+
+def aur_installs(changes: Sequence[Change]) -> list[Change]:
+    """The AUR packages to install from `[kodos-aur]`: new ones, and those whose version
+    moves (a rebuild at another commit)."""
+    return [
+        c
+        for c in changes
+        if c.provider == "aur"
+        and (c.action == Action.CREATE or (c.action == Action.UPDATE and "version" in c.changed))
+    ]
+
+
+@contextmanager
+def aur_database(work: Work) -> Iterator[None]:
+    """The local AUR repository's database in the target's sync directory for the block
+    (pacman reads a repository's packages from there), never left in the generation."""
+    if work.aur_repository is None:
+        yield
+        return
+    from kodos.aur.localrepo import REPO_NAME, LocalRepo
+
+    Path(tool_path(work.target, SYNC_DIR, "a directory")).mkdir(parents=True, exist_ok=True)
+    copy = Path(tool_path(work.target, f"{SYNC_DIR}/{REPO_NAME}.db", "a regular file"))
+    shutil.copyfile(LocalRepo(work.aur_repository).database, copy)
+    try:
+        yield
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def aur_target(change: Change) -> str:
+    """`kodos-aur/NAME`: the package from the local AUR repository, whatever else is named so."""
+    from kodos.aur.localrepo import REPO_NAME
+
+    return f"{REPO_NAME}/{change.name}"
 
 
 def mark_explicit(work: Work, declared: Sequence[Change]) -> None:
@@ -185,8 +219,12 @@ def upgraded(changes: Sequence[Change]) -> list[Change]:
 def _upgrade(work: Work, creates: Sequence[Change], upgrades: Sequence[Change]) -> None:
     """ONE `-Su` transaction: every package the target's (replaced) sync databases offer a
     newer version of, and the created packages."""
-    names = [c.name for c in creates]
-    with failing_as(UPGRADE_STEP, [*upgrades, *creates]), api_filesystems(work.target, work.notes):
+    names = [aur_target(c) if c.provider == "aur" else c.name for c in creates]
+    with (
+        failing_as(UPGRADE_STEP, [*upgrades, *creates]),
+        api_filesystems(work.target, work.notes),
+        aur_database(work),
+    ):
         _pacman(work, UPGRADE_STEP, ["-Su", "--needed", "--noprogressbar", *names])
 
 
@@ -205,23 +243,29 @@ def copy_sync_databases(directory: Path, repos: Sequence[str], target: Path) -> 
 
 
 @contextmanager
-def rendered_config(target: Path) -> Iterator[str]:
+def rendered_config(target: Path, repositories: str = "") -> Iterator[str]:
     """A private copy of the target's pacman.conf with every `Include` inlined from inside the
-    target, for pacman's `--config`; removed afterwards (it never lands in the generation)."""
+    target, and the `repositories` sections (`[kodos-aur]`) after its own, for pacman's
+    `--config`; removed afterwards (it never lands in the generation)."""
     rendered = confread.rendered(target)
+    if repositories:
+        rendered = rendered.rstrip("\n") + "\n\n" + repositories
     with tempfile.TemporaryDirectory(prefix="kodos-pacman-") as directory:
         path = Path(directory) / "pacman.conf"
         path.write_text(rendered, encoding="utf-8")
         yield str(path)
 
 
-def run_pacman(target: Path, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    """pacman on the target with its rendered configuration; a failure (or a failed scriptlet
-    or hook) raises `CommandFailed` carrying pacman's own lines."""
+def run_pacman(
+    target: Path, args: Sequence[str], repositories: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """pacman on the target with its rendered configuration (plus `repositories` sections);
+    a failure (or a failed scriptlet or hook) raises `CommandFailed` carrying pacman's own
+    lines."""
     from kodos.apply.log import log_line, log_output
 
     log_line("pacman " + " ".join(args))
-    with rendered_config(target) as config:
+    with rendered_config(target, repositories) as config:
         done = run(pacman_argv(target, *args, config=config), check=False)
     log_output(done.stdout + done.stderr)
     if done.returncode != 0:
@@ -237,8 +281,16 @@ def run_pacman(target: Path, args: Sequence[str]) -> subprocess.CompletedProcess
 def _pacman(work: Work, step: str, args: list[str]) -> None:
     """Run pacman on the target (`run_pacman`); warnings (`installed as .pacnew`, `saved as
     .pacsave`) become notes."""
-    done = run_pacman(work.target, args)
+    done = run_pacman(work.target, args, _aur_section(work))
     work.notes.extend(f"{step}: {note}" for note in pacman_notes(done.stdout + done.stderr))
+
+
+def _aur_section(work: Work) -> str:
+    if work.aur_repository is None:
+        return ""
+    from kodos.aur.localrepo import LocalRepo
+
+    return LocalRepo(work.aur_repository).pacman_section()
 
 
 def failure_message(done: subprocess.CompletedProcess[str], target: str) -> str:

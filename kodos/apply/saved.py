@@ -4,9 +4,10 @@
 only whether it may. It is refused when it is stale — its base generation, the machine's
 state or what the sync databases offer moved, or the configuration changed since — and when
 its changes are not exactly the fresh plan's: the same addresses with the same action,
-`before` and `after`. So a plan file whose change list was edited (or whose configuration
-path was pointed elsewhere) is never the cover for another set of changes; the message names
-the first difference.
+`before` and `after`, and the same AUR commits (the fresh plan is made with the saved one's
+AUR commits pinned, `saved_pins`, so apply builds what the file showed or nothing). So a plan
+file whose change list was edited (or whose configuration path was pointed elsewhere) is never
+the cover for another set of changes; the message names the first difference.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kodos.errors import KodosError
-from kodos.plan.model import Change, Plan
+from kodos.plan.model import AurBuild, Change, Plan
 from kodos.plan.planfile import read_plan_file
 
 _SHOWN_CHARACTERS = 60
@@ -42,7 +43,7 @@ def refuse_unless_as_saved(plan_file: Path | None, fresh: Plan) -> None:
             f"{'user apply' if saved.scope == 'home' else 'apply'}; nothing was applied"
         )
     _refuse_if_stale(plan_file, saved, fresh)
-    difference = first_difference(saved.changes, fresh.changes)
+    difference = first_difference(saved.changes, fresh.changes) or aur_difference(saved, fresh)
     if difference is not None:
         raise PlanMismatch(
             f"{plan_file} is not what kodos would apply: {difference}; nothing was applied "
@@ -90,6 +91,27 @@ def first_difference(saved: list[Change], fresh: list[Change]) -> str | None:
         if change.address not in saved_addresses:
             return f"a fresh plan also has {change.action} {change.address}, it does not"
     return None
+
+
+def aur_difference(saved: Plan, fresh: Plan) -> str | None:
+    """How the AUR commits differ: a fresh plan made with the saved one's pins builds the same
+    commits, unless the bases themselves changed."""
+    mine = {b.pkgbase: b.commit for b in saved.aur}
+    theirs = {b.pkgbase: b.commit for b in fresh.aur}
+    for pkgbase in sorted(mine.keys() | theirs.keys()):
+        if mine.get(pkgbase) != theirs.get(pkgbase):
+            return (
+                f"AUR package base {pkgbase}: it builds {_shown(mine.get(pkgbase))}, a fresh "
+                f"plan builds {_shown(theirs.get(pkgbase))}"
+            )
+    return None
+
+
+def saved_pins(plan_file: Path | None) -> tuple[AurBuild, ...] | None:
+    """The AUR builds a saved plan pins (None without a plan file)."""
+    if plan_file is None:
+        return None
+    return tuple(read_plan_file(plan_file).aur)
 
 
 def _first_attribute(saved: dict[str, Any] | None, fresh: dict[str, Any] | None) -> str | None:

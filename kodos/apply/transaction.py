@@ -24,10 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kodos.apply.saved import refuse_unless_as_saved
+from kodos.apply.aur import AurBuilt
+from kodos.apply.saved import refuse_unless_as_saved, saved_pins
 from kodos.errors import KodosError
 from kodos.generations.baseroot import generation_root
 from kodos.generations.host import ManagedRoot
+from kodos.pacman import confread
 from kodos.plan.build import PlanOptions, PlanResult, make_plan
 from kodos.plan.model import Change, Plan
 from kodos.resources import SENSITIVE_PLACEHOLDER, Resource, ResourceSet
@@ -143,6 +145,7 @@ class _Build:
     base: GenerationEntry
     new_id: int
     result: PlanResult
+    aur: AurBuilt
 
     @property
     def subvolume(self) -> str:
@@ -170,8 +173,10 @@ def _apply_locked(
     index = clean_interrupted(machine, top, index, keep_failed=options.keep_failed)
     checkpoint(StepId.CLEANUP, on_step)
     base = default_generation(machine, top, index)
+    pins = saved_pins(options.plan_file)
     with generation_root(machine, top, base.subvolume) as base_root:
-        result = make_plan(_plan_options(options, base_root))
+        result = make_plan(replace(_plan_options(options, base_root), aur_pins=pins))
+        aur_conf = confread.rendered(base_root) if result.plan.aur else ""
     log_output(render_plan(result.plan))
     refuse_unless_as_saved(options.plan_file, result.plan)
     checkpoint(StepId.PLAN, on_step)
@@ -179,8 +184,9 @@ def _apply_locked(
         return ApplyResult(result.plan, None)
     if not confirm(result.plan):
         raise ApplyError("not applied: the plan was not confirmed")
+    aur = _build_aur(result, top, aur_conf)  # before anything changes: a failed one leaves nothing
     index, new_id = start_generation(machine, top, index, base.id)
-    build = _Build(options, machine, top, base, new_id, result)
+    build = _Build(options, machine, top, base, new_id, result, aur)
     return _build(build, index, on_step, report)
 
 
@@ -201,7 +207,14 @@ def _build(
             _take_sync_databases(build)
         system, boot = _split_bootloader(build.result.plan.changes)
         with _shared_directories(build):
-            notes = execute(system, build.result.desired, build.target, esp=None, on_step=on_step)
+            notes = execute(
+                system,
+                build.result.desired,
+                build.target,
+                esp=None,
+                on_step=on_step,
+                aur_repository=build.aur.repository,
+            )
         checkpoint(StepId.EXECUTE, on_step)
         os.sync()  # the new generation on disk before anything can make it boot
         checkpoint(StepId.SYNC, on_step)
@@ -267,6 +280,25 @@ def _take_sync_databases(build: _Build) -> None:
         )
 
 
+def _build_aur(result: PlanResult, top: Path, pacman_conf: str) -> AurBuilt:
+    """The AUR bases the plan needs built, at its commits (kodos.apply.aur), their
+    dependencies installed with `pacman_conf` (the base generation's repositories)."""
+    from kodos.apply.aur import build_planned
+    from kodos.apply.log import log_line
+
+    record = result.machine.record
+    locks = record.aur if record is not None else {}
+    return build_planned(
+        result.plan,
+        result.config,
+        locks,
+        top=top,
+        host_root=Path("/"),
+        pacman_conf=pacman_conf,
+        log=log_line,
+    )
+
+
 def _split_bootloader(changes: list[Change]) -> tuple[list[Change], list[Change]]:
     """Boot loader changes touch the shared ESP: they wait for the commit."""
     system = [c for c in changes if c.provider != "bootloader"]
@@ -278,6 +310,7 @@ def _verify(build: _Build) -> PlanResult:
     """Re-read the new generation and re-plan: it must match the configuration exactly (the
     boot loader's changes, still to come, aside)."""
     options = _plan_options(build.options, build.target)
+    options = replace(options, aur_pins=tuple(build.result.plan.aur))
     if build.options.upgrade and build.result.sync is not None:
         # against the databases the upgrade used, not a fresh refresh
         directory = build.result.sync.directory
@@ -327,6 +360,8 @@ def _record(build: _Build, verified: PlanResult, kernel: str | None) -> Generati
     record = record.model_copy(update={"log": _recorded_log(build.machine, build.top)})
     if build.options.upgrade:
         record = record.model_copy(update={"upgrade": _upgrade_record(build)})
+    if build.aur.locks:
+        record = record.model_copy(update={"aur": build.aur.locks})
     return record
 
 

@@ -73,12 +73,15 @@ class Work:
     """One execution: the root being changed, the desired resources, and the notes to return.
 
     `esp` is the host path of the ESP, known once a bootloader change needs it.
+    `aur_repository` is the local repository pacman installs AUR packages from.
     """
 
     target: Path
     desired: Mapping[str, Resource]
     esp: Path | None = None
     notes: list[str] = field(default_factory=list)
+    aur_repository: Path | None = None
+    """The local repository of the AUR packages built for this apply (`[kodos-aur]`)."""
 
     def wanted(self, change: Change) -> dict[str, JsonValue]:
         """The values a create, update or replace asks for. The desired resource's own

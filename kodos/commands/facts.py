@@ -25,11 +25,13 @@ def _configured_addresses(config: str) -> frozenset[str]:
     that configuration will compare. Package resolution is not needed for that."""
     from kodos.config.load import load_config
     from kodos.desired import build_desired
+    from kodos.plan.aur import helper_request
     from kodos.resources import address_of
 
     loaded = load_config(config)
     desired = build_desired(loaded.config, loaded.file.parent)
-    aur = {address_of("aur", "package", r.name) for r in desired.packages if r.source == "aur"}
+    requests = [*desired.packages, helper_request(loaded.config)]
+    aur = {address_of("aur", "package", r.name) for r in requests if r and r.source == "aur"}
     return frozenset(desired.resources) | aur
 
 

@@ -80,11 +80,21 @@ class ArchRepo(Section):
 
 
 class AurRepo(Section):
-    """The AUR, built with a helper: `repos.aur_repo(helper, url)`."""
+    """The AUR: `repos.aur_repo(helper, url, { aur_url = ... })`. kodos builds `aur:`
+    packages itself; the helper is installed as an ordinary AUR package for the user."""
 
     type: Literal["aur"]
     helper: PackageName = Field(description="AUR helper, e.g. yay or paru.")
-    url: GitUrl | None = Field(None, description="Git URL of the helper's own PKGBUILD.")
+    url: GitUrl | None = Field(
+        None,
+        description="Git URL of the helper's own PKGBUILD: the helper is installed from the "
+        "package base it names (…/yay-bin.git: yay-bin); unset: the base `helper`.",
+    )
+    aur_url: Url | None = Field(
+        None,
+        description="Where the AUR is; unset: https://aur.archlinux.org. A file:// URL is a "
+        "directory of git repositories <pkgbase>.git.",
+    )
 
 
 FLATPAK_REMOTES = {"flathub": "https://dl.flathub.org/repo/flathub.flatpakrepo"}

@@ -17,7 +17,7 @@ from kodos.errors import ConfigError
 from kodos.plan.diff import diff
 from kodos.plan.followups import plan_follow_ups
 from kodos.plan.machine import MachineState, machine_from_facts, read_machine
-from kodos.plan.model import Base, Change, ConfigRef, Plan, summarize
+from kodos.plan.model import AurBuild, Base, Change, ConfigRef, Plan, summarize
 from kodos.plan.removals import plan_transactions
 from kodos.resources import Resource, ResourceSet, address_of, sort_key
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from kodos.config.packages import PackageRequest
     from kodos.pacman.localdb import InstalledPackage, SyncIndex
     from kodos.pacman.syncdb import SyncDatabases, SyncSource
+    from kodos.plan.aur import AurResolution
     from kodos.plan.resolve import Resolution, UnitCheck
 
 
@@ -48,6 +49,9 @@ class PlanOptions:
     cached: bool = False
     """With `upgrade`: read the databases the last refresh left in kodos's cache, as they are
     (applying a saved upgrade plan, which pins their digest)."""
+    aur_pins: tuple[AurBuild, ...] | None = None
+    """The AUR builds of a plan being applied (a saved one, or the one a new generation is
+    verified against): their bases stay at exactly those commits (kodos.plan.aur)."""
 
     @property
     def live_root(self) -> Path | None:
@@ -85,11 +89,14 @@ def _make_plan(options: PlanOptions) -> PlanResult:
 
     loaded = load_config(options.config, lua_path=options.lua_path)
     desired = build_desired(loaded.config, loaded.file.parent)
-    machine = _machine(options, _scope(desired.resources, desired.packages))
+    requests = [*desired.packages, *_helper(loaded.config)]
+    machine = _machine(options, _scope(desired.resources, requests))
     databases = _sync_databases(loaded, options)
     index = databases.index if databases is not None else None
     local = _local_packages(options, machine, index)
-    resolution = _resolve(loaded, desired.packages, databases, machine, options, local)
+    resolution = _resolve(loaded, requests, databases, machine, options, local)
+    aur = _plan_aur(loaded.config, resolution.resources, machine, options, index)
+    resolution.resources = _with_aur_versions(resolution.resources, aur.versions)
     resources = ResourceSet(resolution.resources)
     for resource in desired.resources.values():
         resources.add(resource)
@@ -107,7 +114,8 @@ def _make_plan(options: PlanOptions) -> PlanResult:
     # what facts never looked at is unknown, not new (a live machine is read for all of it)
     unread = machine.unread(resources)
     changes = [change for change in changes if change.address not in unread]
-    notes = [*resolution.notes, *transactions.notes, *units.notes, *_disk_notes(loaded)]
+    notes = [*resolution.notes, *aur.notes, *transactions.notes, *units.notes]
+    notes += _disk_notes(loaded)
     upgrade_notes: list[str] = []
     if options.upgrade:
         changes, upgrade_notes = _upgrades(changes, machine, databases, loaded)
@@ -126,6 +134,7 @@ def _make_plan(options: PlanOptions) -> PlanResult:
         notes=[*notes, *machine.notes, *_unread_notes(unread, machine)],
         follow_ups=plan_follow_ups(changes),
         reboot_required=bool(changes),
+        aur=aur.builds,
         adopted=adopted(resources, machine.resources, machine.managed, changes),
     )
     sync = databases.source if databases else None
@@ -174,6 +183,57 @@ def _upgrades(
     boot = loaded.config.boot
     kernel = boot.kernel.package if boot is not None else "linux"
     return upgraded, upgrade_notes(upgraded, databases.index, kernel)
+
+
+def _helper(config: Config) -> list[PackageRequest]:
+    from kodos.plan.aur import helper_request
+
+    request = helper_request(config)
+    return [request] if request is not None else []
+
+
+def _plan_aur(
+    config: Config,
+    resources: list[Resource],
+    machine: MachineState,
+    options: PlanOptions,
+    index: SyncIndex | None,
+) -> AurResolution:
+    """The base and commit of every `aur.package` and the AUR bases they need
+    (kodos.plan.aur); nothing without one. Without sync databases every need that no AUR
+    base of the plan offers is taken for a repository package's."""
+    from kodos.aur.order import dependency_name
+    from kodos.plan.aur import AurResolution, aur_repo, open_source, plan_aur
+
+    names = [r.name for r in resources if (r.provider, r.kind) == ("aur", "package")]
+    repo = aur_repo(config)
+    if not names or repo is None:
+        return AurResolution()
+    locks = machine.record.aur if machine.record is not None else {}
+
+    def in_repositories(need: str) -> bool:
+        return index is None or index.satisfier(dependency_name(need)) is not None
+
+    return plan_aur(
+        names,
+        open_source(repo),
+        locks,
+        upgrade=options.upgrade,
+        pins=options.aur_pins,
+        in_repositories=in_repositories,
+    )
+
+
+def _with_aur_versions(resources: list[Resource], versions: Mapping[str, str]) -> list[Resource]:
+    """The AUR packages want the version their base has at the planned commit."""
+    import dataclasses
+
+    return [
+        dataclasses.replace(r, attributes={**r.attributes, "version": versions[r.name]})
+        if (r.provider, r.kind) == ("aur", "package") and r.name in versions
+        else r
+        for r in resources
+    ]
 
 
 def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:

@@ -183,6 +183,34 @@ class FollowUp(_Record):
     because: list[str] = Field(description="The addresses of the changes that call for it.")
 
 
+class AurBuild(_Record):
+    """One AUR package base: the commit apply builds it at (kodos/plan/aur.py says which).
+
+    Apply builds exactly this commit (a saved plan pins it) or, with `commit` None (the AUR
+    could not be consulted), refuses to build the base at all.
+    """
+
+    pkgbase: str
+    packages: list[str] = Field(
+        description="The configured packages it builds; empty for a base other AUR bases "
+        "need (pacman installs what it offers as dependencies)."
+    )
+    commit: str | None = Field(description="The git commit apply builds; None: unknown.")
+    version: str | None = Field(description="`[epoch:]pkgver-pkgrel` at that commit.")
+    locked: str | None = Field(
+        description="The commit the current generation's record locks; None: a new base."
+    )
+    changed_files: list[str] = Field(
+        default_factory=list,
+        description="When `commit` moves from `locked`: the files that changed in between "
+        "(`kodos aur diff NAME` prints the whole diff).",
+    )
+
+    @property
+    def moves(self) -> bool:
+        return self.locked is not None and self.commit is not None and self.commit != self.locked
+
+
 class Plan(_Record):
     format_version: Literal["2"] = FORMAT_VERSION
     kodos_version: str
@@ -202,6 +230,12 @@ class Plan(_Record):
         False,
         description="Whether the change takes effect only once the machine boots the new "
         "generation (every non-empty plan today: apply builds a new generation).",
+    )
+    aur: list[AurBuild] = Field(
+        default_factory=list,
+        description="Every AUR package base the configuration asks for, with the commit apply "
+        "builds: the locked one, the AUR's current one for a new base (and for every base "
+        "with --upgrade), or the one a saved plan pins.",
     )
     adopted: list[str] = Field(
         default_factory=list,

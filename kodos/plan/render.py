@@ -11,7 +11,7 @@ import difflib
 import json
 from typing import Any
 
-from kodos.plan.model import Action, Change, Plan, Reason
+from kodos.plan.model import Action, AurBuild, Change, Plan, Reason
 from kodos.resources import SENSITIVE_PLACEHOLDER
 from kodos.text.terminal import inert
 
@@ -38,6 +38,7 @@ COLLISIONS_WORDS = (
     "In the way, not placed by kodos (apply refuses and changes nothing; --backup SUFFIX "
     "moves them aside): "
 )
+AUR_HEADING = "AUR package bases (commit apply builds; kodos aur diff NAME shows a move):"
 REBOOT_LINE = "Takes effect when the machine boots the new generation (reboot needed)."
 
 
@@ -52,6 +53,10 @@ def render_plan(plan: Plan) -> str:
         lines.append(FOLLOW_UPS_HEADING)
         lines += [_follow_up_line(f.action, f.because) for f in plan.follow_ups]
         lines.append("")
+    if plan.aur:
+        lines.append(AUR_HEADING)
+        lines += [line for build in plan.aur for line in _aur_lines(build)]
+        lines.append("")
     if plan.adopted:
         lines += [ADOPTED_WORDS + ", ".join(plan.adopted), ""]
     if plan.collisions:
@@ -61,6 +66,20 @@ def render_plan(plan: Plan) -> str:
         lines.append("")
     lines += _closing(plan)
     return "\n".join(inert(line) for line in lines) + "\n"
+
+
+def _aur_lines(build: AurBuild) -> list[str]:
+    """`  yay-bin (yay-bin): 1a2b3c4d5e6f 12.4.2-1, locked` and, when it moves, the files."""
+    packages = ", ".join(build.packages) or "needed by AUR packages"
+    if build.commit is None:
+        return [f"  {build.pkgbase} ({packages}): commit unknown (see the notes)"]
+    where = f"{build.commit[:12]} {build.version}"
+    if build.locked is None:
+        return [f"  {build.pkgbase} ({packages}): {where}, new"]
+    if not build.moves:
+        return [f"  {build.pkgbase} ({packages}): {where}, locked"]
+    lines = [f"  {build.pkgbase} ({packages}): {build.locked[:12]} -> {where}, changed:"]
+    return lines + [f"      {path}" for path in build.changed_files]
 
 
 def _follow_up_line(action: str, because: list[str]) -> str:

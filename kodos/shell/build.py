@@ -98,22 +98,25 @@ def _in_tree(system: Path, building: Path, names: Sequence[str], *, download: bo
             run(pacman_argv(target, building, ["-Sw"], names))
         else:
             done = run(pacman_argv(target, building, ["-S"], names))
-            _check_silent_errors(done.stdout + done.stderr, names, target)
+            silent = silent_error(done.stdout + done.stderr, target)
+            if silent is not None:
+                raise ShellBuildError(_failed(names, silent))
     except CommandFailed as err:
         raise ShellBuildError(_failed(names, err.message)) from None
     return 0
 
 
-def _check_silent_errors(output: str, names: Sequence[str], target: Path) -> None:
+def silent_error(output: str, target: Path) -> str | None:
     """pacman exits 0 when a file cannot be extracted (into a read-only directory: it only
     warns) or a scriptlet fails; the environment would lack what it reported. The first such
-    line fails the build instead, its paths shown as inside the environment."""
+    line of `output`, its paths shown as inside the environment, or None."""
     for line in output.splitlines():
         if OWNER_WARNING in line:  # in a user namespace files belong to the user: expected
             continue
         if line.startswith("error: ") or EXTRACTION_WARNING in line:
             message = line.removeprefix("error: ").removeprefix("warning: ")
-            raise ShellBuildError(_failed(names, message.replace(str(target), "")))
+            return message.replace(str(target), "")
+    return None
 
 
 def _failed(names: Sequence[str], message: str) -> str:
@@ -137,15 +140,22 @@ def _archives(system: Path, building: Path) -> list[tuple[str, Path]]:
 
 
 def pacman_argv(
-    target: Path, building: Path, operation: Sequence[str], names: Sequence[str]
+    target: Path,
+    building: Path,
+    operation: Sequence[str],
+    names: Sequence[str],
+    *,
+    config: Path | None = None,
+    needed: bool = True,
 ) -> list[str]:
-    """pacman on the environment's tree: everything it reads is the environment's, its
-    downloads first go to the build's cache (the first cache directory it can write)."""
+    """pacman on the environment's tree: everything it reads is the environment's (but
+    `config`, when given), its downloads first go to the build's cache (the first cache
+    directory it can write); `needed`: packages installed already are not reinstalled."""
     return [
         "pacman",
         "--root", str(target),
         "--dbpath", str(target / "var/lib/pacman"),
-        "--config", str(target / "etc/pacman.conf"),
+        "--config", str(config or target / "etc/pacman.conf"),
         "--cachedir", str(building / "pkg"),
         "--cachedir", str(target / "var/cache/pacman/pkg"),
         "--hookdir", str(target / "etc/pacman.d/hooks"),
@@ -153,7 +163,7 @@ def pacman_argv(
         "--logfile", str(building / "pacman.log"),
         "--color", "never",
         "--noconfirm", "--noprogressbar",
-        *operation, "--needed", "--", *names,
+        *operation, *(["--needed"] if needed else []), "--", *names,
     ]  # fmt: skip
 
 

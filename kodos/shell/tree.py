@@ -19,7 +19,7 @@ own and nothing is ever created in it:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from kodos.shell.namespace import (
     MS_NOSUID,
     MS_RDONLY,
     MS_REMOUNT,
+    NamespaceError,
     bind,
     mount,
     overlay,
@@ -51,11 +52,20 @@ class Layers:
 
 
 def assemble(
-    system: Path, target: Path, layers: Layers, *, user: bool, read_only: bool = False
+    system: Path,
+    target: Path,
+    layers: Layers,
+    *,
+    user: bool,
+    read_only: bool = False,
+    private: Collection[str] = (),
+    binds: Mapping[str, Path] | None = None,
 ) -> None:
     """Lay the environment's root on `target` (an empty directory), as the module says.
     `user`: mounting inside a user namespace; `read_only`: the system's other directories
-    bound read-only."""
+    bound read-only. `private` names host directories (of `HOST_DIRS`) that get an empty
+    tmpfs of their own instead, the user's home is then not bound either; `binds` adds
+    top-level directories, each bound from a host directory (an AUR build's directory)."""
     mount("kodos-shell", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
     for entry in sorted(os.scandir(system), key=lambda e: e.name):
         if entry.name not in OVERLAID and entry.name not in HOST_DIRS:
@@ -64,10 +74,20 @@ def assemble(
         _overlay(system, target, name, layers, user=user)
     for name in HOST_DIRS:
         host = Path("/") / name
-        if host.is_dir():
+        if name in private:
+            (target / name).mkdir(exist_ok=True)
+            mode = "mode=1777" if name == "tmp" else "mode=0755"
+            mount("kodos-private", target / name, "tmpfs", MS_NOSUID | MS_NODEV, mode)
+        elif host.is_dir():
             (target / name).mkdir(exist_ok=True)
             bind(host, target / name)
-    _bind_home(target)
+    for name, source in (binds or {}).items():
+        if "/" in name or (target / name).exists():
+            raise NamespaceError(f"cannot bind {source} on /{name}: the system has a /{name}")
+        (target / name).mkdir()
+        bind(source, target / name)
+    if not private:
+        _bind_home(target)
     if read_only:  # anything pacman writes outside the overlays fails instead of vanishing
         mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
 

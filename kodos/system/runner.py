@@ -27,6 +27,8 @@ from kodos.text.lazyregex import lazy
 
 DEBUG_VARIABLE = "KODOS_DEBUG_COMMANDS"
 OUTPUT_LINES = 20
+LOGGED_TAIL_BYTES = 1 << 20
+"""How much of what a command wrote to its `log` `run` reads back (the end of it)."""
 """How many trailing lines of a failed command's output `CommandFailed.output` keeps."""
 
 NOT_INSTALLED_EXIT_CODE = 127  # what a shell reports for a program it cannot find
@@ -83,18 +85,24 @@ def run(
     cwd: Path | None = None,
     check: bool = True,
     secret_input: bool = False,
+    log: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` and return what it did; with `check`, raise `CommandFailed` on a non-zero
     exit. A program that is not installed raises `ProgramNotInstalled` either way.
 
     `secret_input` marks `input` as secret: any output line repeating a piece of it is
-    withheld from the error, so a hash never reaches a terminal or a log.
+    withheld from the error, so a hash never reaches a terminal or a log. `log` appends
+    stdout and stderr to that file, interleaved as written (a build log), instead of
+    capturing them: the result's stdout is then the end of what this command wrote there.
     """
     command = [str(word) for word in argv]
     if not command:
         raise ValueError("run() needs a program to run")
     _log(command, cwd)
-    done = _spawn(command, env=env, input=input, cwd=cwd)
+    if log is not None:
+        done = _spawn_logged(command, env=env, input=input, cwd=cwd, log=log)
+    else:
+        done = _spawn(command, env=env, input=input, cwd=cwd)
     if check and done.returncode != 0:
         raise failure(done, secret_input=input if secret_input else None)
     return done
@@ -166,6 +174,36 @@ def _spawn(
         )
     except FileNotFoundError as err:
         raise ProgramNotInstalled(command) from err
+
+
+def _spawn_logged(
+    command: list[str],
+    *,
+    env: Mapping[str, str] | None,
+    input: str | None,
+    cwd: Path | None,
+    log: Path,
+) -> subprocess.CompletedProcess[str]:
+    with log.open("ab") as stream:
+        start = stream.seek(0, os.SEEK_END)
+        try:
+            finished = subprocess.run(
+                command,
+                input=input.encode() if input is not None else None,
+                stdin=subprocess.DEVNULL if input is None else None,
+                stdout=stream,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "LC_ALL": "C", **(env or {})},
+                cwd=cwd,
+                check=False,
+            )
+        except FileNotFoundError as err:
+            raise ProgramNotInstalled(command) from err
+    with log.open("rb") as stream:
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(max(start, end - LOGGED_TAIL_BYTES))
+        written = stream.read().decode("utf-8", errors="replace")
+    return subprocess.CompletedProcess(command, finished.returncode, written, "")
 
 
 def _secret_pieces(secret: str | None) -> list[str]:

@@ -634,7 +634,8 @@ def _virtualisation() -> list[Pkg]:
 
 def aur_builds() -> list[Pkg]:
     """What an AUR helper would build for the examples' `aur:` packages (no repository has
-    them): install with `pacman -U`. The examples' AUR helpers (yay, paru) are here too."""
+    them): install with `pacman -U`. The examples' AUR helpers are here too: yay and paru, and
+    the -bin bases their configurations install them from (yay-bin, paru-bin)."""
 
     def build(name: str, version: str, files: Mapping[str, bytes | str]) -> Pkg:
         return Pkg(name, version, "aur", files=files)
@@ -643,6 +644,8 @@ def aur_builds() -> list[Pkg]:
     return [
         build("yay", "12.4.2-1", _bin("yay")),
         build("paru", "2.0.4-1", _bin("paru")),
+        build("yay-bin", "12.4.2-1", _bin("yay-bin")),
+        build("paru-bin", "2.0.4-1", _bin("paru-bin")),
         build("floorp-bin", "1:11.20.0-1", _bin("floorp")),
         build("gnome-shell-extension-blur-my-shell", "67-1", {extension: "{}\n"}),
         build("ttf-symbola", "13.00-6", {"usr/share/fonts/TTF/Symbola.ttf": b"fake font"}),
