@@ -102,6 +102,21 @@ def test_a_lost_locked_commit_and_an_unreachable_aur_are_said(
     ]
 
 
+def test_an_offline_plan_looks_no_new_base_up_and_keeps_the_locked_ones(
+    aur: LocalAur, tmp_path: Path
+) -> None:
+    """A plan from --sync-dir never depends on the network: new bases are not looked up (the
+    AUR here would answer), locked ones stay at their locks."""
+    old = aur.head("aur-app")
+    locks = {"aur-app": lock(old, "1.0-1", "aur-app")}
+    planned = plan_aur(["aur-app", "aur-lib"], source(aur, tmp_path), locks, offline=True)
+    assert [(b.pkgbase, b.commit) for b in planned.builds] == [("aur-app", old)]
+    assert planned.notes == [
+        "AUR: aur:aur-lib not looked up: this plan reads its package databases from --sync-dir, "
+        "offline; a plan without --sync-dir looks them up, and apply builds them"
+    ]
+
+
 def _plan(changes: list[Change], builds: list[AurBuild]) -> Plan:
     return Plan(
         kodos_version="0",

@@ -12,7 +12,9 @@ builds, like a lock file.
   against) decide the commit of every base they name: fetched when the mirror lacks it, and
   refused when the AUR does not have it. So apply builds exactly the commits its plan showed.
 * When the AUR cannot be consulted (offline), the base is listed without a commit and a note
-  says why: the plan still shows everything else, and apply refuses to build it.
+  says why: the plan still shows everything else, and apply refuses to build it. A plan that
+  reads its package databases from files (`--sync-dir`) is offline by choice: it looks no
+  new base up at all, so what it shows never depends on the network.
 * The AUR bases the planned ones need (depends, makedepends, checkdepends no repository
   package satisfies) are planned too, by the same rules, with no configured `packages`: they
   are built for the others and pacman installs what they offer as dependencies. Their names
@@ -108,15 +110,16 @@ def plan_aur(
     upgrade: bool = False,
     pins: Sequence[AurBuild] | None = None,
     in_repositories: Callable[[str], bool] = lambda need: True,
+    offline: bool = False,
 ) -> AurResolution:
     """The base and commit of every configured AUR package `names`, and of every AUR base
     they need to build or run (module docstring). `in_repositories(need)` says whether a
     repository package satisfies a dependency string. Raises `AurError` only for a pinned
-    commit that cannot be had."""
+    commit that cannot be had. `offline`: look no new base up (module docstring)."""
     resolution = AurResolution()
     source = _Remembering(source)  # type: ignore[assignment]  # each commit read once
     planner = _Planner(source, locks, {pin.pkgbase: pin for pin in pins or ()}, upgrade)
-    queue = sorted(_bases(names, source, locks, pins or (), resolution).items())
+    queue = sorted(_bases(names, source, locks, pins or (), resolution, offline).items())
     queue += [(p.pkgbase, []) for p in pins or () if not p.packages]  # a plan's dependencies
     while queue:
         for pkgbase, packages in queue:
@@ -240,13 +243,20 @@ def _bases(
     locks: Mapping[str, AurLock],
     pins: Sequence[AurBuild],
     resolution: AurResolution,
+    offline: bool,
 ) -> dict[str, list[str]]:
     """Package base → the configured names it builds: from the pins, the locks, then the AUR
-    for the names neither knows (a failed lookup leaves those out, with a note)."""
+    for the names neither knows (a failed or offline lookup leaves those out, with a note)."""
     known = {name: lock for lock in locks for name in locks[lock].packages}
     known.update({name: pin.pkgbase for pin in pins for name in pin.packages})
     unknown = sorted({name for name in names if name not in known})
-    if unknown:
+    if unknown and offline:
+        shown = ", ".join(f"aur:{name}" for name in unknown)
+        resolution.notes.append(
+            f"AUR: {shown} not looked up: this plan reads its package databases from "
+            "--sync-dir, offline; a plan without --sync-dir looks them up, and apply builds them"
+        )
+    elif unknown:
         try:
             known.update(source.bases_for(unknown))
         except AurError as err:

@@ -221,6 +221,7 @@ def _plan_aur(
         upgrade=options.upgrade,
         pins=options.aur_pins,
         in_repositories=in_repositories,
+        offline=options.sync_dir is not None,
     )
 
 
