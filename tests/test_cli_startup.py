@@ -88,3 +88,9 @@ def test_an_invalid_configuration_is_phrased(tmp_path: Path) -> None:
     (tmp_path / "configuration.lua").write_text("return { network = { hostname = 1 } }\n")
     modules = imported("validate", "-c", tmp_path, expect=1)
     assert "kodos.config.errors" in modules
+
+
+def test_a_plan_without_devices_loads_no_disk_layout(tmp_path: Path) -> None:
+    modules = imported("plan", "-c", "examples/minimal", "--root", tmp_path)
+    assert "kodos.plan.build" in modules
+    assert loaded(modules, "kodos.disklayout") == []
