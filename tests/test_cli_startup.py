@@ -1,9 +1,11 @@
 """What each command imports before its first real step (issue 10.6): the figures are
 benchmarks/startup.py's, but which modules load is exact, so it is held here. The parser is
 built without any command's body; `--help` loads no pydantic and no command; a rollback refused
-at its first check has loaded no pydantic either; nothing loads deepdiff (the plan compares
+at its first check has loaded no pydantic either; validate reads no package database and
+phrases no validation error it has not got; nothing loads deepdiff (the plan compares
 attributes itself), importlib.metadata (pydantic's plugin loader is replaced, see
-kodos/cli.py) or rich (only install's progress view uses it)."""
+kodos/cli.py), importlib.resources (lua-lib and tzdata are found from their packages) or rich
+(only install's progress view uses it)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-NEVER = ("deepdiff", "importlib.metadata", "rich")
+NEVER = ("deepdiff", "importlib.metadata", "importlib.resources", "rich")
 
 
 def imported(*args: str | Path, expect: int = 0) -> set[str]:
@@ -73,3 +75,22 @@ def test_commands_that_build_models_load_neither_metadata_nor_deepdiff(
     modules = imported(*(a.format(tmp=tmp_path) for a in args))
     assert "pydantic" in modules
     assert loaded(modules, *NEVER) == []
+
+
+def test_validate_reads_no_package_database_and_phrases_no_error() -> None:
+    modules = imported("validate", "-c", "examples/testvm")
+    # the repos section needs pacman.conf's names only, not the readers of sync databases
+    assert loaded(modules, "kodos.pacman") == ["kodos.pacman", "kodos.pacman.conf"]
+    assert loaded(modules, "kodos.config.errors", "kodos.system.runner") == []
+
+
+def test_an_invalid_configuration_is_phrased(tmp_path: Path) -> None:
+    (tmp_path / "configuration.lua").write_text("return { network = { hostname = 1 } }\n")
+    modules = imported("validate", "-c", tmp_path, expect=1)
+    assert "kodos.config.errors" in modules
+
+
+def test_a_plan_without_devices_loads_no_disk_layout(tmp_path: Path) -> None:
+    modules = imported("plan", "-c", "examples/minimal", "--root", tmp_path)
+    assert "kodos.plan.build" in modules
+    assert loaded(modules, "kodos.disklayout") == []

@@ -67,7 +67,6 @@ def load_config(
     )
     from pydantic import ValidationError
 
-    from kodos.config.errors import problems_from
     from kodos.config.model import Config
     from kodos.config.packages import check_requests
     from kodos.config.types import lua_type
@@ -80,6 +79,8 @@ def load_config(
     try:
         config = Config.model_validate(data)
     except ValidationError as err:
+        from kodos.config.errors import problems_from  # only an invalid configuration needs it
+
         raise ConfigError(problems_from(err, Config)) from None
     problems = check_requests(config)
     if any(user.files for user in config.users.values()):
@@ -93,8 +94,8 @@ def load_config(
 
 
 def _model() -> None:
-    """Import the model and what checks with it (their classes are built as they load)."""
-    import kodos.config.errors
+    """Import the model and what checks with it (their classes are built as they load); the
+    phrasing of validation errors (kodos.config.errors) waits for an error."""
     import kodos.config.model
     import kodos.config.packages  # noqa: F401
 

@@ -32,7 +32,7 @@ LuaList = Annotated[list[T], BeforeValidator(_empty_table_as_list)]
 
 
 def _pattern(name: str, regex: str, explanation: str) -> AfterValidator:
-    compiled = re.compile(regex)
+    compiled = lazy(regex)  # compiled when a value is first checked, not when the model loads
 
     def check(value: str) -> str:
         if not compiled.fullmatch(value):

@@ -11,14 +11,16 @@ Read the first time a configuration names a zone (about 600 names, under a milli
 from __future__ import annotations
 
 import difflib
+import importlib
 from functools import cache
+from pathlib import Path
 
 
 @cache
 def zone_names() -> frozenset[str]:
-    from importlib.resources import files
-
-    return frozenset((files("tzdata") / "zones").read_text(encoding="utf-8").split())
+    # a directory package, found from itself: importlib.resources would cost its imports
+    zones = Path(importlib.import_module("tzdata").__path__[0]) / "zones"
+    return frozenset(zones.read_text(encoding="utf-8").split())
 
 
 def is_zone(name: str) -> bool:

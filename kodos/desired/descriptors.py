@@ -18,7 +18,6 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from kodos.config.errors import problems_from
 from kodos.config.model import Section
 from kodos.config.types import (
     AbsolutePath,
@@ -131,6 +130,8 @@ class Descriptors:
         try:
             return model.model_validate(data)
         except ValidationError as err:
+            from kodos.config.errors import problems_from  # only a broken descriptor needs it
+
             self._problems.extend(_at_file(p, shown) for p in problems_from(err, model))
             return None
 

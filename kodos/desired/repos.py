@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from kodos.config.model import ArchRepo, FlatpakRepo, Repo
 from kodos.desired.collect import Collector
-from kodos.pacman.conf import MIRRORLIST, server_line
-from kodos.pacman.syncdb import ARCH_REPOS
+from kodos.pacman.conf import ARCH_REPOS, MIRRORLIST, server_line
 
 
 def expand_repos(collector: Collector, repos: dict[str, Repo]) -> None:

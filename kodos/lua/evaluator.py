@@ -62,10 +62,10 @@ class Limits:
 
 
 def lua_lib_dir() -> Path:
-    """The directory of kodos's own Lua modules (`lua-lib/` in the source tree)."""
-    from importlib.resources import files
-
-    return Path(str(files("kodos.lualib")))
+    """The directory of kodos's own Lua modules (`lua-lib/` in the source tree). The package
+    is always a directory (its Lua files are read by path), so it is found from the package
+    itself: importlib.resources would cost every start its imports (zipfile, tempfile…)."""
+    return Path(importlib.import_module("kodos.lualib").__path__[0])
 
 
 @dataclass(slots=True)

@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from kodos.text.lazyregex import lazy
 
 PACMAN_CONF = "/etc/pacman.conf"
+ARCH_REPOS = ("core", "extra")
+"""The repositories of a configuration's `arch` repo, in pacman.conf order."""
 MIRRORLIST = "/etc/pacman.d/mirrorlist"
 """Where Arch keeps the servers its repositories include."""
 ADDED_MARK = "# Added by kodos (repos): removed when the configuration no longer needs it."

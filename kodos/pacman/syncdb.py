@@ -55,6 +55,7 @@ from pathlib import Path
 
 from kodos.errors import KodosError
 from kodos.pacman import confread
+from kodos.pacman.conf import ARCH_REPOS as ARCH_REPOS  # re-exported: its old home
 from kodos.pacman.conf import server_line
 from kodos.pacman.filelists import UnitIndex, read_unit_index
 from kodos.pacman.localdb import SyncIndex, read_sync_directory
@@ -62,9 +63,6 @@ from kodos.system.atomic import write_text_atomic
 from kodos.system.ownership import foreign_reason
 from kodos.system.runner import CommandFailed, run, tail
 from kodos.text.lazyregex import lazy
-
-ARCH_REPOS = ("core", "extra")
-"""The repositories of a configuration's `arch` repo, in pacman.conf order."""
 
 DEFAULT_SIG_LEVEL = "Required DatabaseOptional"
 ROOT_SYNC_DIR = Path("var/lib/pacman/sync")

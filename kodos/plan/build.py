@@ -380,6 +380,8 @@ def _written_units(resources: ResourceSet, user: bool) -> list[str]:
 def _disk_notes(loaded: LoadedConfig) -> list[str]:
     """`devices` is acted on by `kodos install` alone: the plan says what it would lay out, and
     that plan and apply never partition (nor fail when the device is absent here)."""
+    if not loaded.config.devices:
+        return []  # most plans: the layout module stays unloaded
     from kodos.disklayout import disk_layout
 
     return [
