@@ -6,14 +6,14 @@ repository at its commit (`LocalRepo.built`) or built:
 1. its tree at that commit is exported from the mirror into `<work_dir>/builds/<pkgbase>/src`,
    owned by the build uid — a uid with no passwd or group entry (`build_uid`), so no account is
    added to the running system, and never root;
-2. a child process in a mount namespace of its own lays a throwaway root over the running
-   system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking every write; the rest bound
-   read-only; a private /tmp and an empty /home), binds the build directory on `/kodos-build`, and
-   installs what the base needs and that root lacks (`pacman -T`; with `base-devel` on an
-   Arch system) with pacman — from the configured repositories and `[kodos-aur]`, so AUR
-   packages built before it are there too; the sync databases are the run's own
-   (`<work_dir>/sync`, first copied from the system's), refreshed once and shared by its
-   builds;
+2. a child process (`kodos.apply.aurenv`) in a mount namespace of its own lays a throwaway
+   root over the running system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking
+   every write; the rest bound read-only; a private /tmp and an empty /home), binds the build
+   directory on `/kodos-build`, and installs what the base needs and that root lacks
+   (`pacman -T`; with `base-devel` on an Arch system) with pacman — from the configured
+   repositories and `[kodos-aur]`, so AUR packages built before it are there too; the sync
+   databases are the run's own (`<work_dir>/sync`, first copied from the system's),
+   refreshed once and shared by its builds;
 3. the running system's makepkg runs chrooted there, the first process of a PID namespace
    (what the build leaves running dies with it), through `setpriv` as the build uid (no
    supplementary groups, no new privileges), with a clean environment, `HOME` in the build
@@ -21,10 +21,10 @@ repository at its commit (`LocalRepo.built`) or built:
    `<work_dir>/logs/<pkgbase>.log`; only regular files it wrote to `PKGDEST` are taken.
 
 When the child ends its mounts go with it: nothing the build installed reaches the running
-system. The packages are added to the local repository before a base that needs them builds, the
-others together at the end (`repo-add` costs a few hundred ms a call); a failed
-base raises `AurBuildError` with the end of its log, after the bases before it were added
-(the cache keeps what did build) and before anything else changes.
+system. The packages are added to the local repository before a base that needs them builds,
+the others together at the end (`repo-add` costs a few hundred ms a call); a failed base
+raises `AurBuildError` with the end of its log, after the bases before it were added (the
+cache keeps what did build) and before anything else changes.
 """
 
 from __future__ import annotations
