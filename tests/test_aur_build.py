@@ -21,6 +21,7 @@ from kodos.aur.localrepo import LocalRepo
 from kodos.aur.order import build_order, dependency_name
 from kodos.aur.resolve import resolve_bases
 from kodos.aur.source import AurBase, AurSource
+from kodos.aur.srcinfo import SrcInfo
 from tests.support.aur import (
     BASE_DEVEL,
     BUILDTOOL,
@@ -33,7 +34,7 @@ from tests.support.aur import (
     standard_aur,
 )
 from tests.support.fixtures import PACMAN_TOOLS
-from tests.support.mirror import build_mirror, write_pacman_conf
+from tests.support.mirror import Pkg, build_mirror, package_bytes, write_pacman_conf
 from tests.support.privilege import require_root_for
 from tests.support.tools import require_tools
 
@@ -431,3 +432,28 @@ def test_an_empty_repository_is_no_package_base(tmp_path: Path) -> None:
         f"file://{tmp_path / 'aur'}/aur-empty.git has no commits: is there such a package base?"
     )
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_changed_package_file_is_not_taken_as_built(tmp_path: Path) -> None:
+    require_tools(*PACMAN_TOOLS)
+    pkg = Pkg("aur-made", "1.0-1", files={"usr/share/aur-made/data.txt": "data\n"})
+    made = tmp_path / pkg.filename
+    made.write_bytes(package_bytes(pkg))
+    info = SrcInfo("aur-made", "1.0-1", ("aur-made",))
+    base = AurBase("aur-made", "c" * 40, info)
+    repo = LocalRepo(tmp_path / "repo")
+    [added] = repo.add(base, [made])
+    assert repo.built(base) == [added]
+    assert repo.built(AurBase("aur-made", "d" * 40, info)) is None  # another commit
+    stored = repo.directory / pkg.filename
+    original = stored.read_bytes()
+    recorded = stored.stat().st_mtime_ns
+    later = recorded + 10**9  # set, not left to the clock: its ticks may be coarse
+    stored.write_bytes(bytes(len(original)))  # same size, other bytes, another time
+    os.utime(stored, ns=(later, later))
+    assert repo.built(base) is None
+    stored.write_bytes(original)  # the same bytes again: hashed, found intact
+    os.utime(stored, ns=(later, later))
+    assert repo.built(base) == [added]
+    stored.unlink()
+    assert repo.built(base) is None
