@@ -457,3 +457,37 @@ def test_a_changed_package_file_is_not_taken_as_built(tmp_path: Path) -> None:
     assert repo.built(base) == [added]
     stored.unlink()
     assert repo.built(base) is None
+
+
+def _made(tmp_path: Path, version: str) -> Path:
+    pkg = Pkg("aur-made", version, files={"usr/share/aur-made/data.txt": version})
+    (tmp_path / "made").mkdir(exist_ok=True)
+    made = tmp_path / "made" / pkg.filename
+    made.write_bytes(package_bytes(pkg))
+    return made
+
+
+def _listed(repo: LocalRepo) -> list[str]:
+    names = subprocess.run(["bsdtar", "-tf", str(repo.database)], capture_output=True, text=True,
+                           check=True).stdout.split()  # fmt: skip
+    return sorted(name.rstrip("/") for name in names if name.count("/") == 1 and name.endswith("/"))
+
+
+def test_pruning_keeps_what_generations_lock_and_what_the_database_lists(tmp_path: Path) -> None:
+    require_tools(*PACMAN_TOOLS)
+    one, two, three = ("1" * 40, "1.0-1"), ("2" * 40, "2.0-1"), ("3" * 40, "3.0-1")
+    repo = LocalRepo(tmp_path / "repo")
+    bases = {}
+    for commit, version in (one, two, three):
+        bases[commit] = AurBase("aur-made", commit, SrcInfo("aur-made", version, ("aur-made",)))
+        repo.add(bases[commit], [_made(tmp_path, version)])
+    assert _listed(repo) == ["aur-made-3.0-1"]
+    assert repo.prune({"aur-made": {one[0]}}) == ["aur-made-2.0-1-x86_64.pkg.tar.gz"]
+    assert repo.built(bases[one[0]]) is not None and repo.built(bases[three[0]]) is not None
+    assert repo.built(bases[two[0]]) is None
+    assert repo.prune({}) == [
+        "aur-made-1.0-1-x86_64.pkg.tar.gz", "aur-made-3.0-1-x86_64.pkg.tar.gz",
+    ]  # fmt: skip
+    assert _listed(repo) == []
+    assert repo.current("aur-made") is None
+    assert LocalRepo(tmp_path / "nothing").prune({}) == []

@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import stat
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -140,6 +141,40 @@ class LocalRepo:
             ]
         write_json(self.directory / RECORDS, records.model_dump(mode="json"))
         return added
+
+    def prune(self, keep: Mapping[str, Collection[str]]) -> list[str]:
+        """Forget the builds no generation needs: `keep` maps each package base to the commits
+        to keep (those records lock). A kept base also keeps the build its database lists; a
+        base not in `keep` leaves the database (`repo-remove`). Package files no remaining
+        build uses are deleted; their names are returned, sorted."""
+        if not self.directory.is_dir():
+            return []
+        records = self._records()
+        removed_names: list[str] = []
+        for pkgbase in sorted(records.bases):
+            entry = records.bases[pkgbase]
+            if pkgbase not in keep:
+                removed_names += [p.name for p in entry.builds.get(entry.current, [])]
+                del records.bases[pkgbase]
+                continue
+            kept = {*keep[pkgbase], entry.current}
+            entry.builds = {c: p for c, p in entry.builds.items() if c in kept}
+        if removed_names:
+            try:
+                run(["repo-remove", "--quiet", "--nocolor", str(self.database), *removed_names])
+            except CommandFailed as err:
+                raise AurError(
+                    f"repo-remove could not remove {', '.join(removed_names)}: {err.message}"
+                ) from None
+        used = {p.filename for e in records.bases.values() for b in e.builds.values() for p in b}
+        gone = sorted(
+            path.name for path in self.directory.iterdir()
+            if path.name.endswith(PACKAGE_SUFFIXES) and path.name not in used
+        )  # fmt: skip
+        write_json(self.directory / RECORDS, records.model_dump(mode="json"))
+        for name in gone:
+            (self.directory / name).unlink()
+        return gone
 
     def _copied(self, base: AurBase, files: list[Path]) -> list[BuiltPackage]:
         """The files copied into the directory (unless there already), as `BuiltPackage`s."""
