@@ -21,6 +21,7 @@ from kodos.aur.localrepo import LocalRepo
 from kodos.aur.order import build_order, dependency_name
 from kodos.aur.resolve import resolve_bases
 from kodos.aur.source import AurBase, AurSource
+from kodos.aur.srcinfo import SrcInfo
 from tests.support.aur import (
     BASE_DEVEL,
     BUILDTOOL,
@@ -33,7 +34,7 @@ from tests.support.aur import (
     standard_aur,
 )
 from tests.support.fixtures import PACMAN_TOOLS
-from tests.support.mirror import build_mirror, write_pacman_conf
+from tests.support.mirror import Pkg, build_mirror, package_bytes, write_pacman_conf
 from tests.support.privilege import require_root_for
 from tests.support.tools import require_tools
 
@@ -431,3 +432,62 @@ def test_an_empty_repository_is_no_package_base(tmp_path: Path) -> None:
         f"file://{tmp_path / 'aur'}/aur-empty.git has no commits: is there such a package base?"
     )
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_changed_package_file_is_not_taken_as_built(tmp_path: Path) -> None:
+    require_tools(*PACMAN_TOOLS)
+    pkg = Pkg("aur-made", "1.0-1", files={"usr/share/aur-made/data.txt": "data\n"})
+    made = tmp_path / pkg.filename
+    made.write_bytes(package_bytes(pkg))
+    info = SrcInfo("aur-made", "1.0-1", ("aur-made",))
+    base = AurBase("aur-made", "c" * 40, info)
+    repo = LocalRepo(tmp_path / "repo")
+    [added] = repo.add(base, [made])
+    assert repo.built(base) == [added]
+    assert repo.built(AurBase("aur-made", "d" * 40, info)) is None  # another commit
+    stored = repo.directory / pkg.filename
+    original = stored.read_bytes()
+    recorded = stored.stat().st_mtime_ns
+    later = recorded + 10**9  # set, not left to the clock: its ticks may be coarse
+    stored.write_bytes(bytes(len(original)))  # same size, other bytes, another time
+    os.utime(stored, ns=(later, later))
+    assert repo.built(base) is None
+    stored.write_bytes(original)  # the same bytes again: hashed, found intact
+    os.utime(stored, ns=(later, later))
+    assert repo.built(base) == [added]
+    stored.unlink()
+    assert repo.built(base) is None
+
+
+def _made(tmp_path: Path, version: str) -> Path:
+    pkg = Pkg("aur-made", version, files={"usr/share/aur-made/data.txt": version})
+    (tmp_path / "made").mkdir(exist_ok=True)
+    made = tmp_path / "made" / pkg.filename
+    made.write_bytes(package_bytes(pkg))
+    return made
+
+
+def _listed(repo: LocalRepo) -> list[str]:
+    names = subprocess.run(["bsdtar", "-tf", str(repo.database)], capture_output=True, text=True,
+                           check=True).stdout.split()  # fmt: skip
+    return sorted(name.rstrip("/") for name in names if name.count("/") == 1 and name.endswith("/"))
+
+
+def test_pruning_keeps_what_generations_lock_and_what_the_database_lists(tmp_path: Path) -> None:
+    require_tools(*PACMAN_TOOLS)
+    one, two, three = ("1" * 40, "1.0-1"), ("2" * 40, "2.0-1"), ("3" * 40, "3.0-1")
+    repo = LocalRepo(tmp_path / "repo")
+    bases = {}
+    for commit, version in (one, two, three):
+        bases[commit] = AurBase("aur-made", commit, SrcInfo("aur-made", version, ("aur-made",)))
+        repo.add(bases[commit], [_made(tmp_path, version)])
+    assert _listed(repo) == ["aur-made-3.0-1"]
+    assert repo.prune({"aur-made": {one[0]}}) == ["aur-made-2.0-1-x86_64.pkg.tar.gz"]
+    assert repo.built(bases[one[0]]) is not None and repo.built(bases[three[0]]) is not None
+    assert repo.built(bases[two[0]]) is None
+    assert repo.prune({}) == [
+        "aur-made-1.0-1-x86_64.pkg.tar.gz", "aur-made-3.0-1-x86_64.pkg.tar.gz",
+    ]  # fmt: skip
+    assert _listed(repo) == []
+    assert repo.current("aur-made") is None
+    assert LocalRepo(tmp_path / "nothing").prune({}) == []

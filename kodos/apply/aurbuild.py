@@ -6,14 +6,14 @@ repository at its commit (`LocalRepo.built`) or built:
 1. its tree at that commit is exported from the mirror into `<work_dir>/builds/<pkgbase>/src`,
    owned by the build uid — a uid with no passwd or group entry (`build_uid`), so no account is
    added to the running system, and never root;
-2. a child process in a mount namespace of its own lays a throwaway root over the running
-   system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking every write; the rest bound
-   read-only; a private /tmp and an empty /home), binds the build directory on `/kodos-build`, and
-   installs what the base needs and that root lacks (`pacman -T`; with `base-devel` on an
-   Arch system) with pacman — from the configured repositories and `[kodos-aur]`, so AUR
-   packages built before it are there too; the sync databases are the run's own
-   (`<work_dir>/sync`, first copied from the system's), refreshed once and shared by its
-   builds;
+2. a child process (`kodos.apply.aurenv`) in a mount namespace of its own lays a throwaway
+   root over the running system (`kodos.shell.tree`: overlays on usr, etc, var, opt taking
+   every write; the rest bound read-only; a private /tmp and an empty /home), binds the build
+   directory on `/kodos-build`, and installs what the base needs and that root lacks
+   (`pacman -T`; with `base-devel` on an Arch system) with pacman — from the configured
+   repositories and `[kodos-aur]`, so AUR packages built before it are there too; the sync
+   databases are the run's own (`<work_dir>/sync`, first copied from the system's),
+   refreshed once and shared by its builds;
 3. the running system's makepkg runs chrooted there, the first process of a PID namespace
    (what the build leaves running dies with it), through `setpriv` as the build uid (no
    supplementary groups, no new privileges), with a clean environment, `HOME` in the build
@@ -21,10 +21,10 @@ repository at its commit (`LocalRepo.built`) or built:
    `<work_dir>/logs/<pkgbase>.log`; only regular files it wrote to `PKGDEST` are taken.
 
 When the child ends its mounts go with it: nothing the build installed reaches the running
-system. The packages are added to the local repository before a base that needs them builds, the
-others together at the end (`repo-add` costs a few hundred ms a call); a failed
-base raises `AurBuildError` with the end of its log, after the bases before it were added
-(the cache keeps what did build) and before anything else changes.
+system. The packages are added to the local repository before a base that needs them builds,
+the others together at the end (`repo-add` costs a few hundred ms a call); a failed base
+raises `AurBuildError` with the end of its log, after the bases before it were added (the
+cache keeps what did build) and before anything else changes.
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kodos.apply.aurenv import BuildPlace, in_environment, seed_sync
 from kodos.aur.errors import AurBuildError, AurError
-from kodos.aur.localrepo import PACKAGE_SUFFIXES, REPO_NAME, BuiltPackage, LocalRepo
+from kodos.aur.localrepo import PACKAGE_SUFFIXES, BuiltPackage, LocalRepo
 from kodos.aur.order import needed_names, offered_names
 from kodos.aur.source import AurBase, AurSource
-from kodos.system.runner import CommandFailed, failure, run, tail
+from kodos.system.runner import tail
 
 BUILD_UIDS = range(61184, 65520)
 """Where the build uid is chosen: systemd's range for dynamic users, whose uids have no
@@ -49,16 +50,10 @@ LOG_TAIL_LINES = 30
 BUILDS, LOGS, PACKAGES, SYNC = "builds", "logs", "packages", "sync"
 """The parts of the work directory: a directory per base building, its log (kept), the
 packages built waiting for the local repository, the sync databases the builds share."""
-SYNC_DIR = Path("var/lib/pacman/sync")
-INSIDE = Path("/kodos-build")
-"""Where the build directory is bound in the throwaway root."""
-DEPTEST_MISSING = 127
-"""`pacman -T`'s exit code when it printed dependencies that are not installed."""
 IMPLICIT_NEEDS = ("base-devel",)
 """What makepkg assumes every build has, so PKGBUILDs never list it (Arch's rule): installed
 in the environment when the system lacks it."""
 LOCAL_DATABASE_VERSION = Path("var/lib/pacman/local/ALPM_DB_VERSION")
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def build_all(
@@ -92,7 +87,7 @@ def build_all(
     if implicit_needs is None:
         implicit_needs = implicit_needs_of(host_root)
     setting = _Setting(host_root, work_dir, pacman_conf, uid, tuple(implicit_needs))
-    _seed_sync(host_root, work_dir / SYNC)
+    seed_sync(host_root, work_dir / SYNC)
     pending = _Pending(repo, work_dir / PACKAGES)
     built: list[BuiltPackage] = []
     for base in bases:
@@ -158,20 +153,6 @@ class _Pending:
         self.builds = []
         shutil.rmtree(self.directory, ignore_errors=True)
         return [package for packages in added for package in packages]
-
-
-def _seed_sync(host_root: Path, sync: Path) -> None:
-    """The sync databases every build of this run shares: the system's copies to begin with
-    (times kept, so the first `pacman -Sy` downloads only what changed since), then whatever
-    that refresh brought, so later builds download nothing again."""
-    if sync.is_dir():
-        return
-    sync.mkdir()
-    system = host_root / SYNC_DIR
-    if system.is_dir():
-        for database in system.iterdir():
-            if database.is_file() and not database.is_symlink():
-                shutil.copy2(database, sync / database.name)
 
 
 def implicit_needs_of(host_root: Path) -> tuple[str, ...]:
@@ -248,7 +229,8 @@ def _build(base: AurBase, source: AurSource, repo: LocalRepo, setting: _Setting)
     )
     needs = [*setting.implicit_needs, *base.info.build_needs()]
     try:
-        in_child(lambda: _in_environment(needs, setting, building, conf, logfile))
+        place = BuildPlace(building, conf, logfile, setting.work_dir / SYNC)
+        in_child(lambda: in_environment(needs, setting.host_root, setting.uid, place))
     except ShellFailure as err:
         lines = logfile.read_text(errors="replace")
         raise AurBuildError(
@@ -289,89 +271,3 @@ def _is_package(path: Path, base: AurBase) -> bool:
     if not path.name.endswith(PACKAGE_SUFFIXES):
         return False
     return not any(path.name.startswith(f"{name}-debug-") for name in base.info.packages)
-
-
-def _in_environment(
-    needs: Sequence[str], setting: _Setting, building: Path, conf: Path, logfile: Path
-) -> int:
-    """In the child: lay the throwaway root, install what the base needs, run makepkg."""
-    from kodos.shell import namespace, tree
-
-    namespace.enter_as_root()
-    target = building / "root"
-    target.mkdir()
-    layers = tree.Layers(lower=(), upper=building / "layers", work=building / "work")
-    tree.assemble(
-        setting.host_root, target, layers, user=False, read_only=True,
-        private=("tmp", "home"), binds={INSIDE.name: building},
-    )  # fmt: skip
-    sync = target / SYNC_DIR
-    sync.mkdir(parents=True, exist_ok=True)  # in the var overlay, when the system has none
-    namespace.bind(setting.work_dir / SYNC, sync)
-    _install_needs(needs, target, building, conf, logfile)
-    try:
-        run(_makepkg_argv(target, setting.uid), log=logfile)
-    except CommandFailed as err:
-        raise AurError(f"makepkg failed with exit code {err.exit_code}") from None
-    return 0
-
-
-def _install_needs(
-    needs: Sequence[str], target: Path, building: Path, conf: Path, logfile: Path
-) -> None:
-    """pacman installs what the base needs and the throwaway root lacks, as dependencies."""
-    from kodos.shell.build import pacman_argv, silent_error
-
-    if not needs:
-        return
-    deptest = ["pacman", "--root", str(target), "--dbpath", str(target / "var/lib/pacman"),
-               "--config", str(conf), "-T", "--", *needs]  # fmt: skip
-    missing = run(deptest, check=False)
-    if missing.returncode not in (0, DEPTEST_MISSING):
-        raise AurError(f"pacman could not check what is installed: {failure(missing).message}")
-    names = missing.stdout.split()
-    if not names:
-        return
-    with logfile.open("a") as stream:
-        stream.write(f"==> kodos: installing {' '.join(names)} into the build environment\n")
-    # the local repository changes between builds, maybe within the second its copy was
-    # taken, which pacman's time check would miss: always copied afresh
-    for suffix in (".db", ".files"):
-        (target / SYNC_DIR / f"{REPO_NAME}{suffix}").unlink(missing_ok=True)
-    try:
-        done = run(
-            pacman_argv(target, building, ["-Sy", "--asdeps"], names, config=conf), log=logfile
-        )
-    except CommandFailed as err:
-        raise AurError(f"pacman could not install {', '.join(names)}: {err.message}") from None
-    silent = silent_error(done.stdout, target)
-    if silent is not None:
-        raise AurError(f"pacman could not install {', '.join(names)}: {silent}")
-
-
-def _makepkg_argv(target: Path, uid: int) -> list[str]:
-    """makepkg in the throwaway root as `uid`, with nothing of kodos's environment."""
-    inside = str(INSIDE)
-    environment = {
-        "HOME": f"{inside}/home",
-        "PATH": PATH,
-        "LC_ALL": "C",
-        "TMPDIR": "/tmp",
-        "PKGDEST": f"{inside}/out",
-        "SRCDEST": f"{inside}/sources",
-        "BUILDDIR": f"{inside}/tmp",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_COUNT": "1",
-        "GIT_CONFIG_KEY_0": "safe.directory",
-        "GIT_CONFIG_VALUE_0": f"{inside}/sources",
-    }
-    return [
-        # a PID namespace whose init is makepkg: whatever the build leaves running is killed
-        # when makepkg ends, so nothing of the build uid outlives it or touches its output
-        "unshare", "--pid", "--fork", "--kill-child",
-        "chroot", str(target),
-        "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-        "env", "-i", f"--chdir={inside}/src",
-        *(f"{key}={value}" for key, value in environment.items()),
-        "makepkg", "--noconfirm", "--nocolor", "--noprogressbar",
-    ]  # fmt: skip

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -52,6 +54,9 @@ class _Package(BaseModel):
     version: str = Field(min_length=1, pattern=r"^[^\s/]+$")
     filename: str = Field(pattern=r"^[a-z0-9@_+][a-zA-Z0-9@._+:-]*\.pkg\.tar(\.[a-z0-9]+)?$")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    mtime_ns: int = Field(ge=0)
+    """The file's size and time when recorded: unchanged, it is not hashed again."""
 
 
 class _Base(BaseModel):
@@ -83,17 +88,24 @@ class LocalRepo:
 
     def built(self, base: AurBase) -> list[BuiltPackage] | None:
         """The packages `base` built at exactly its commit, when they are all still here
-        with the sha256 they were recorded with; None otherwise."""
+        with the sha256 they were recorded with; None otherwise. A file whose size and time
+        are as recorded is taken as it was (hashing a large package on every apply would cost
+        more than the rest of it; pacman checks the sha256 the database lists anyway)."""
         record = self._records().bases.get(base.pkgbase)
         packages = record.builds.get(base.commit) if record is not None else None
-        if not packages:
+        if not packages or not all(self._intact(package) for package in packages):
             return None
-        found = [self._built(base, package) for package in packages]
-        for package in found:
-            path = self.directory / package.filename
-            if not path.is_file() or _sha256(path) != package.sha256:
-                return None
-        return found
+        return [self._built(base, package) for package in packages]
+
+    def _intact(self, package: _Package) -> bool:
+        path = self.directory / package.filename
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return False
+        if not stat.S_ISREG(info.st_mode) or info.st_size != package.size:
+            return False
+        return info.st_mtime_ns == package.mtime_ns or _sha256(path) == package.sha256
 
     def current(self, pkgbase: str) -> str | None:
         """The commit of `pkgbase` whose packages the database lists, if any."""
@@ -125,11 +137,44 @@ class LocalRepo:
             entry = records.bases.setdefault(base.pkgbase, _Base(current=base.commit, builds={}))
             entry.current = base.commit
             entry.builds[base.commit] = [
-                _Package(name=p.name, version=p.version, filename=p.filename, sha256=p.sha256)
-                for p in packages
+                _recorded(self.directory / p.filename, p) for p in packages
             ]
         write_json(self.directory / RECORDS, records.model_dump(mode="json"))
         return added
+
+    def prune(self, keep: Mapping[str, Collection[str]]) -> list[str]:
+        """Forget the builds no generation needs: `keep` maps each package base to the commits
+        to keep (those records lock). A kept base also keeps the build its database lists; a
+        base not in `keep` leaves the database (`repo-remove`). Package files no remaining
+        build uses are deleted; their names are returned, sorted."""
+        if not self.directory.is_dir():
+            return []
+        records = self._records()
+        removed_names: list[str] = []
+        for pkgbase in sorted(records.bases):
+            entry = records.bases[pkgbase]
+            if pkgbase not in keep:
+                removed_names += [p.name for p in entry.builds.get(entry.current, [])]
+                del records.bases[pkgbase]
+                continue
+            kept = {*keep[pkgbase], entry.current}
+            entry.builds = {c: p for c, p in entry.builds.items() if c in kept}
+        if removed_names:
+            try:
+                run(["repo-remove", "--quiet", "--nocolor", str(self.database), *removed_names])
+            except CommandFailed as err:
+                raise AurError(
+                    f"repo-remove could not remove {', '.join(removed_names)}: {err.message}"
+                ) from None
+        used = {p.filename for e in records.bases.values() for b in e.builds.values() for p in b}
+        gone = sorted(
+            path.name for path in self.directory.iterdir()
+            if path.name.endswith(PACKAGE_SUFFIXES) and path.name not in used
+        )  # fmt: skip
+        write_json(self.directory / RECORDS, records.model_dump(mode="json"))
+        for name in gone:
+            (self.directory / name).unlink()
+        return gone
 
     def _copied(self, base: AurBase, files: list[Path]) -> list[BuiltPackage]:
         """The files copied into the directory (unless there already), as `BuiltPackage`s."""
@@ -172,6 +217,14 @@ class LocalRepo:
             raise AurError(
                 f"local AUR repository {self.directory} is not this user's alone: {reason}"
             )
+
+
+def _recorded(path: Path, package: BuiltPackage) -> _Package:
+    info = os.stat(path)
+    return _Package(
+        name=package.name, version=package.version, filename=package.filename,
+        sha256=package.sha256, size=info.st_size, mtime_ns=info.st_mtime_ns,
+    )  # fmt: skip
 
 
 def _package_identity(path: Path) -> tuple[str, str]:
