@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,6 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # setuptools copies into build/lib and never empties it: a package dropped from the list
+    # would still ship from an earlier build's copy, and the tests below could not see it.
+    shutil.rmtree(REPO / "build", ignore_errors=True)
     subprocess.run(
         [
             sys.executable,
