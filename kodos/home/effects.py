@@ -34,10 +34,11 @@ def start_units(names: list[str]) -> list[str]:
 
 
 def changed_units(manifest: Manifest, placed: Iterable[str]) -> list[str]:
-    """The generation's units whose unit file or `.wants` link was just placed."""
+    """The generation's units whose unit file, `.wants` link or drop-in (`NAME.d/…`, where
+    syncthing's options live) was just placed."""
     placed = set(placed)
     return [
         unit.name
         for unit in manifest.units
-        if any(path.endswith("/" + unit.name) for path in placed)
+        if any(path.endswith("/" + unit.name) or f"/{unit.name}.d/" in path for path in placed)
     ]
