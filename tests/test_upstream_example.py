@@ -155,7 +155,8 @@ def test_plan(tmp_path: Path) -> None:
         addresses
     )
     assert "flatpak.remote[flathub]" in addresses  # flathub's URL is known by default
-    assert plan["summary"]["add"] == 67
+    assert "aur.package[yay-bin]" in addresses  # the helper, from aur_repo's url
+    assert plan["summary"]["add"] == 68
 
 
 @pytest.mark.system
