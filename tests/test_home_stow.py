@@ -10,6 +10,7 @@ import pytest
 from kodos.errors import ConfigError
 from kodos.home.items import HomeLink
 from kodos.home.programs import render, stow
+from kodos.system.runner import run
 from tests.support.home import (
     Home,
     commit_files,
@@ -97,6 +98,28 @@ def test_fetch_follows_new_commits_and_export_is_exact(private_home: Home, tmp_p
     assert os.readlink(out / "zsh" / ".zshenv") == ".zshrc"
     assert os.stat(out / "zsh" / "run.sh").st_mode & 0o111
     assert (out / "nvim/.config/nvim/init.lua").is_file()  # attributes do not drop files
+
+
+def test_fetch_of_a_commit_already_cached_only_lists_the_remote(
+    private_home: Home, tmp_path: Path
+) -> None:
+    """The remote is asked each time, but a HEAD the cache holds is not fetched again (git
+    fetch rewrites FETCH_HEAD; ls-remote does not); a packed ref falls back to fetching."""
+    require_tools("git")
+    repo = dotfiles_repo(tmp_path / "repo")
+    url = f"file://{repo}"
+    git_dir, first = stow.fetch(url, private_home.cache_dir, at="x")
+    (git_dir / "FETCH_HEAD").unlink()
+    assert stow.fetch(url, private_home.cache_dir, at="x") == (git_dir, first)
+    assert not (git_dir / "FETCH_HEAD").exists()
+
+    run(["git", "--git-dir", str(git_dir), "pack-refs", "--all"])
+    assert not (git_dir / "refs" / "kodos" / "head").exists()
+    assert stow.fetch(url, private_home.cache_dir, at="x") == (git_dir, first)
+    assert (git_dir / "FETCH_HEAD").exists()
+
+    second = commit_files(repo, {"zsh/.zshrc": "moved\n"}, "move")
+    assert stow.fetch(url, private_home.cache_dir, at="x") == (git_dir, second)
 
 
 def stow_files() -> list[str]:

@@ -3,7 +3,8 @@ would link them, pinned to a commit.
 
 With `repo_url`, the repository is fetched into kodos's cache (`cache_dir/dotfiles/`, never into
 the home: planning changes nothing there) with hooks disabled and only the http(s), ssh, git
-and file transports allowed, and the fetched commit is what the plan shows. The home generation
+and file transports allowed, and the fetched commit is what the plan shows (the remote's HEAD is
+listed on every plan; a commit the cache already holds is not fetched again). The home generation
 gets that commit's files (`export`, a `HomeTree`) and the links point into them
 (`@gen/tree/dotfiles/<package>/…`), so a rollback restores the dotfiles' content, not only the
 links. `source_dir` is then not used (upstream cloned into it; kodos keeps its own copy).
@@ -63,6 +64,7 @@ _PACKAGE = lazy(r"[A-Za-z0-9_@+][A-Za-z0-9_.@+-]*")
 _STOW_LINK = lazy(
     r"^LINK: (?P<link>.+?) => (?P<target>.+?)(?: \((duplicates|reverts) previous action\))?$"
 )
+_COMMIT = lazy(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _STOW_CONFLICTS = lazy(r"^WARNING! stowing (?P<package>.+) would cause conflicts:$")
 
 
@@ -247,6 +249,10 @@ def fetch(url: str, cache_dir: Path, *, at: str) -> tuple[Path, str]:
     if not (git_dir / "HEAD").is_file():
         git_dir.parent.mkdir(parents=True, exist_ok=True)
         run(["git", "init", "-q", "--bare", str(git_dir)], env=GIT_ENV)
+    else:
+        cached = _cached_head(url, git_dir)
+        if cached is not None:
+            return git_dir, cached
     fetched = run(
         [
             "git",
@@ -272,6 +278,31 @@ def fetch(url: str, cache_dir: Path, *, at: str) -> tuple[Path, str]:
         env=GIT_ENV,
     ).stdout.strip()
     return git_dir, commit
+
+
+def _cached_head(url: str, git_dir: Path) -> str | None:
+    """The remote's HEAD commit when the cache already holds it as `refs/kodos/head`, else
+    None (then `fetch` fetches, and reports any error). The remote is still asked every time
+    (a plan must notice it moved), but `git ls-remote` only lists refs: no pack is built,
+    sent or unpacked, and no `rev-parse` follows. A ref that git packed away reads as None."""
+    listed = run(
+        ["git", *GIT_SAFETY, "--git-dir", str(git_dir), "ls-remote", "--", url, "HEAD"],
+        env=GIT_ENV,
+        check=False,
+    )
+    if listed.returncode != 0:
+        return None
+    # The pattern also matches refs/remotes/*/HEAD: only the line for HEAD itself counts.
+    remote = next(
+        (sha for sha, _, ref in (line.partition("\t") for line in listed.stdout.splitlines())
+         if ref == "HEAD"),
+        None,
+    )  # fmt: skip
+    try:
+        local = (git_dir / "refs" / "kodos" / "head").read_text().strip()
+    except OSError:
+        return None
+    return remote if remote is not None and remote == local and _COMMIT.fullmatch(remote) else None
 
 
 def _git_reason(stderr: str) -> str:
