@@ -60,14 +60,15 @@ def apply_home(
 ) -> HomeResult:
     """Plan, confirm, build and activate a new home generation. `wanted` stands for the
     configuration's rendering when given (tests of the core)."""
-    from kodos.apply.saved import refuse_unless_as_saved
-
     wanted = wanted if wanted is not None else wanted_for(loaded, user)
     store = Store.of(user.state_dir, user.home)
     with store.locked("kodos user apply", options.lock_timeout):
         home_plan = plan_home(user, loaded, wanted)
         plan = home_plan.plan
-        refuse_unless_as_saved(options.plan_file, plan)
+        if options.plan_file is not None:  # imported only then: not on a plain apply's path
+            from kodos.apply.saved import refuse_unless_as_saved
+
+            refuse_unless_as_saved(options.plan_file, plan)
         if plan.is_empty:
             return HomeResult(plan, None)
         with Home(user.home) as home:

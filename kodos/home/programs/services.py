@@ -18,7 +18,6 @@ from pathlib import Path
 from kodos.config.types import LINE_BREAKS
 from kodos.errors import Problem
 from kodos.home.items import HomeFile, UserUnit
-from kodos.systemd.unitfiles import Mode, UnitFile, parse_install
 
 SYSTEM_USER_UNIT_DIRS = (Path("/etc/systemd/user"), Path("/usr/lib/systemd/user"))
 DEFAULT_TARGET = "default.target"
@@ -38,6 +37,10 @@ def package_unit(
 
 
 def wanted_by(name: str, unit_dirs: Sequence[Path] = SYSTEM_USER_UNIT_DIRS) -> tuple[str, ...]:
+    # Imported here: a home without services (most, and `user apply` with nothing to
+    # change) does not pay for the unit-file parser's import (~5 ms).
+    from kodos.systemd.unitfiles import Mode, UnitFile, parse_install
+
     for directory in unit_dirs:
         path = directory / name
         if path.is_file():
