@@ -6,13 +6,15 @@ libxcrypt — the library shadow-utils use on both Arch and Debian — through c
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from kodos.errors import KodosError
+
+if TYPE_CHECKING:
+    import ctypes
 
 # yescrypt is Arch's default (`/etc/login.defs` ENCRYPT_METHOD YESCRYPT).
 DEFAULT_PREFIX = b"$y$"
@@ -56,6 +58,11 @@ def crypt_text(secret: str, setting: str) -> str:
 
 @cache
 def _libcrypt() -> ctypes.CDLL:
+    # ctypes is imported here, by the first hash, not by every plan that imports this module
+    # for SealedSecret (some 4 ms).
+    import ctypes
+    import ctypes.util
+
     name = ctypes.util.find_library("crypt")
     if name is None:
         raise CryptUnavailable("libxcrypt (libcrypt.so.1) is not installed")

@@ -94,3 +94,7 @@ def test_a_plan_without_devices_loads_no_disk_layout(tmp_path: Path) -> None:
     modules = imported("plan", "-c", "examples/minimal", "--root", tmp_path)
     assert "kodos.plan.build" in modules
     assert loaded(modules, "kodos.disklayout") == []
+    # nor, without an AUR, the AUR's sources; nor urllib.request (only an RPC call imports it)
+    # or ctypes.util (only hashing a password does)
+    assert loaded(modules, "kodos.aur.source", "kodos.aur.order", "urllib.request") == []
+    assert loaded(modules, "ctypes.util", "kodos.system.mountns") == []

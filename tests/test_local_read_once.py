@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from kodos.pacman import localdb
 
 
@@ -39,3 +41,35 @@ def test_blocks_in_threads_that_overlap_leave_no_cache_behind(tmp_path: Path) ->
     (package / "desc").write_text("%NAME%\nhtop\n\n%VERSION%\n3.3.0-1\n\n%REASON%\n0\n\n")
     (tmp_path / "var/lib/pacman/local/ALPM_DB_VERSION").write_text("9\n")
     assert list(localdb.read_local_packages(tmp_path)) == ["htop"]  # read afresh
+
+
+def test_sync_databases_read_once_parse_the_same_bytes_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.sync import FakeSyncEntry, fake_sync_repo
+
+    parsed: list[Path] = []
+    parse = localdb._parse_sync_database
+
+    def counted(db_file: Path, repo: str, raw: bytes) -> dict[str, localdb.SyncPackage]:
+        parsed.append(db_file)
+        return parse(db_file, repo, raw)
+
+    monkeypatch.setattr(localdb, "_parse_sync_database", counted)
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    fake_sync_repo(one, "core", [FakeSyncEntry("htop", "3.3.0-1")])
+    fake_sync_repo(two, "core", [FakeSyncEntry("htop", "3.4.0-1")])
+    with localdb.sync_databases_read_once():
+        first = localdb.read_sync_database(one / "core.db")
+        first.clear()  # a caller's copy: the next read is whole
+        again = localdb.read_sync_database(one / "core.db")
+        assert again["htop"].version == "3.3.0-1"
+        assert localdb._SYNC_READ_ONCE.get() is not None
+        # other bytes for the same repository are parsed, not taken for the first ones
+        assert localdb.read_sync_database(two / "core.db")["htop"].version == "3.4.0-1"
+        assert localdb.read_sync_database(one / "core.db")["htop"].version == "3.3.0-1"
+    assert parsed == [one / "core.db", two / "core.db", one / "core.db"]
+    assert localdb._SYNC_READ_ONCE.get() is None  # nothing kept past the block
+    localdb.read_sync_database(one / "core.db")
+    assert len(parsed) == 4  # outside a block every read parses

@@ -81,6 +81,7 @@ def apply(
     report: Callable[[str], None] = lambda text: None,
 ) -> ApplyResult:
     from kodos.generations.host import locked_top_level, open_managed_root
+    from kodos.pacman.localdb import sync_databases_read_once
     from kodos.system.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()
@@ -88,7 +89,9 @@ def apply(
     command = " ".join(["kodos", *sys.argv[1:]])
     with locked_top_level(machine, timeout=options.lock_timeout, command=command) as top:
         checkpoint(StepId.LOCK, on_step)
-        with _logged(machine, top, command, report):
+        # the plan, the upgrade's copy check and the verifying plan read the same sync
+        # databases: parsed once
+        with _logged(machine, top, command, report), sync_databases_read_once():
             return _apply_locked(options, machine, top, confirm, _logging(on_step), report)
 
 

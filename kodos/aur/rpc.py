@@ -9,9 +9,6 @@ naming the URL.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 
 from kodos.aur.errors import AurError
@@ -33,6 +30,12 @@ def rpc_bases(aur_url: str, names: Sequence[str]) -> dict[str, str]:
 
 
 def _info(aur_url: str, names: Sequence[str]) -> dict[str, str]:
+    # urllib.request (with http.client and email) costs some 20 ms to import: only a plan
+    # that asks the AUR pays it, not every plan that imports kodos.aur.source.
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
     query = urllib.parse.urlencode([("arg[]", name) for name in names])
     url = f"{aur_url.rstrip('/')}{PATH}?{query}"
     request = urllib.request.Request(url, headers={"User-Agent": "kodos"})

@@ -135,11 +135,13 @@ def _loader_default(root: Path) -> tuple[int | None, str | None]:
 def _managed_machine(root: Path) -> ManagedRoot | None:
     """The machine at `root` when its generations can be read from here, else None."""
     from kodos.generations.host import open_managed_root
-    from kodos.system.mountns import enter_private_mount_namespace
 
     try:
         machine = open_managed_root(root)
     except KodosError:
         return None  # not on Btrfs, no ESP…: not a machine kodos keeps generations for
+    # imported here: a plan of a root kodos keeps no generations for needs no ctypes
+    from kodos.system.mountns import enter_private_mount_namespace
+
     enter_private_mount_namespace()
     return machine

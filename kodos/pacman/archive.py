@@ -73,12 +73,19 @@ DECOMPRESSORS: dict[bytes, Callable[[bytes], bytes]] = {
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
-def _tar_bytes(db_file: Path) -> bytes:
-    """The uncompressed tar; decompressing up front puts every damage error in one place."""
+def read_database_bytes(db_file: Path) -> bytes:
+    """The file as it is on disk (compressed)."""
     try:
-        data = db_file.read_bytes()
+        return db_file.read_bytes()
     except OSError as err:
         raise PacmanDbError(db_file, f"cannot read: {err.strerror or err}") from err
+
+
+def _tar_bytes(db_file: Path, data: bytes | None = None) -> bytes:
+    """The uncompressed tar; decompressing up front puts every damage error in one place.
+    `data`: the file's bytes when the caller has read them already."""
+    if data is None:
+        data = read_database_bytes(db_file)
     if data.startswith(ZSTD_MAGIC):
         return _zstd_decompress(db_file, data)
     for magic, decompress in DECOMPRESSORS.items():
@@ -150,12 +157,14 @@ def _tarfile_files(db_file: Path, data: bytes, leaves: Container[str]) -> list[t
         raise PacmanDbError(db_file, f"not a readable tar archive: {err}") from err
 
 
-def read_entries(db_file: Path, leaves: Container[str]) -> Iterator[tuple[str, str, bytes]]:
+def read_entries(
+    db_file: Path, leaves: Container[str], raw: bytes | None = None
+) -> Iterator[tuple[str, str, bytes]]:
     """(entry directory, file name, content) of each file of a sync or files database whose
     name is in `leaves` (`desc` and `depends` in `NAME.db`, `files` in `NAME.files`), read
     whole into memory: the fastest way for a sync database. The entry directory is
-    `NAME-VERSION`, as repo-add names it."""
-    data = _tar_bytes(db_file)
+    `NAME-VERSION`, as repo-add names it. `raw`: the file's bytes, when read already."""
+    data = _tar_bytes(db_file, raw)
     files = _ustar_files(data, leaves)
     for name, content in files if files is not None else _tarfile_files(db_file, data, leaves):
         entry, _, leaf = name.rpartition("/")

@@ -26,7 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from kodos.pacman.archive import PacmanDbError as PacmanDbError
-from kodos.pacman.archive import read_entries
+from kodos.pacman.archive import read_database_bytes, read_entries
 from kodos.system.rootfs import resolve_in_root
 
 LOCAL_DB = Path("var/lib/pacman/local")
@@ -226,9 +226,9 @@ def _read_local_directory(local: Path) -> dict[str, InstalledPackage]:
     return packages
 
 
-def _desc_texts(db_file: Path) -> Iterator[tuple[str, str]]:
+def _desc_texts(db_file: Path, raw: bytes) -> Iterator[tuple[str, str]]:
     """(entry directory, text) of every `desc` and old-style `depends` file of a database."""
-    for entry, leaf, content in read_entries(db_file, ("desc", "depends")):
+    for entry, leaf, content in read_entries(db_file, ("desc", "depends"), raw):
         try:
             yield entry, content.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -275,9 +275,47 @@ def read_sync_database(db_file: Path, repo: str | None = None) -> dict[str, Sync
     repo_name = repo if repo is not None else db_file.name.split(".", 1)[0]
     if db_file.is_file() and db_file.stat().st_size == 0:
         return {}
+    raw = read_database_bytes(db_file)
+    read_once = _SYNC_READ_ONCE.get()
+    if read_once is None:
+        return _parse_sync_database(db_file, repo_name, raw)
+    last = read_once.get(repo_name)
+    if last is not None and last[0] == raw:
+        return dict(last[1])  # a copy: callers may change theirs (the packages are frozen)
+    packages = _parse_sync_database(db_file, repo_name, raw)
+    read_once[repo_name] = (raw, packages)
+    return dict(packages)
+
+
+# Per repository, the bytes of the last database read within the block and its packages.
+_SYNC_READ_ONCE: ContextVar[dict[str, tuple[bytes, dict[str, SyncPackage]]] | None] = ContextVar(
+    "kodos_sync_databases_read_once", default=None
+)
+
+
+@contextmanager
+def sync_databases_read_once() -> Iterator[None]:
+    """Within the block, `read_sync_database` parses the same bytes once.
+
+    `apply --upgrade` reads the same databases three times (its plan, the check of the copy
+    in the snapshot, the verifying plan): the same bytes parse to the same packages, so a read
+    again costs a comparison of the files' bytes, not a parse. Unlike the local database, the
+    bytes are compared, so a database changed in between is parsed afresh.
+    """
+    if _SYNC_READ_ONCE.get() is not None:  # an outer block already reads once
+        yield
+        return
+    token = _SYNC_READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        _SYNC_READ_ONCE.reset(token)
+
+
+def _parse_sync_database(db_file: Path, repo_name: str, raw: bytes) -> dict[str, SyncPackage]:
     # Until pacman 5, repo-add split an entry over `desc` and `depends`: merge them per entry.
     fields_by_entry: dict[str, dict[str, str]] = {}
-    for entry, text in _desc_texts(db_file):
+    for entry, text in _desc_texts(db_file, raw):
         where = f"{db_file}/{entry}"  # a string: only an error message ever needs it
         fields_by_entry.setdefault(entry, {}).update(sync_fields(text, where))
     packages: dict[str, SyncPackage] = {}

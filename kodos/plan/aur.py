@@ -67,12 +67,14 @@ def aur_url(repo: AurRepo) -> str:
 def helper_request(config: Config) -> PackageRequest | None:
     """The configured helper as an `aur:` request: the package base its `url` names
     (`…/yay-bin.git` → `yay-bin`), else `helper` itself."""
-    from kodos.aur.source import base_of_url
-    from kodos.config.packages import PackageRequest
-
     repo = aur_repo(config)
     if repo is None:
         return None
+    # imported past the check: every plan asks, few configure an AUR (kodos.aur.source and
+    # what it imports cost a plan without one some milliseconds)
+    from kodos.aur.source import base_of_url
+    from kodos.config.packages import PackageRequest
+
     name = (base_of_url(repo.url) if repo.url else None) or repo.helper
     return PackageRequest("aur", name, ("repos", _repo_key(config, repo), "helper"))
 

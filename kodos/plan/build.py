@@ -202,13 +202,14 @@ def _plan_aur(
     """The base and commit of every `aur.package` and the AUR bases they need
     (kodos.plan.aur); nothing without one. Without sync databases every need that no AUR
     base of the plan offers is taken for a repository package's."""
-    from kodos.aur.order import dependency_name
     from kodos.plan.aur import AurResolution, aur_repo, open_source, plan_aur
 
     names = [r.name for r in resources if (r.provider, r.kind) == ("aur", "package")]
     repo = aur_repo(config)
     if not names or repo is None:
         return AurResolution()
+    from kodos.aur.order import dependency_name  # only a plan with AUR packages needs it
+
     locks = machine.record.aur if machine.record is not None else {}
 
     def in_repositories(need: str) -> bool:
