@@ -8,7 +8,7 @@ with programs, locale settings, and two `require`d sibling modules returning pac
 checks that it validates, then measures:
 
 1. `load_config` in process, warm (after one warm-up call) — goal ≤ 20 ms;
-2. its parts, each timed on its own: Lua evaluation (`evaluate_file`), pydantic validation
+2. its parts, each timed on its own: Lua evaluation (`evaluate_file`), the model's validation
    (`Config.model_validate`) and the rest (finding the file, `check_requests`);
 3. the whole `kodos validate -c DIR` process, wall time — goal ≤ 0.5 s;
 4. baselines in the same rounds — `python -c pass` and `python -c "import kodos.cli"` — so a
@@ -58,7 +58,7 @@ def in_process_figures(directory: Path, runs: int) -> list[harness.Figure | None
             "  Lua evaluation (evaluate_file)", lambda: evaluate_file(file, display), runs
         ),
         harness.measure(
-            "  pydantic (Config.model_validate)", lambda: Config.model_validate(data), runs
+            "  model (Config.model_validate)", lambda: Config.model_validate(data), runs
         ),
         harness.measure("  rest (find file, check_requests)", rest, runs),
     ]

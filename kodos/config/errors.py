@@ -1,6 +1,6 @@
-"""Turn pydantic's validation errors into problems a Lua author can act on.
+"""Turn validation errors (`kodos.config.sections`) into problems a Lua author can act on.
 
-pydantic locates errors by a tuple that also holds union tags and `[key]` markers; this module
+An error is located by a tuple that also holds union tags and `[key]` markers; this module
 walks that tuple alongside the model to print a configuration path (`users["demo-user"].shell`),
 to phrase the error in Lua's terms, and to suggest the key that was probably meant.
 """
@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, Tag, ValidationError
-from pydantic_core import ErrorDetails
-
+from kodos.config.sections import ErrorDetails, Section, Tag, ValidationError
 from kodos.config.types import lua_type
 from kodos.errors import Problem
 from kodos.text.location import config_path
@@ -43,10 +41,10 @@ class _Located:
     is_key: bool
 
 
-def problems_from(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
+def problems_from(error: ValidationError, model: type[Section]) -> list[Problem]:
     """The first problems (see `at_most`); only those are phrased, so half a million bad
     names cost no more than twenty."""
-    details = error.errors(include_url=False)
+    details = error.errors()
     unique: dict[Problem, None] = {}
     for index, detail in enumerate(details):
         if len(unique) == MAX_PROBLEMS:
@@ -55,7 +53,7 @@ def problems_from(error: ValidationError, model: type[BaseModel]) -> list[Proble
     return list(unique)
 
 
-def _problem(detail: ErrorDetails, model: type[BaseModel]) -> Problem:
+def _problem(detail: ErrorDetails, model: type[Section]) -> Problem:
     located = _locate(detail["loc"], model)
     path = _path(located.parts)
     kind = detail["type"]
@@ -113,7 +111,7 @@ def _unknown_key(located: _Located, path: str) -> Problem:
 def _section_one_level_down(model: Any, key: str) -> str | None:
     """The field of `model` whose own table has the key `key` (`locale = { default = … }`
     was meant as `locale = { locale = { default = … } }`), if exactly one has it."""
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+    if not (isinstance(model, type) and issubclass(model, Section)):
         return None
     sections = [
         name
@@ -149,8 +147,8 @@ def _made_by(path: str) -> str:
     return helpers.get(section, "build it with a configs.* helper")
 
 
-def _locate(loc: Iterable[str | int], model: type[BaseModel]) -> _Located:
-    """Walk pydantic's location through the model, dropping union tags and `[key]` markers."""
+def _locate(loc: Iterable[str | int], model: type[Section]) -> _Located:
+    """Walk an error's location through the model, dropping union tags and `[key]` markers."""
     parts: list[str | int] = []
     annotation: Any = model
     parent: Any = None
@@ -158,7 +156,7 @@ def _locate(loc: Iterable[str | int], model: type[BaseModel]) -> _Located:
     for part in loc:
         current = _strip(annotation)
         if part == "[key]":
-            # pydantic names the key first, then marks it: the dict is the key's parent.
+            # the location names the key first, then marks it: the dict is the key's parent.
             is_key = True
             annotation = get_args(parent)[0] if get_origin(parent) is dict else None
             continue
@@ -172,7 +170,7 @@ def _locate(loc: Iterable[str | int], model: type[BaseModel]) -> _Located:
 
 
 def _child(annotation: Any, part: str | int) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if isinstance(annotation, type) and issubclass(annotation, Section):
         field = annotation.model_fields.get(str(part))
         return field.annotation if field else None
     args = get_args(annotation)
@@ -203,7 +201,7 @@ def _is_union(annotation: Any) -> bool:
 
 def _is_union_of_models(annotation: Any) -> bool:
     return _is_union(annotation) and all(
-        isinstance(arg, type) and issubclass(arg, BaseModel)
+        isinstance(arg, type) and issubclass(arg, Section)
         for arg in map(_strip, get_args(annotation))
     )
 
@@ -223,6 +221,6 @@ def _member_by_tag(union: Any, tag: str | int) -> Any:
 
 
 def _field_names(model: Any) -> list[str]:
-    if isinstance(model, type) and issubclass(model, BaseModel):
+    if isinstance(model, type) and issubclass(model, Section):
         return list(model.model_fields)
     return []

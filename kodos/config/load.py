@@ -2,9 +2,9 @@
 
 This is the only entry point the rest of kodos uses to read a configuration.
 
-The model (pydantic and the configuration's classes, the larger part of `kodos validate`'s
-start) is imported while the sandboxed child evaluates the Lua, on another core, instead of
-before it: `_model` is what `evaluate_config` runs meanwhile.
+The model (the configuration's classes and what checks with them) is imported while the
+sandboxed child evaluates the Lua, on another core, instead of before it: `_model` is what
+`evaluate_config` runs meanwhile.
 """
 
 from __future__ import annotations
@@ -65,10 +65,9 @@ def load_config(
     evaluation = evaluate_config(
         file, display, limits, lua_path, may_be_link=True, meanwhile=_model
     )
-    from pydantic import ValidationError
-
     from kodos.config.model import Config
     from kodos.config.packages import check_requests
+    from kodos.config.sections import ValidationError
     from kodos.config.types import lua_type
 
     data = evaluation.value

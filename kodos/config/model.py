@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
+from kodos.config.sections import (
     Discriminator,
     Field,
     SecretStr,
+    Section,
     Tag,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-
 from kodos.config.types import (
     AbsolutePath,
     AutomountSettings,
@@ -61,13 +59,6 @@ from kodos.config.types import (
     escape_path,
     normalized_where,
 )
-
-
-class Section(BaseModel):
-    """Base of every table in the configuration: unknown keys are errors, types are strict."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
 
 # ---- repos -------------------------------------------------------------------------------
 
@@ -337,10 +328,6 @@ ServiceEntry = Annotated[
 ]
 """An entry of a `services` table: a service, or upstream's `configs.mount{...}` standing as
 a service of its own."""
-
-# Service names ServiceEntry before it exists; resolving it now also gives the field its real
-# annotation, which kodos.config.errors walks to locate a problem.
-Service.model_rebuild(force=True)
 
 
 class Program(Section):

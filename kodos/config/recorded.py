@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, SecretStr
-
 from kodos.config.model import Config
+from kodos.config.sections import SecretStr, Section
 from kodos.resources import SENSITIVE_PLACEHOLDER
 
 
 def recorded_configuration(config: Config) -> dict[str, Any]:
     """`config` as plain JSON values, every secret replaced by "(sensitive)"."""
-    # Python mode keeps SecretStr objects as they are, so each secret is found by its type
-    # rather than by pydantic's "**********" text, which a real value could also be.
-    dumped = config.model_dump(mode="python", exclude_unset=True)
+    # The dump keeps SecretStr objects as they are, so each secret is found by its type
+    # rather than by its "**********" text, which a real value could also be.
+    dumped = config.model_dump(exclude_unset=True)
     redacted = _redacted(dumped)
     assert isinstance(redacted, dict)
     return redacted
@@ -31,8 +30,8 @@ def recorded_configuration(config: Config) -> dict[str, Any]:
 def _redacted(value: Any) -> Any:
     if isinstance(value, SecretStr):
         return SENSITIVE_PLACEHOLDER
-    if isinstance(value, BaseModel):  # never in a dump, but a secret must not slip past
-        return _redacted(value.model_dump(mode="python", exclude_unset=True))
+    if isinstance(value, Section):  # never in a dump, but a secret must not slip past
+        return _redacted(value.model_dump(exclude_unset=True))
     if isinstance(value, dict):
         return {str(key): _redacted(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

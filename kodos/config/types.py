@@ -10,9 +10,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr, WithJsonSchema
-from pydantic_core import PydanticCustomError
-
+from kodos.config.sections import (
+    AfterValidator,
+    BeforeValidator,
+    CustomError,
+    PlainValidator,
+    SecretStr,
+    WithJsonSchema,
+)
 from kodos.text.lazyregex import lazy
 from kodos.text.shown import quoted, shown
 
@@ -36,7 +41,7 @@ def _pattern(name: str, regex: str, explanation: str) -> AfterValidator:
 
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
-            raise PydanticCustomError(
+            raise CustomError(
                 "kodos_" + name.replace(" ", "_"),
                 "{value} is not a valid {name}: {explanation}",
                 {"value": quoted(value), "name": name, "explanation": explanation},
@@ -56,7 +61,7 @@ def _check_package_spec(value: str) -> str:
     if not colon:
         source, name = "pacman", value
     elif source not in PACKAGE_SOURCES:
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_package_source",
             "unknown package source {source} in {value}; use aur:NAME, flatpak:APP.ID or a plain "
             "Arch package name",
@@ -69,7 +74,7 @@ def _check_package_spec(value: str) -> str:
             if source == "flatpak"
             else ARCH_PACKAGE_RULE
         )
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_package_name",
             "{value} is not a valid package name: {rule}",
             {"value": quoted(value), "rule": rule},
@@ -130,7 +135,7 @@ def _check_known_zone(value: str) -> str:
         return value
     suggestion = closest_zone(value)
     advice = f"; did you mean {suggestion!r}?" if suggestion else " (such as Europe/Berlin or UTC)"
-    raise PydanticCustomError(
+    raise CustomError(
         "kodos_time_zone",
         "{value} is not a time zone zoneinfo knows{advice}",
         {"value": quoted(value), "advice": advice},
@@ -207,7 +212,7 @@ def _check_size(value: str) -> str:
     try:
         parse_size(value, "size")
     except SizeError as err:
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_size",
             "{value} is not a valid size: {explanation}",
             {"value": quoted(value), "explanation": err.explanation},
@@ -226,7 +231,7 @@ _CRYPT_HASH = lazy(r"\$(1|5|6|y|gy|7|2[abxy])\$[^\s:]+")
 def _check_crypt_hash(secret: SecretStr) -> SecretStr:
     # The message must not echo the value: even a malformed hash is a secret.
     if not _CRYPT_HASH.fullmatch(secret.get_secret_value()):
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_password_hash",
             "not a crypt(3) password hash (such as the output of `openssl passwd -6`)",
         )
@@ -241,7 +246,7 @@ _SCALAR_SCHEMA = WithJsonSchema({"type": ["string", "number", "boolean"]})
 def _check_scalar(value: Any) -> str | int | float | bool:
     if isinstance(value, str | int | float | bool):
         return value
-    raise PydanticCustomError(
+    raise CustomError(
         "kodos_scalar", "expected a string, number or boolean, got {got}", {"got": lua_type(value)}
     )
 
@@ -266,7 +271,7 @@ def _line_problem(value: str) -> str | None:
 def _check_one_line(value: str) -> str:
     problem = _line_problem(value)
     if problem:
-        raise PydanticCustomError("kodos_one_line", problem)
+        raise CustomError("kodos_one_line", problem)
     return value
 
 
@@ -277,9 +282,7 @@ OneLine = Annotated[str, AfterValidator(_check_one_line)]
 def _check_full_name(value: str) -> str:
     # a field of /etc/passwd: ':' separates the fields, a line break starts another entry
     if ":" in value or any(char in LINE_BREAKS for char in value):
-        raise PydanticCustomError(
-            "kodos_full_name", "a full name must not contain ':' or line breaks"
-        )
+        raise CustomError("kodos_full_name", "a full name must not contain ':' or line breaks")
     return value
 
 
@@ -306,7 +309,7 @@ def _check_mount_point(value: str) -> str:
     parts = [part for part in value.split("/") if part]
     if not parts or any(part in (".", "..") for part in parts):
         # systemd refuses such mount points, and the unit's name is made from the path
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_mount_point", "a mount point must be a directory below /, without . or .. parts"
         )
     return value
@@ -320,7 +323,7 @@ _AUTOMOUNT_SETTING = lazy(r"[A-Za-z][A-Za-z0-9]*\s*=\s*\S.*")
 def _check_automount_settings(value: str) -> str:
     for line in automount_lines(value):
         if not _AUTOMOUNT_SETTING.fullmatch(line):
-            raise PydanticCustomError(
+            raise CustomError(
                 "kodos_automount_setting",
                 "{line} is not an automount setting such as TimeoutIdleSec=600",
                 {"line": shown(line)},
@@ -402,7 +405,7 @@ def _dconf_kind(value: Any) -> type | None:
 
 def _check_dconf_string(value: str) -> str:
     if "\x00" in value:
-        raise PydanticCustomError("kodos_dconf_nul", "a dconf string cannot hold a NUL character")
+        raise CustomError("kodos_dconf_nul", "a dconf string cannot hold a NUL character")
     return value
 
 
@@ -411,7 +414,7 @@ def _check_dconf_value(value: Any) -> Any:
     if isinstance(value, list):
         kinds = {_dconf_kind(item) for item in value}
         if None in kinds or len(kinds - {int, float}) > 1 or (str in kinds and len(kinds) > 1):
-            raise PydanticCustomError(
+            raise CustomError(
                 "kodos_dconf_list",
                 "a dconf list holds strings, booleans or numbers, all of one kind",
             )
@@ -419,7 +422,7 @@ def _check_dconf_value(value: Any) -> Any:
             return [float(item) for item in value]
         return [_check_dconf_string(item) if isinstance(item, str) else item for item in value]
     if _dconf_kind(value) is None:
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_dconf_value",
             "expected a string, boolean, number or list, got {got}",
             {"got": lua_type(value)},
@@ -466,16 +469,16 @@ def _relative_parts_problem(parts: list[str]) -> str | None:
 
 def _check_home_path(value: str) -> str:
     if any(char in LINE_BREAKS or char == "\x00" for char in value):
-        raise PydanticCustomError("kodos_home_path", "a path must fit on one line")
+        raise CustomError("kodos_home_path", "a path must fit on one line")
     if value.startswith("/") or (value.startswith("~") and value != "~" and value[1] != "/"):
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_home_path",
             "{value} is not a path in the home: write it as ~/PATH (or relative to the home)",
             {"value": quoted(value)},
         )
     problem = _relative_parts_problem(value.removeprefix("~").split("/"))
     if problem:
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_home_path", "{value} {problem}", {"value": quoted(value), "problem": problem}
         )
     return value
@@ -493,7 +496,7 @@ def home_relative(path: str) -> str:
 def _check_home_file(value: str) -> str:
     value = _check_home_path(value)
     if not home_relative(value):
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_home_file", "the home itself is not a file; name a file such as ~/.config/x"
         )
     return value
@@ -505,7 +508,7 @@ HomeFile = Annotated[str, AfterValidator(_check_home_file)]
 
 def _check_config_relative(value: str) -> str:
     if not value or value.startswith(("/", "~")) or any(c in LINE_BREAKS + "\x00" for c in value):
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_config_file",
             "{value} is not a file of the configuration directory: write a path relative to it, "
             "such as files/background.jpg",
@@ -513,7 +516,7 @@ def _check_config_relative(value: str) -> str:
         )
     problem = _relative_parts_problem(value.split("/"))
     if problem:
-        raise PydanticCustomError(
+        raise CustomError(
             "kodos_config_file",
             "{value} {problem}: the file must be inside the configuration directory",
             {"value": quoted(value), "problem": problem},

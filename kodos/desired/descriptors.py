@@ -16,9 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
-
-from kodos.config.model import Section
+from kodos.config.sections import Field, Section, ValidationError
 from kodos.config.types import (
     AbsolutePath,
     GroupName,
@@ -66,7 +64,7 @@ class BootEntryDescriptor(Section):
     efi: AbsolutePath = Field(description="The EFI program, as a path on the ESP.")
 
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Section)
 _LUA_LOCATION = lazy(r"\.lua(:\d+)?$")
 
 
@@ -82,7 +80,7 @@ class Descriptors:
     ) -> None:
         self._roots = (config_dir / "expansions", (library or lua_lib_dir()) / "expansions")
         self._problems = problems
-        self._loaded: dict[Path, BaseModel | None] = {}
+        self._loaded: dict[Path, Section | None] = {}
 
     def item(self, section: ItemSection, name: str) -> ItemDescriptor | None:
         return self._load(section, name, ItemDescriptor)
