@@ -670,7 +670,9 @@ class Section(metaclass=_SectionType):
     def _build_checkers(cls) -> dict[str, Check]:
         cls._checkers = {
             # a key's own Field narrows its type as if written inside Annotated
-            name: checker(Annotated[field.annotation, field] if field.constrains() else field.annotation)
+            name: checker(
+                Annotated[field.annotation, field] if field.constrains() else field.annotation
+            )
             for name, field in cls.model_fields.items()
         }
         return cls._checkers
