@@ -14,6 +14,7 @@ import pytest
 from kodos.config.load import load_config
 from kodos.plan.build import build_plan
 from kodos.plan.diff import diff
+from kodos.plan.offline import SyncOptions, check_offline
 from kodos.steps import shown_steps
 from tests.support.bigplan import write_plan_machine
 from tests.support.btrfs import BtrfsMachine
@@ -57,9 +58,11 @@ def test_a_plan_process_through_the_hooks_streams_its_steps(tmp_path: Path) -> N
 
 def test_the_workstation_configuration_is_valid_and_the_size_asked_for(tmp_path: Path) -> None:
     workstation = write_workstation(tmp_path, 1000)
-    config = load_config(str(tmp_path)).config
+    loaded = load_config(str(tmp_path))
+    # what `kodos validate` checks after the model (benchmarks/validate.py runs it)
+    assert check_offline(loaded, SyncOptions()).problems == []
     assert abs(workstation.total_lines - 1000) <= 5
-    assert len(config.users) >= 3 and len(config.services) >= 20
+    assert len(loaded.config.users) >= 3 and len(loaded.config.services) >= 20
 
 
 def test_rounds_interleave_the_subject_and_its_baseline() -> None:

@@ -426,6 +426,25 @@ def render(n_services: int, n_users: int, specs: list[list[str]]) -> dict[str, l
     files = {"configuration.lua": main}
     for name, module in zip(MODULES, module_specs, strict=True):
         files[f"{name}.lua"] = module_lines(name, module)
+    return files | descriptor_files(n_services)
+
+
+def descriptor_files(n_services: int) -> dict[str, list[str]]:
+    """Where the settings go of each item kodos has no descriptor for (the configuration's
+    own expansions/, as a user adds them), so that `kodos validate` accepts them."""
+    workers = (worker_service(i) for i in range(max(0, n_services - len(SERVICES))))
+    with_settings = [(f"services/{name}", package, unit) for name, package, unit, _, settings
+                     in [*SERVICES, *workers][:n_services] if settings]  # fmt: skip
+    files = {}
+    for item, package, unit in [*with_settings, ("hardware/tlp", None, "tlp.service")]:
+        name = item.split("/")[1]
+        files[f"expansions/{item}.lua"] = [
+            "return {",
+            f"  package = {lua_value(package or name)},",
+            f"  unit = {lua_value((unit or name).removesuffix('.service') + '.service')},",
+            f'  settings = {{ path = "/etc/{name}/kodos.conf", format = "keyvalue" }},',
+            "}",
+        ]
     return files
 
 
@@ -442,5 +461,6 @@ def write_workstation(directory: Path, target_lines: int = 1000) -> Workstation:
     split = [specs[:half], specs[half : half + quarter], specs[half + quarter :]]
     files = render(n_services, n_users, split)
     for name, lines in files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return Workstation(directory, {name: len(lines) for name, lines in files.items()})
