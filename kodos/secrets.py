@@ -6,7 +6,6 @@ libxcrypt — the library shadow-utils use on both Arch and Debian — through c
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -94,4 +93,6 @@ class SealedSecret:
 
 
 def seal(value: str) -> SealedSecret:
+    import hashlib  # loading OpenSSL costs milliseconds: only a plan with a secret pays it
+
     return SealedSecret("sha256:" + hashlib.sha256(value.encode()).hexdigest())

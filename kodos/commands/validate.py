@@ -26,10 +26,9 @@ def run_validate(
     from kodos.plan.offline import SyncOptions, check_offline
 
     try:
-        loaded = load_config(path, lua_path=lua_path)
+        loaded = load_config(path, lua_path=lua_path, meanwhile=_checks_after_the_model)
     except ConfigError as err:
         return _invalid(path, err.problems)
-    # the model, loaded by now (imported while the Lua child ran: kodos.lua.guard's meanwhile)
     from kodos.config.hostlists import check_against_host
     from kodos.config.summary import summary_lines
 
@@ -46,6 +45,13 @@ def run_validate(
     if offline.checked_packages:
         print(f"every package name found in the sync databases ({offline.checked_packages})")
     return 0
+
+
+def _checks_after_the_model() -> None:
+    """Imported while the configuration's Lua runs in its child (kodos.config.load)."""
+    import kodos.config.hostlists
+    import kodos.config.summary
+    import kodos.desired  # noqa: F401  (check_offline expands the configuration)
 
 
 def _invalid(path: str, problems: Sequence[Problem], notes: Sequence[Problem] = ()) -> int:

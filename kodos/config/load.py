@@ -9,8 +9,7 @@ sandboxed child evaluates the Lua, on another core, instead of before it: `_mode
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,9 +32,19 @@ class LoadedConfig:
     file: Path
     display_path: str
     warnings: tuple[Problem, ...]
-    digest: str
-    """sha256 over the configuration's own files (the main one and every module it
-    required from its directory), so a change in any of them makes a saved plan stale."""
+    sources: tuple[tuple[str, str], ...]
+    """The configuration's own files as read: the main one and every module it required
+    from its directory (shown path, text)."""
+
+    @property
+    def digest(self) -> str:
+        """sha256 over `sources`, so a change in any of them makes a saved plan stale."""
+        import hashlib  # only a plan needs it; loading OpenSSL is a few ms of validate
+
+        hasher = hashlib.sha256()
+        for display_path, text in self.sources:
+            hasher.update(f"{len(display_path)}:{display_path}{len(text)}:{text}".encode())
+        return "sha256:" + hasher.hexdigest()
 
 
 def find_configuration(path: str) -> tuple[Path, str]:
@@ -54,16 +63,21 @@ def find_configuration(path: str) -> tuple[Path, str]:
 
 
 def load_config(
-    path: str = DEFAULT_CONFIG_DIR, limits: Limits | None = None, lua_path: Sequence[Path] = ()
+    path: str = DEFAULT_CONFIG_DIR,
+    limits: Limits | None = None,
+    lua_path: Sequence[Path] = (),
+    meanwhile: Callable[[], object] | None = None,
 ) -> LoadedConfig:
     """Evaluate and validate; raises ConfigError listing every problem found (the first
-    ones, see kodos.text.shown). `lua_path` names more module directories (`--lua-path`)."""
+    ones, see kodos.text.shown). `lua_path` names more module directories (`--lua-path`).
+    `meanwhile` runs while the Lua is evaluated, after the model is ready: what the caller
+    needs next, imported on this core while the configuration runs on another."""
     file, display = find_configuration(path)
     for directory in lua_path:
         if not directory.is_dir():
             raise ConfigError([Problem(str(directory), "--lua-path: not a directory")])
     evaluation = evaluate_config(
-        file, display, limits, lua_path, may_be_link=True, meanwhile=_model
+        file, display, limits, lua_path, may_be_link=True, meanwhile=lambda: _model(meanwhile)
     )
     from kodos.config.model import Config
     from kodos.config.packages import check_requests
@@ -88,22 +102,19 @@ def load_config(
         problems += check_copied_files(config, file.parent)
     if problems:
         raise ConfigError(at_most(problems))
-    digest = _digest(evaluation.sources)
-    return LoadedConfig(config, file, display, tuple(_warnings(config)), digest)
+    return LoadedConfig(config, file, display, tuple(_warnings(config)), evaluation.sources)
 
 
-def _model() -> None:
-    """Import the model and what checks with it (their classes are built as they load); the
-    phrasing of validation errors (kodos.config.errors) waits for an error."""
-    import kodos.config.model
+def _model(then: Callable[[], object] | None) -> None:
+    """Import the model and what checks with it, and build its checks; the phrasing of
+    validation errors (kodos.config.errors) waits for an error. Then `then`."""
     import kodos.config.packages  # noqa: F401
+    from kodos.config.model import Config
+    from kodos.config.sections import prepare
 
-
-def _digest(sources: tuple[tuple[str, str], ...]) -> str:
-    hasher = hashlib.sha256()
-    for display_path, text in sources:
-        hasher.update(f"{len(display_path)}:{display_path}{len(text)}:{text}".encode())
-    return "sha256:" + hasher.hexdigest()
+    prepare(Config)
+    if then is not None:
+        then()
 
 
 def _warnings(config: Config) -> list[Problem]:

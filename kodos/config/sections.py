@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -547,17 +548,28 @@ class _SectionType(type):
 
 
 def _resolve_fields(cls: type) -> dict[str, FieldInfo]:
-    hints = typing.get_type_hints(cls, include_extras=True)
     fields: dict[str, FieldInfo] = {}
     for klass in reversed(cls.__mro__):
-        for name in inspect.get_annotations(klass):
-            if name.startswith("_") or typing.get_origin(hints[name]) is ClassVar:
+        if not issubclass(klass, Section) or klass is Section:
+            continue
+        for name, written in inspect.get_annotations(klass).items():
+            if name.startswith("_"):
                 continue
             declared = _declared_defaults(klass).get(name, _REQUIRED)
             info = declared if isinstance(declared, FieldInfo) else FieldInfo(declared)
-            info.annotation = hints[name]
+            info.annotation = _evaluated(written, klass)
             fields[name] = info
     return fields
+
+
+def _evaluated(annotation: Any, klass: type) -> Any:
+    """An annotation written as text (`from __future__ import annotations`), evaluated in its
+    class's module. Plain `eval`, not typing.get_type_hints: the text's names are defined by
+    the time a section is first used, and get_type_hints re-walks every evaluated annotation
+    (several times slower for Annotated types)."""
+    if not isinstance(annotation, str):
+        return annotation
+    return eval(annotation, vars(sys.modules[klass.__module__]))
 
 
 def _declared_defaults(klass: type) -> dict[str, Any]:
@@ -712,6 +724,26 @@ class Section(metaclass=_SectionType):
 
 
 S = TypeVar("S", bound=Section)
+
+
+def prepare(model: type[Section]) -> None:
+    """Build the checks of `model` and of every section it may hold now, rather than when a
+    table first needs them (kodos.config.load does it while the Lua runs)."""
+    pending = [model]
+    while pending:
+        section = pending.pop()
+        if section._checkers is None:
+            section._build_checkers()
+            pending += [
+                held for f in section.model_fields.values() for held in _sections_in(f.annotation)
+            ]
+
+
+def _sections_in(annotation: Any) -> list[type[Section]]:
+    base, _ = unwrap(annotation)
+    if is_section(base):
+        return [base]
+    return [held for arg in typing.get_args(base) for held in _sections_in(arg)]
 
 
 def _fresh(default: Any) -> Any:
