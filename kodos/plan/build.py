@@ -6,6 +6,7 @@ problems; if there are any, all of them are reported (each located) and no plan 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,8 @@ def make_plan(options: PlanOptions) -> PlanResult:
 def _make_plan(options: PlanOptions) -> PlanResult:
     from kodos.desired import build_desired, missing_groups
 
-    loaded = load_config(options.config, lua_path=options.lua_path)
+    meanwhile = lambda: _read_packages_ahead(options)  # noqa: E731
+    loaded = load_config(options.config, lua_path=options.lua_path, meanwhile=meanwhile)
     desired = build_desired(loaded.config, loaded.file.parent)
     requests = [*desired.packages, *_helper(loaded.config)]
     machine = _machine(options, _scope(desired.resources, requests))
@@ -236,6 +238,19 @@ def _with_aur_versions(resources: list[Resource], versions: Mapping[str, str]) -
         else r
         for r in resources
     ]
+
+
+def _read_packages_ahead(options: PlanOptions) -> None:
+    """Read a live root's package database while the configuration's Lua runs in its child:
+    the plan reads it next whatever the configuration says, and kodos.pacman.localdb keeps it
+    for the rest of this plan. A database that cannot be read is left for the plan's own read
+    to report, in its turn: after the configuration's problems."""
+    from kodos.errors import KodosError
+    from kodos.pacman.localdb import read_local_packages
+
+    if options.live_root is not None and options.live_root.is_dir():
+        with contextlib.suppress(KodosError, OSError):
+            read_local_packages(options.live_root)
 
 
 def _scope(resources: Iterable[str], requests: Iterable[PackageRequest]) -> frozenset[str]:
