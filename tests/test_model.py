@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from kodos.config.errors import problems_from
+from kodos.config.fields import ValidationError
 from kodos.config.jsonschema import json_schema
 from kodos.config.model import Config
 from kodos.config.packages import check_requests, package_requests
-from kodos.config.sections import ValidationError
 
 HASH = "$6$salt$" + "x" * 86
 

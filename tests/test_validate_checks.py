@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from kodos.config.errors import problems_from
+from kodos.config.fields import ValidationError
 from kodos.config.hostlists import KEYMAP_DIRS, check_against_host
 from kodos.config.model import Config
-from kodos.config.sections import ValidationError
 from kodos.config.types import LINE_BREAKS
 from tests.support.mirror import Mirror
 from tests.support.sync import FakeSyncEntry, fake_sync_repo

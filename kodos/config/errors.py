@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from kodos.config.sections import ErrorDetails, Section, Tag, ValidationError
+from kodos.config.fields import ErrorDetails, Tag, ValidationError
+from kodos.config.sections import Section
 from kodos.config.types import lua_type
 from kodos.errors import Problem
 from kodos.text.location import config_path

@@ -11,17 +11,8 @@ import inspect
 import typing
 from typing import Any, Literal
 
-from kodos.config.sections import (
-    Discriminator,
-    FieldInfo,
-    PlainValidator,
-    SecretStr,
-    Section,
-    WithJsonSchema,
-    is_section,
-    is_union,
-    unwrap,
-)
+from kodos.config.fields import Discriminator, FieldInfo, PlainValidator, SecretStr, WithJsonSchema
+from kodos.config.sections import Section, is_section, is_union, unwrap
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _SCALARS = {str: "string", bool: "boolean", int: "integer"}

@@ -79,9 +79,9 @@ def load_config(
     evaluation = evaluate_config(
         file, display, limits, lua_path, may_be_link=True, meanwhile=lambda: _model(meanwhile)
     )
+    from kodos.config.fields import ValidationError
     from kodos.config.model import Config
     from kodos.config.packages import check_requests
-    from kodos.config.sections import ValidationError
     from kodos.config.types import lua_type
 
     data = evaluation.value

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from kodos.config.sections import (
+from kodos.config.fields import (
     Discriminator,
     Field,
     SecretStr,
-    Section,
     Tag,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from kodos.config.sections import Section
 from kodos.config.types import (
     AbsolutePath,
     AutomountSettings,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kodos.config.fields import SecretStr
 from kodos.config.model import Config
-from kodos.config.sections import SecretStr, Section
+from kodos.config.sections import Section
 from kodos.resources import SENSITIVE_PLACEHOLDER
 
 

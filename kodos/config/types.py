@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-from kodos.config.sections import (
+from kodos.config.fields import (
     AfterValidator,
     BeforeValidator,
     CustomError,

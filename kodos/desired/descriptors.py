@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from kodos.config.sections import Field, Section, ValidationError
+from kodos.config.fields import Field, ValidationError
+from kodos.config.sections import Section
 from kodos.config.types import (
     AbsolutePath,
     GroupName,
