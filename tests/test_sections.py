@@ -4,6 +4,8 @@ kodos.config.errors phrases (tests/test_model.py holds the phrased messages)."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from typing import Annotated, Any, Literal
 
 import pytest
@@ -61,6 +63,12 @@ def test_a_section_is_frozen_and_its_defaults_are_its_own() -> None:
     assert one == two and one.tags is not two.tags
     with pytest.raises(AttributeError, match="Leaf is frozen: name cannot be set"):
         one.name = "b"  # type: ignore[misc]
+
+
+def test_a_section_copies_and_pickles_as_it_was_built() -> None:
+    tree = Tree.model_validate({"leaves": {"l": {"kind": "leaf"}}, "secret": "s"})
+    for copied in (copy.copy(tree), copy.deepcopy(tree), pickle.loads(pickle.dumps(tree))):
+        assert copied == tree and copied.model_fields_set == {"leaves", "secret"}
 
 
 def test_a_section_knows_the_keys_it_was_given_and_dumps_only_those() -> None:

@@ -524,6 +524,11 @@ class Section(metaclass=_SectionType):
             if name in names
         }
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy, deepcopy and pickle rebuild a section as validation built it (not by
+        # setting attributes, which a frozen section refuses)
+        return (_rebuilt, (type(self), self.__dict__, self._fields_set))
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is frozen: {name} cannot be set")
 
@@ -564,6 +569,13 @@ def _sections_in(annotation: Any) -> list[type[Section]]:
     if is_section(base):
         return [base]
     return [held for arg in typing.get_args(base) for held in _sections_in(arg)]
+
+
+def _rebuilt(cls: type[S], values: dict[str, Any], fields_set: frozenset[str]) -> S:
+    section = object.__new__(cls)
+    object.__setattr__(section, "__dict__", values)
+    object.__setattr__(section, "_fields_set", fields_set)
+    return section
 
 
 def _fresh(default: Any) -> Any:
