@@ -121,31 +121,32 @@ def Field(  # used like a class, as in pydantic
     return FieldInfo(default, description, ge, pattern, discriminator)
 
 
-class AfterValidator:
+class _Validator:
+    """A function that checks a value: raises ValueError (or CustomError), or returns the
+    value to keep."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.func = func
+
+
+class AfterValidator(_Validator):
     """Check (and possibly change) a value once its type is right."""
 
-    __slots__ = ("func",)
-
-    def __init__(self, func: Callable[[Any], Any]) -> None:
-        self.func = func
+    __slots__ = ()
 
 
-class BeforeValidator:
+class BeforeValidator(_Validator):
     """Change a value before its type is checked (Lua's `{}` as an empty list)."""
 
-    __slots__ = ("func",)
-
-    def __init__(self, func: Callable[[Any], Any]) -> None:
-        self.func = func
+    __slots__ = ()
 
 
-class PlainValidator:
+class PlainValidator(_Validator):
     """Check a value with this function alone, instead of by its type."""
 
-    __slots__ = ("func",)
-
-    def __init__(self, func: Callable[[Any], Any]) -> None:
-        self.func = func
+    __slots__ = ()
 
 
 class WithJsonSchema:
