@@ -20,8 +20,8 @@ What can make git run a program, and where each is closed:
 * prompts: `GIT_ASKPASS`/`core.askPass`/`SSH_ASKPASS` name programs and a terminal prompt
   would wait forever. Every call: `GIT_TERMINAL_PROMPT=0` and both askpass variables
   `/bin/false` (the environment overrides `core.askPass`).
-* `core.pager`/`pager.*`: run only on a terminal, and kodos captures output; `GIT_PAGER=cat`
-  (which overrides both) keeps it so if that changes.
+* `core.pager`/`pager.*`: a pager runs only when standard output is a terminal, and `run`
+  captures it; `GIT_PAGER=cat` besides.
 * `uploadpack.packObjectsHook`: the serving side of a local (`file://`) fetch could run it,
   but git honours it only from system, global or command-line configuration, never from the
   repository served — see the AUR's isolation below.
@@ -31,9 +31,10 @@ Left to each caller, because they are configuration of a trusted source, not of 
 * the AUR (`kodos/aur/git.py`, run as root on repositories from the network or a `file://`
   directory): `isolated` — no system or global configuration at all (`GIT_CONFIG_NOSYSTEM`,
   `GIT_CONFIG_GLOBAL=/dev/null`) and no credential helper. The only configuration left is
-  the repository's own: its mirrors are bare repositories kodos created (nothing has written
-  a `filter.*`, `core.sshCommand`, `core.gitProxy`, `credential.helper` or
-  `core.alternateRefsCommand` there), and a `file://` AUR's repositories are only served by
+  the repository's own: its mirrors are bare repositories kodos created, so no
+  `filter.<driver>` is defined for `git archive` to run when a package's `.gitattributes`
+  names one, and no `core.sshCommand`, `core.gitProxy` or `core.alternateRefsCommand` (ssh and
+  git:// are not allowed anyway); a `file://` AUR's repositories are only served by
   `upload-pack` (which runs nothing of its repository's configuration, above) or read with
   plumbing (`cat-file`, which runs no filter).
 * stow (`kodos/home/programs/stow.py`, run as the user on that user's dotfiles): the user's

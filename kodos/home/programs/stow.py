@@ -3,11 +3,12 @@ would link them, pinned to a commit.
 
 With `repo_url`, the repository is fetched into kodos's cache (`cache_dir/dotfiles/`, never into
 the home: planning changes nothing there) under `kodos/system/git.py`'s rules, with only the
-http(s), ssh, git and file transports allowed, and the fetched commit is what the plan shows (the remote's HEAD is
-listed on every plan; a commit the cache already holds is not fetched again). The home generation
-gets that commit's files (`export`, a `HomeTree`) and the links point into them
-(`@gen/tree/dotfiles/<package>/…`), so a rollback restores the dotfiles' content, not only the
-links. `source_dir` is then not used (upstream cloned into it; kodos keeps its own copy).
+http(s), ssh, git and file transports allowed, and the fetched commit is what the plan shows
+(the remote's HEAD is listed on every plan; a commit the cache already holds is not fetched
+again). The home generation gets that commit's files (`export`, a `HomeTree`) and the links
+point into them (`@gen/tree/dotfiles/<package>/…`), so a rollback restores the dotfiles'
+content, not only the links. `source_dir` is then not used (upstream cloned into it; kodos
+keeps its own copy).
 
 Without `repo_url`, `source_dir` is used as it is: the links point to it, and a rollback
 restores the links only — the files are whatever the directory holds.
