@@ -7,8 +7,12 @@ show the program would have run: the fixture is hostile, so the assertions can f
 
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -167,6 +171,49 @@ def test_aur_git_refuses_ext_whatever_the_environment_allows(
     assert not marker.exists()
 
 
+class _Locked(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="private"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def locked_server() -> Iterator[str]:
+    """An http server asking for a password for everything; its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Locked)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.system
+def test_a_password_is_never_asked_for(private_home: Home, tmp_path: Path) -> None:
+    require_tools("git")
+    with locked_server() as url:
+        with pytest.raises(stow.StowError) as caught:
+            stow.fetch(f"{url}/dotfiles.git", private_home.cache_dir, at="users.ada.x")
+        assert str(caught.value) == (
+            f"users.ada.x: cannot fetch {url}/dotfiles.git: "
+            f"Authentication failed for '{url}/dotfiles.git/'"
+        )
+        with pytest.raises(AurError) as raised:
+            AurSource(url, tmp_path / "cache").fetch("aur-private")
+        assert str(raised.value) == (
+            f"cloning {url}/aur-private.git: could not read Username for '{url}': "
+            "terminal prompts disabled"
+        )
+
+
 @pytest.mark.parametrize("transports", [(), ("https", "ext"), ("fd",)])
 def test_rules_never_allow_a_transport_that_runs_a_command(transports: tuple[str, ...]) -> None:
     refused = sorted({"ext", "fd"} & set(transports))
@@ -175,7 +222,7 @@ def test_rules_never_allow_a_transport_that_runs_a_command(transports: tuple[str
     assert str(caught.value) == f"git transports {transports!r}: need some, never {refused}"
 
 
-def test_each_caller_keeps_its_own_settings_over_the_shared_ones() -> None:
+def test_each_caller_adds_its_own_settings_to_the_shared_ones() -> None:
     def settings(argv: list[str]) -> list[str]:
         return [argv[i + 1] for i, word in enumerate(argv) if word == "-c"]
 

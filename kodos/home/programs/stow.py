@@ -49,10 +49,12 @@ from kodos.text.shown import quoted
 TREE_NAME = "dotfiles"
 # The user's own git configuration is honoured (a private repository needs its credentials
 # and ssh setup): kodos/system/git.py says what still cannot run. Batch mode: ssh must fail,
-# not ask for a passphrase or a host key nobody is there to confirm.
+# not ask for a passphrase or a host key nobody is there to confirm. An askpass answering
+# nothing makes git's own "Authentication failed for URL" the reason shown, rather than a
+# failing askpass's.
 _GIT = GitRules(
     transports=("https", "http", "ssh", "git", "file"),
-    environment=(("GIT_SSH_COMMAND", "ssh -oBatchMode=yes"),),
+    environment=(("GIT_SSH_COMMAND", "ssh -oBatchMode=yes"), ("GIT_ASKPASS", "true")),
 )
 _PACKAGE = lazy(r"[A-Za-z0-9_@+][A-Za-z0-9_.@+-]*")
 # stow 2.4 may add "(duplicates previous action)" or "(reverts previous action)".
