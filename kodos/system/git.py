@@ -5,9 +5,9 @@ What can make git run a program, and where each is closed:
 
 * hooks (`hooks/*`, `core.hooksPath`): `fetch` and `update-ref` run `reference-transaction`,
   `read-tree` runs `post-index-change`. Closed for every call: `core.hooksPath=/dev/null`.
-* `core.fsmonitor`: a command `checkout-index` (any command refreshing an index against a
-  work tree) runs, or a daemon it starts watching the work tree. Closed for every call:
-  `core.fsmonitor=false`.
+* `core.fsmonitor`: a program (or, set to `true`, a daemon watching the work tree) that
+  `checkout-index`, like any command refreshing an index against a work tree, starts. Closed
+  for every call: `core.fsmonitor=false`.
 * `diff.external` / `diff.<driver>.command` / `diff.<driver>.textconv`: only `diff`-family
   commands run them. Every call sets `diff.external=`; the calls that diff (the AUR's) also
   pass `--no-ext-diff --no-textconv`, which also turns off the per-driver commands and
@@ -19,7 +19,8 @@ What can make git run a program, and where each is closed:
   inherited `GIT_ALLOW_PROTOCOL` would otherwise take precedence over the configuration.
 * prompts: `GIT_ASKPASS`/`core.askPass`/`SSH_ASKPASS` name programs and a terminal prompt
   would wait forever. Every call: `GIT_TERMINAL_PROMPT=0` and both askpass variables
-  `/bin/false` (the environment overrides `core.askPass`).
+  `/bin/false` (the environment overrides `core.askPass`; stow answers with `true` instead,
+  an empty answer, so that git says "Authentication failed").
 * `core.pager`/`pager.*`: a pager runs only when standard output is a terminal, and `run`
   captures it; `GIT_PAGER=cat` besides.
 * `uploadpack.packObjectsHook`: the serving side of a local (`file://`) fetch could run it,
@@ -39,19 +40,23 @@ Left to each caller, because they are configuration of a trusted source, not of 
   plumbing (`cat-file`, which runs no filter).
 * stow (`kodos/home/programs/stow.py`, run as the user on that user's dotfiles): the user's
   own system and global configuration is honoured — a private repository needs its
-  credential helper, `url.*.insteadOf` and ssh setup. What that configuration names
-  (`credential.helper`, `filter.*` drivers for `.gitattributes` such as git-lfs,
-  `core.sshCommand`) runs as the user would run it with their own `git clone`; the cache
-  repository is bare and kodos's own, so no repository adds to it.
+  credential helper, `url.*.insteadOf` and ssh setup (`~/.ssh/config`; `GIT_SSH_COMMAND`
+  puts ssh in batch mode, over any `core.sshCommand`). What that configuration names
+  (`credential.helper`, `filter.*` drivers for `.gitattributes` such as git-lfs) runs as the
+  user would run it with their own `git clone`; the cache repository is bare and kodos's own,
+  so no repository adds to it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Transports that run a command named in the URL itself: never on an allow list.
+# `ext::` runs the command its URL names, `fd::` talks over whatever descriptors the process
+# inherited: neither is ever on an allow list.
 COMMAND_TRANSPORTS = frozenset({"ext", "fd"})
+_TRANSPORT_NAME = re.compile(r"[a-z][a-z0-9+-]*")
 
 _EVERY_CALL = (
     "core.hooksPath=/dev/null",
@@ -82,9 +87,12 @@ class GitRules:
     environment: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        refused = sorted(COMMAND_TRANSPORTS.intersection(self.transports))
-        if refused or not self.transports:
-            raise ValueError(f"git transports {self.transports!r}: need some, never {refused}")
+        if not self.transports:
+            raise ValueError("git needs at least one allowed transport")
+        for name in self.transports:
+            # a name is spliced into a setting's key and into a colon-separated list
+            if name in COMMAND_TRANSPORTS or not _TRANSPORT_NAME.fullmatch(name):
+                raise ValueError(f"git transport {name!r} is never allowed")
 
     def argv(self, arguments: Sequence[str], *, settings: Sequence[str] = ()) -> list[str]:
         """`git ARGUMENTS` under these rules, with `settings` of this one call (such as the
