@@ -1,14 +1,16 @@
-"""git as kodos runs it on AUR repositories: nothing of the repositories' own configuration or
-hooks gets to run, and only the transport the URL needs is allowed.
+"""git as kodos runs it on AUR repositories: `kodos/system/git.py`'s rules, isolated from any
+system or global configuration (git runs as root here), with only the transport the AUR URL
+uses, and on top of them:
 
-Every call runs with no system or global configuration (`GIT_CONFIG_NOSYSTEM`,
-`GIT_CONFIG_GLOBAL=/dev/null`), hooks pointed at /dev/null, no external diff or textconv
-drivers, no fsmonitor, no credential helper or prompt, `protocol.allow=never` but for the one
-scheme the AUR URL uses (with `file` also allowed for a `file://` AUR), and `safe.directory`
-naming exactly the repositories the call touches, and no automatic garbage collection (a
-locked commit stays in its mirror). The mirrors kodos keeps are bare repositories
-it created itself; a repository of a `file://` AUR is only read with plumbing (`cat-file`),
-which runs no program its configuration names.
+* `safe.directory` naming exactly the repositories the call touches (a `file://` AUR's
+  repositories may belong to another user);
+* `transfer.fsckObjects`: a malformed object from the network is refused, not stored;
+* no automatic garbage collection or maintenance: a commit a generation is locked to stays
+  in its mirror even when the AUR's history no longer reaches it.
+
+The mirrors kodos keeps are bare repositories it created itself; a repository of a `file://`
+AUR is only served by `upload-pack` or read with plumbing (`cat-file`), which run no program
+its configuration names.
 """
 
 from __future__ import annotations
@@ -17,44 +19,33 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kodos.aur.errors import AurError
+from kodos.system.git import GitRules
 from kodos.system.runner import CommandFailed, run
 
-ENVIRONMENT = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_ASKPASS": "/bin/false",
-    "SSH_ASKPASS": "/bin/false",
-    "GIT_PAGER": "cat",
-}
 SCHEMES = ("https", "http", "file")
+_AUR_SETTINGS = ("transfer.fsckObjects=true", "gc.auto=0", "maintenance.auto=false")
+_RULES = {
+    scheme: GitRules(transports=(scheme,), isolated=True, settings=_AUR_SETTINGS)
+    for scheme in SCHEMES
+}
+
+
+def _rules(scheme: str) -> GitRules:
+    if scheme not in _RULES:
+        raise AurError(f"git transport {scheme!r} is not allowed for the AUR")
+    return _RULES[scheme]
 
 
 def git_argv(scheme: str, repositories: Sequence[Path], arguments: Sequence[str]) -> list[str]:
     """The argv of `git ARGUMENTS` under the rules above; `scheme` is the AUR URL's."""
-    if scheme not in SCHEMES:
-        raise AurError(f"git transport {scheme!r} is not allowed for the AUR")
-    settings = [
-        "core.hooksPath=/dev/null",
-        "core.fsmonitor=false",
-        "credential.helper=",
-        "diff.external=",
-        "protocol.allow=never",
-        f"protocol.{scheme}.allow=always",
-        "transfer.fsckObjects=true",
-        # never collect garbage in a mirror: a commit a generation is locked to stays even when
-        # the AUR's history no longer reaches it
-        "gc.auto=0",
-        "maintenance.auto=false",
-        *(f"safe.directory={repository}" for repository in repositories),
-    ]
-    return ["git", *(word for setting in settings for word in ("-c", setting)), *arguments]
+    trusted = [f"safe.directory={repository}" for repository in repositories]
+    return _rules(scheme).argv(arguments, settings=trusted)
 
 
 def git(scheme: str, repositories: Sequence[Path], arguments: Sequence[str], *, what: str) -> str:
     """Run git and return its standard output; a failure raises `AurError` saying `what`
     kodos was doing and git's own message."""
     try:
-        return run(git_argv(scheme, repositories, arguments), env=ENVIRONMENT).stdout
+        return run(git_argv(scheme, repositories, arguments), env=_rules(scheme).env()).stdout
     except CommandFailed as err:
         raise AurError(f"{what}: {err.message}") from None

@@ -2,12 +2,13 @@
 would link them, pinned to a commit.
 
 With `repo_url`, the repository is fetched into kodos's cache (`cache_dir/dotfiles/`, never into
-the home: planning changes nothing there) with hooks disabled and only the http(s), ssh, git
-and file transports allowed, and the fetched commit is what the plan shows (the remote's HEAD is
-listed on every plan; a commit the cache already holds is not fetched again). The home generation
-gets that commit's files (`export`, a `HomeTree`) and the links point into them
-(`@gen/tree/dotfiles/<package>/…`), so a rollback restores the dotfiles' content, not only the
-links. `source_dir` is then not used (upstream cloned into it; kodos keeps its own copy).
+the home: planning changes nothing there) under `kodos/system/git.py`'s rules, with only the
+http(s), ssh, git and file transports allowed, and the fetched commit is what the plan shows
+(the remote's HEAD is listed on every plan; a commit the cache already holds is not fetched
+again). The home generation gets that commit's files (`export`, a `HomeTree`) and the links
+point into them (`@gen/tree/dotfiles/<package>/…`), so a rollback restores the dotfiles'
+content, not only the links. `source_dir` is then not used (upstream cloned into it; kodos
+keeps its own copy).
 
 Without `repo_url`, `source_dir` is used as it is: the links point to it, and a rollback
 restores the links only — the files are whatever the directory holds.
@@ -39,26 +40,22 @@ from kodos.config.types import home_relative
 from kodos.errors import KodosError, Problem
 from kodos.home.items import GENERATION_PREFIX, HomeLink, HomeTree, HomeWanted
 from kodos.system.atomic import write_text_atomic
+from kodos.system.git import GitRules
 from kodos.system.jsonfile import FileFormatError, read_model
 from kodos.system.runner import CommandFailed, last_error_line, run
 from kodos.text.lazyregex import lazy
 from kodos.text.shown import quoted
 
 TREE_NAME = "dotfiles"
-_TRANSPORTS = ("https", "http", "ssh", "git", "file")
-# Hooks off, every transport but ours refused (ext:: and fd:: run commands), no prompts.
-GIT_SAFETY = [
-    "-c",
-    "core.hooksPath=/dev/null",
-    "-c",
-    "protocol.allow=never",
-    *[arg for name in _TRANSPORTS for arg in ("-c", f"protocol.{name}.allow=always")],
-]
-GIT_ENV = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_ASKPASS": "true",
-    "GIT_SSH_COMMAND": "ssh -oBatchMode=yes",
-}
+# The user's own git configuration is honoured (a private repository needs its credentials
+# and ssh setup): kodos/system/git.py says what still cannot run. Batch mode: ssh must fail,
+# not ask for a passphrase or a host key nobody is there to confirm. An askpass answering
+# nothing makes git's own "Authentication failed for URL" the reason shown, rather than a
+# failing askpass's.
+_GIT = GitRules(
+    transports=("https", "http", "ssh", "git", "file"),
+    environment=(("GIT_SSH_COMMAND", "ssh -oBatchMode=yes"), ("GIT_ASKPASS", "true")),
+)
 _PACKAGE = lazy(r"[A-Za-z0-9_@+][A-Za-z0-9_.@+-]*")
 # stow 2.4 may add "(duplicates previous action)" or "(reverts previous action)".
 _STOW_LINK = lazy(
@@ -248,34 +245,24 @@ def fetch(url: str, cache_dir: Path, *, at: str) -> tuple[Path, str]:
     git_dir = cache_dir / TREE_NAME / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".git")
     if not (git_dir / "HEAD").is_file():
         git_dir.parent.mkdir(parents=True, exist_ok=True)
-        run(["git", "init", "-q", "--bare", str(git_dir)], env=GIT_ENV)
+        run(_GIT.argv(["init", "-q", "--bare", str(git_dir)]), env=_GIT.env())
     else:
         cached = _cached_head(url, git_dir)
         if cached is not None:
             return git_dir, cached
     fetched = run(
-        [
-            "git",
-            *GIT_SAFETY,
-            "--git-dir",
-            str(git_dir),
-            "fetch",
-            "-q",
-            "--no-tags",
-            "--no-recurse-submodules",
-            "--depth=1",
-            "--",
-            url,
-            "+HEAD:refs/kodos/head",
-        ],
-        env=GIT_ENV,
+        _GIT.argv(
+            ["--git-dir", str(git_dir), "fetch", "-q", "--no-tags", "--no-recurse-submodules",
+             "--depth=1", "--", url, "+HEAD:refs/kodos/head"]
+        ),
+        env=_GIT.env(),
         check=False,
-    )
+    )  # fmt: skip
     if fetched.returncode != 0:
         raise StowError(f"{at}: cannot fetch {url}: {_git_reason(fetched.stderr)}")
     commit = run(
-        ["git", "--git-dir", str(git_dir), "rev-parse", "--verify", "refs/kodos/head^{commit}"],
-        env=GIT_ENV,
+        _GIT.argv(["--git-dir", str(git_dir), "rev-parse", "--verify", "refs/kodos/head^{commit}"]),
+        env=_GIT.env(),
     ).stdout.strip()
     return git_dir, commit
 
@@ -286,8 +273,8 @@ def _cached_head(url: str, git_dir: Path) -> str | None:
     (a plan must notice it moved), but `git ls-remote` only lists refs: no pack is built,
     sent or unpacked, and no `rev-parse` follows. A ref that git packed away reads as None."""
     listed = run(
-        ["git", *GIT_SAFETY, "--git-dir", str(git_dir), "ls-remote", "--", url, "HEAD"],
-        env=GIT_ENV,
+        _GIT.argv(["--git-dir", str(git_dir), "ls-remote", "--", url, "HEAD"]),
+        env=_GIT.env(),
         check=False,
     )
     if listed.returncode != 0:
@@ -320,11 +307,11 @@ def export(tree: HomeTree, dest: Path) -> None:
     checkout of that tree, through a private index, so the repository is not changed."""
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kodos-index-") as scratch:
-        env = {**GIT_ENV, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        git = ["git", *GIT_SAFETY, "--git-dir", str(tree.git_dir), "--work-tree", str(dest)]
+        env = {**_GIT.env(), "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        where = ["--git-dir", str(tree.git_dir), "--work-tree", str(dest)]
         try:
-            run([*git, "read-tree", tree.commit], env=env)
-            run([*git, "checkout-index", "-a", "-f"], env=env)
+            run(_GIT.argv([*where, "read-tree", tree.commit]), env=env)
+            run(_GIT.argv([*where, "checkout-index", "-a", "-f"]), env=env)
         except CommandFailed as err:
             raise StowError(
                 f"cannot export {tree.commit} of {tree.git_dir}: {err.message}"
