@@ -201,6 +201,7 @@ def _build(
     from kodos.apply.log import log_line
     from kodos.generations.lifecycle import discard_generation
     from kodos.system.btrfs import snapshot
+    from kodos.system.syncfs import file_systems_synced
 
     try:
         snapshot(build.top, build.base.subvolume, build.subvolume)
@@ -219,9 +220,14 @@ def _build(
                 aur_repository=build.aur.repository,
             )
         checkpoint(StepId.EXECUTE, on_step)
-        os.sync()  # the new generation on disk before anything can make it boot
+        # The new generation on disk before anything can make it boot. Not sync(2) of every
+        # file system of the host: syncfs(2) of those this apply wrote to — the Btrfs file
+        # system the generation is a subvolume of, and those of the shared directories bound
+        # into it (a new user's home) — gives them the same guarantee (kodos.system.syncfs).
+        # They flush while the verifying plan reads the generation, which writes nothing.
+        with file_systems_synced([build.top, *_shared_sources(build)]):
+            verified = _verify(build)
         checkpoint(StepId.SYNC, on_step)
-        verified = _verify(build)
         checkpoint(StepId.VERIFY, on_step)
         _commit(build, index, verified, boot, on_step)
         log_line(f"built generation {build.new_id}")
@@ -246,18 +252,24 @@ def _build(
 SHARED_DIRECTORIES = ("home", "var/log", "var/cache/pacman/pkg")
 
 
+def _shared_sources(build: _Build) -> list[Path]:
+    """The shared directories the machine has as mounts of their own: bound into the
+    snapshot while changes are applied."""
+    sources = (build.machine.root / directory for directory in SHARED_DIRECTORIES)
+    return [source for source in sources if os.path.ismount(source)]
+
+
 @contextmanager
 def _shared_directories(build: _Build) -> Iterator[None]:
     bound: list[Path] = []
     try:
-        for directory in SHARED_DIRECTORIES:
-            source = build.machine.root / directory
-            if os.path.ismount(source):
-                # inside the snapshot, links resolved in it: a bind mount follows links
-                mount_point = Path(checked_in_root(build.target, directory))
-                mount_point.mkdir(parents=True, exist_ok=True)
-                run(["mount", "--bind", str(source), str(mount_point)])
-                bound.append(mount_point)
+        for source in _shared_sources(build):
+            directory = str(source.relative_to(build.machine.root))
+            # inside the snapshot, links resolved in it: a bind mount follows links
+            mount_point = Path(checked_in_root(build.target, directory))
+            mount_point.mkdir(parents=True, exist_ok=True)
+            run(["mount", "--bind", str(source), str(mount_point)])
+            bound.append(mount_point)
         yield
     finally:
         for mount_point in reversed(bound):
@@ -313,7 +325,7 @@ def _verify(build: _Build) -> PlanResult:
     """Re-read the new generation and re-plan: it must match the configuration exactly (the
     boot loader's changes, still to come, aside)."""
     options = _plan_options(build.options, build.target)
-    options = replace(options, aur_pins=tuple(build.result.plan.aur))
+    options = replace(options, aur_pins=tuple(build.result.plan.aur), loaded=build.result.loaded)
     if build.options.upgrade and build.result.sync is not None:
         # against the databases the upgrade used, not a fresh refresh
         directory = build.result.sync.directory
