@@ -76,12 +76,13 @@ class ApplyResult:
 def apply(
     options: ApplyOptions,
     *,
-    confirm: Callable[[Plan], bool],
+    confirm: Callable[[Plan, str], bool],
     on_step: OnStep,
     report: Callable[[str], None] = lambda text: None,
 ) -> ApplyResult:
     from kodos.generations.host import locked_top_level, open_managed_root
     from kodos.pacman.localdb import sync_databases_read_once
+    from kodos.pacman.syncdb import file_lists_in_background
     from kodos.system.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()
@@ -90,8 +91,12 @@ def apply(
     with locked_top_level(machine, timeout=options.lock_timeout, command=command) as top:
         checkpoint(StepId.LOCK, on_step)
         # the plan, the upgrade's copy check and the verifying plan read the same sync
-        # databases: parsed once
-        with _logged(machine, top, command, report), sync_databases_read_once():
+        # databases: parsed once; their file lists download while the plan is carried out
+        with (
+            _logged(machine, top, command, report),
+            sync_databases_read_once(),
+            file_lists_in_background(),
+        ):
             return _apply_locked(options, machine, top, confirm, _logging(on_step), report)
 
 
@@ -163,7 +168,7 @@ def _apply_locked(
     options: ApplyOptions,
     machine: ManagedRoot,
     top: Path,
-    confirm: Callable[[Plan], bool],
+    confirm: Callable[[Plan, str], bool],
     on_step: OnStep,
     report: Callable[[str], None],
 ) -> ApplyResult:
@@ -180,12 +185,13 @@ def _apply_locked(
     with generation_root(machine, top, base.subvolume) as base_root:
         result = make_plan(replace(_plan_options(options, base_root), aur_pins=pins))
         aur_conf = confread.rendered(base_root) if result.plan.aur else ""
-    log_output(render_plan(result.plan))
+    shown = render_plan(result.plan)  # logged, and shown by `confirm`: rendered once
+    log_output(shown)
     refuse_unless_as_saved(options.plan_file, result.plan)
     checkpoint(StepId.PLAN, on_step)
     if result.plan.is_empty:
         return ApplyResult(result.plan, None)
-    if not confirm(result.plan):
+    if not confirm(result.plan, shown):
         raise ApplyError("not applied: the plan was not confirmed")
     aur = _build_aur(result, top, aur_conf)  # before anything changes: a failed one leaves nothing
     index, new_id = start_generation(machine, top, index, base.id)
@@ -220,6 +226,7 @@ def _build(
                 aur_repository=build.aur.repository,
             )
         checkpoint(StepId.EXECUTE, on_step)
+        _take_file_lists(build)
         # The new generation on disk before anything can make it boot. Not sync(2) of every
         # file system of the host: syncfs(2) of those this apply wrote to — the Btrfs file
         # system the generation is a subvolume of, and those of the shared directories bound
@@ -293,6 +300,19 @@ def _take_sync_databases(build: _Build) -> None:
             f"the sync databases in {source.directory} changed while the plan was applied "
             "(another refresh?): nothing was applied; plan again"
         )
+
+
+def _take_file_lists(build: _Build) -> None:
+    """Wait for the refresh's file lists (`pacman -Fy`, downloaded while the transaction ran:
+    `file_lists_in_background`), a failed download failing the apply; an upgrade's go into
+    the snapshot beside the databases it installed from."""
+    from kodos.apply.packages import copy_sync_databases
+    from kodos.pacman.syncdb import wait_for_file_lists
+
+    wait_for_file_lists()
+    source = build.result.sync
+    if build.options.upgrade and source is not None:
+        copy_sync_databases(source.directory, source.repos, build.target, (".files",))
 
 
 def _build_aur(result: PlanResult, top: Path, pacman_conf: str) -> AurBuilt:
