@@ -33,7 +33,7 @@ def test_what_the_work_raised_is_raised_by_result() -> None:
         raise KodosError("the download failed")
 
     pending = Pending(failing)
-    with pytest.raises(KodosError, match="^the download failed$"):
+    with pytest.raises(KodosError, match=r"^the download failed$"):
         pending.result()
 
 
@@ -46,7 +46,7 @@ def test_the_blocks_error_wins_and_the_work_is_waited_for() -> None:
         finished.set()
         raise KodosError("second")
 
-    with pytest.raises(KodosError, match="^first$"), meanwhile(slow):
+    with pytest.raises(KodosError, match=r"^first$"), meanwhile(slow):
         release.set()
         raise KodosError("first")
     assert finished.is_set()
