@@ -1,6 +1,7 @@
 """`kodos.system.background` and `kodos.system.syncfs`: work run in a thread while the caller
 goes on — its result or its error handed over, the caller's context carried, the thread
-always waited for — and the flush of a file system done that way."""
+always waited for — and the flushes of a file system done that way (during a block, and
+after it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ import pytest
 
 from kodos.errors import KodosError
 from kodos.system.background import Pending, meanwhile
-from kodos.system.syncfs import FileSystemSyncError, file_systems_synced, sync_file_system
+from kodos.system.syncfs import (
+    FileSystemSyncError,
+    file_systems_synced,
+    flushing_meanwhile,
+    sync_file_system,
+)
 
 SEEN: ContextVar[str] = ContextVar("seen", default="unset")
 
@@ -73,3 +79,13 @@ def test_a_flush_that_fails_is_a_located_error(tmp_path: Path) -> None:
     assert str(raised.value) == (
         f"flushing the file system of {missing} to disk failed: No such file or directory"
     )
+
+
+def test_early_flushes_run_while_the_block_writes_and_stop_with_it(tmp_path: Path) -> None:
+    threads = threading.active_count()
+    with flushing_meanwhile([tmp_path, tmp_path / "gone"], every=0.01):
+        # a flush that fails is left to the flush after the block: nothing raised here
+        (tmp_path / "written").write_text("data")
+        threading.Event().wait(0.05)
+        assert threading.active_count() == threads + 1
+    assert threading.active_count() == threads

@@ -207,7 +207,7 @@ def _build(
     from kodos.apply.log import log_line
     from kodos.generations.lifecycle import discard_generation
     from kodos.system.btrfs import snapshot
-    from kodos.system.syncfs import file_systems_synced
+    from kodos.system.syncfs import file_systems_synced, flushing_meanwhile
 
     try:
         snapshot(build.top, build.base.subvolume, build.subvolume)
@@ -216,7 +216,8 @@ def _build(
         if build.options.upgrade:
             _take_sync_databases(build)
         system, boot = _split_bootloader(build.result.plan.changes)
-        with _shared_directories(build):
+        written = [build.top, *_shared_sources(build)]  # the file systems the changes write to
+        with _shared_directories(build), flushing_meanwhile(written):
             notes = execute(
                 system,
                 build.result.desired,
@@ -231,8 +232,9 @@ def _build(
         # file system of the host: syncfs(2) of those this apply wrote to — the Btrfs file
         # system the generation is a subvolume of, and those of the shared directories bound
         # into it (a new user's home) — gives them the same guarantee (kodos.system.syncfs).
-        # They flush while the verifying plan reads the generation, which writes nothing.
-        with file_systems_synced([build.top, *_shared_sources(build)]):
+        # They flush while the verifying plan reads the generation, which writes nothing;
+        # flushed while pacman wrote too, they have little left to write.
+        with file_systems_synced(written):
             verified = _verify(build)
         checkpoint(StepId.SYNC, on_step)
         checkpoint(StepId.VERIFY, on_step)

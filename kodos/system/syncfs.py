@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from kodos.errors import KodosError
@@ -51,6 +52,32 @@ def file_systems_synced(directories: Sequence[Path]) -> Iterator[None]:
     with meanwhile(flush) as flushing:
         yield
     flushing.result()
+
+
+@contextmanager
+def flushing_meanwhile(directories: Sequence[Path], every: float = 0.2) -> Iterator[None]:
+    """While the block writes (a pacman transaction), `directories`' file systems are flushed
+    every `every` seconds in a thread: what the block writes goes to disk as it is written,
+    so the flush that makes it durable afterwards (`file_systems_synced`) finds little left to
+    write. Leaving the block waits for a flush under way. These early flushes only save time:
+    one that fails is not reported here (the flush after the block is the one that counts,
+    and reports)."""
+    from kodos.system.background import meanwhile
+
+    libc = _libc()
+    stop = threading.Event()
+
+    def flush_until_stopped() -> None:
+        while not stop.wait(every):
+            for directory in directories:
+                with suppress(OSError):
+                    _syncfs(libc, directory)
+
+    with meanwhile(flush_until_stopped):
+        try:
+            yield
+        finally:
+            stop.set()
 
 
 def _libc() -> ctypes.CDLL:
