@@ -228,6 +228,10 @@ def main() -> int:
             f"raw snapshot + pacman -Syu, {n} packages", times["raw"], unit="s"
         )
         overheads = [k - r for k, r in zip(times["kodos"], times["raw"], strict=True)]
+        # each round's own difference: on a shared machine the spread says how far to trust
+        # the median
+        rounds = " ".join(f"{overhead:.3f}" for overhead in overheads)
+        print(f"kodos - raw, round by round: {rounds} s", file=sys.stderr)
         harness.print_table(
             [kodos_figure, raw_figure, harness.figure("kodos - raw", overheads, GOAL, unit="s")]
         )

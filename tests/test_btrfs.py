@@ -195,6 +195,18 @@ def test_plain_directories_and_bad_paths_are_not_subvolumes(btrfs_machine: Btrfs
         btrfs.snapshot(top, "@", GENERATION)
         with pytest.raises(BtrfsError, match=r"^reading subvolume kodos: btrfs failed"):
             btrfs.subvolume_id(top, "kodos")
+        with pytest.raises(BtrfsError) as raised:
+            btrfs.set_default(top, "kodos")
+        assert str(raised.value) == (
+            "making subvolume kodos the default: kodos is not a subvolume (a plain directory "
+            "or file)"
+        )
+        with pytest.raises(BtrfsError) as raised:
+            btrfs.set_default(top, "kodos/none")
+        assert str(raised.value) == (
+            "making subvolume kodos/none the default: No such file or directory"
+        )
+        assert btrfs.get_default(top) != "kodos"
         for bad in ("", "/@", "../@", "kodos/../@", "./@"):
             with pytest.raises(BtrfsError, match="not a subvolume path"):
                 btrfs.delete_subvolume(top, bad)

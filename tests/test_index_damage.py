@@ -215,6 +215,21 @@ def test_numbers_grow_after_delete_gc_and_a_rebuilt_index(
     assert "Built generation 5" in done.stdout, done.stderr
 
 
+def test_a_subvolume_the_index_does_not_list_keeps_its_number(
+    btrfs_machine: BtrfsMachine, tmp_path: Path
+) -> None:
+    """A generation's subvolume that nothing else remembers (no index entry, record, boot
+    entry or kernel folder names 7) still takes its number: the next one is 8."""
+    built(btrfs_machine, tmp_path)
+    with top_level(btrfs_machine.fs) as top:
+        run(["btrfs", "subvolume", "create", str(top / "kodos/generations/7")])
+        try:
+            done = apply(btrfs_machine, write_config(tmp_path, THIRD, "third"))
+            assert "Built generation 8" in done.stdout, done.stderr
+        finally:
+            run(["btrfs", "subvolume", "delete", str(top / "kodos/generations/7")])
+
+
 def test_an_index_of_format_1_migrates_on_its_first_write(
     btrfs_machine: BtrfsMachine, tmp_path: Path
 ) -> None:

@@ -31,12 +31,14 @@ from kodos.pacman.syncdb import (
     SyncOrigin,
     SyncSource,
     default_cache_dir,
+    file_lists_in_background,
     load_sync_databases,
     locate_sync_databases,
     missing_databases_note,
     pacman_conf,
     root_repos,
     user_cache_dir,
+    wait_for_file_lists,
 )
 from kodos.plan.resolve import unit_owner
 from tests.support.fixtures import PACMAN_TOOLS, NewRoot
@@ -129,6 +131,50 @@ def test_refresh_fails_with_pacmans_errors(tmp_path: Path) -> None:
     assert "failed retrieving file 'core.db'" in failed.message
     assert failed.message.endswith("failed to synchronize all databases (download library error)")
     assert str(failed).startswith("pacman failed with exit code 1: failed retrieving file")
+
+
+def without_file_lists(mirror: Mirror, directory: Path) -> str:
+    """A copy of `mirror` that serves its databases but no file lists (`pacman -Fy` fails)."""
+    shutil.copytree(mirror.path, directory, symlinks=True)
+    for path in directory.rglob("*.files*"):
+        path.unlink()
+    return directory.resolve().as_uri()
+
+
+@pytest.mark.system
+def test_file_lists_download_meanwhile_and_their_failure_is_raised_when_waited_for(
+    standard_mirror: Mirror, tmp_path: Path
+) -> None:
+    require_root()
+    with file_lists_in_background():
+        source = locate_sync_databases(
+            None,
+            sync_dir=None,
+            mirror=base_url(standard_mirror),
+            refresh=True,
+            cache_dir=tmp_path / "ok",
+        )
+        assert source is not None
+        units = load_sync_databases(source).units  # waits for the lists
+        assert units is not None and (source.directory / "extra.files").is_file()
+
+    missing = without_file_lists(standard_mirror, tmp_path / "mirror")
+    with pytest.raises(CommandFailed) as raised, file_lists_in_background():
+        source = locate_sync_databases(
+            None, sync_dir=None, mirror=missing, refresh=True, cache_dir=tmp_path / "bad"
+        )
+        assert source is not None  # -Sy is done: the databases can be read already
+        assert load_sync_databases(source).index.get("htop") is not None
+        wait_for_file_lists()
+    assert raised.value.argv[:2] == ["pacman", "-Fy"]
+    assert "failed retrieving file 'core.files'" in raised.value.message
+
+    # outside the block, the refresh itself fails, as it always did
+    with pytest.raises(CommandFailed) as raised:
+        locate_sync_databases(
+            None, sync_dir=None, mirror=missing, refresh=True, cache_dir=tmp_path / "bad"
+        )
+    assert raised.value.argv[:2] == ["pacman", "-Fy"]
 
 
 @pytest.mark.system

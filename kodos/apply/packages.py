@@ -228,14 +228,17 @@ def _upgrade(work: Work, creates: Sequence[Change], upgrades: Sequence[Change]) 
         _pacman(work, UPGRADE_STEP, ["-Su", "--needed", "--noprogressbar", *names])
 
 
-def copy_sync_databases(directory: Path, repos: Sequence[str], target: Path) -> None:
-    """Put the sync databases a plan read (`directory/REPO.db`, `.files` when there) into the
-    target's sync directory, replacing its own: the upgrade installs what the plan showed.
-    The running generation's databases are not touched (the target is a snapshot)."""
+def copy_sync_databases(
+    directory: Path, repos: Sequence[str], target: Path, suffixes: Sequence[str] = (".db",)
+) -> None:
+    """Put the sync databases a plan read (`directory/REPO.db`; with `suffixes` `.files`, the
+    file lists, when there) into the target's sync directory, replacing its own: the upgrade
+    installs what the plan showed. The running generation's databases are not touched (the
+    target is a snapshot)."""
     sync = Path(tool_path(target, SYNC_DIR, "a directory"))
     sync.mkdir(parents=True, exist_ok=True)
     for repo in repos:
-        for suffix in (".db", ".files"):
+        for suffix in suffixes:
             source = directory / f"{repo}{suffix}"
             if source.is_file():
                 copy = tool_path(target, f"{SYNC_DIR}/{repo}{suffix}", "a regular file")

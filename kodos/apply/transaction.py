@@ -76,12 +76,13 @@ class ApplyResult:
 def apply(
     options: ApplyOptions,
     *,
-    confirm: Callable[[Plan], bool],
+    confirm: Callable[[Plan, str], bool],
     on_step: OnStep,
     report: Callable[[str], None] = lambda text: None,
 ) -> ApplyResult:
     from kodos.generations.host import locked_top_level, open_managed_root
     from kodos.pacman.localdb import sync_databases_read_once
+    from kodos.pacman.syncdb import file_lists_in_background
     from kodos.system.mountns import enter_private_mount_namespace
 
     enter_private_mount_namespace()
@@ -90,8 +91,12 @@ def apply(
     with locked_top_level(machine, timeout=options.lock_timeout, command=command) as top:
         checkpoint(StepId.LOCK, on_step)
         # the plan, the upgrade's copy check and the verifying plan read the same sync
-        # databases: parsed once
-        with _logged(machine, top, command, report), sync_databases_read_once():
+        # databases: parsed once; their file lists download while the plan is carried out
+        with (
+            _logged(machine, top, command, report),
+            sync_databases_read_once(),
+            file_lists_in_background(),
+        ):
             return _apply_locked(options, machine, top, confirm, _logging(on_step), report)
 
 
@@ -163,7 +168,7 @@ def _apply_locked(
     options: ApplyOptions,
     machine: ManagedRoot,
     top: Path,
-    confirm: Callable[[Plan], bool],
+    confirm: Callable[[Plan, str], bool],
     on_step: OnStep,
     report: Callable[[str], None],
 ) -> ApplyResult:
@@ -180,12 +185,13 @@ def _apply_locked(
     with generation_root(machine, top, base.subvolume) as base_root:
         result = make_plan(replace(_plan_options(options, base_root), aur_pins=pins))
         aur_conf = confread.rendered(base_root) if result.plan.aur else ""
-    log_output(render_plan(result.plan))
+    shown = render_plan(result.plan)  # logged, and shown by `confirm`: rendered once
+    log_output(shown)
     refuse_unless_as_saved(options.plan_file, result.plan)
     checkpoint(StepId.PLAN, on_step)
     if result.plan.is_empty:
         return ApplyResult(result.plan, None)
-    if not confirm(result.plan):
+    if not confirm(result.plan, shown):
         raise ApplyError("not applied: the plan was not confirmed")
     aur = _build_aur(result, top, aur_conf)  # before anything changes: a failed one leaves nothing
     index, new_id = start_generation(machine, top, index, base.id)
@@ -201,6 +207,7 @@ def _build(
     from kodos.apply.log import log_line
     from kodos.generations.lifecycle import discard_generation
     from kodos.system.btrfs import snapshot
+    from kodos.system.syncfs import file_systems_synced, flushing_meanwhile
 
     try:
         snapshot(build.top, build.base.subvolume, build.subvolume)
@@ -209,7 +216,8 @@ def _build(
         if build.options.upgrade:
             _take_sync_databases(build)
         system, boot = _split_bootloader(build.result.plan.changes)
-        with _shared_directories(build):
+        written = [build.top, *_shared_sources(build)]  # the file systems the changes write to
+        with _shared_directories(build), flushing_meanwhile(written):
             notes = execute(
                 system,
                 build.result.desired,
@@ -219,9 +227,16 @@ def _build(
                 aur_repository=build.aur.repository,
             )
         checkpoint(StepId.EXECUTE, on_step)
-        os.sync()  # the new generation on disk before anything can make it boot
+        _take_file_lists(build)
+        # The new generation on disk before anything can make it boot. Not sync(2) of every
+        # file system of the host: syncfs(2) of those this apply wrote to — the Btrfs file
+        # system the generation is a subvolume of, and those of the shared directories bound
+        # into it (a new user's home) — gives them the same guarantee (kodos.system.syncfs).
+        # They flush while the verifying plan reads the generation, which writes nothing;
+        # flushed while pacman wrote too, they have little left to write.
+        with file_systems_synced(written):
+            verified = _verify(build)
         checkpoint(StepId.SYNC, on_step)
-        verified = _verify(build)
         checkpoint(StepId.VERIFY, on_step)
         _commit(build, index, verified, boot, on_step)
         log_line(f"built generation {build.new_id}")
@@ -246,18 +261,24 @@ def _build(
 SHARED_DIRECTORIES = ("home", "var/log", "var/cache/pacman/pkg")
 
 
+def _shared_sources(build: _Build) -> list[Path]:
+    """The shared directories the machine has as mounts of their own: bound into the
+    snapshot while changes are applied."""
+    sources = (build.machine.root / directory for directory in SHARED_DIRECTORIES)
+    return [source for source in sources if os.path.ismount(source)]
+
+
 @contextmanager
 def _shared_directories(build: _Build) -> Iterator[None]:
     bound: list[Path] = []
     try:
-        for directory in SHARED_DIRECTORIES:
-            source = build.machine.root / directory
-            if os.path.ismount(source):
-                # inside the snapshot, links resolved in it: a bind mount follows links
-                mount_point = Path(checked_in_root(build.target, directory))
-                mount_point.mkdir(parents=True, exist_ok=True)
-                run(["mount", "--bind", str(source), str(mount_point)])
-                bound.append(mount_point)
+        for source in _shared_sources(build):
+            directory = str(source.relative_to(build.machine.root))
+            # inside the snapshot, links resolved in it: a bind mount follows links
+            mount_point = Path(checked_in_root(build.target, directory))
+            mount_point.mkdir(parents=True, exist_ok=True)
+            run(["mount", "--bind", str(source), str(mount_point)])
+            bound.append(mount_point)
         yield
     finally:
         for mount_point in reversed(bound):
@@ -281,6 +302,19 @@ def _take_sync_databases(build: _Build) -> None:
             f"the sync databases in {source.directory} changed while the plan was applied "
             "(another refresh?): nothing was applied; plan again"
         )
+
+
+def _take_file_lists(build: _Build) -> None:
+    """Wait for the refresh's file lists (`pacman -Fy`, downloaded while the transaction ran:
+    `file_lists_in_background`), a failed download failing the apply; an upgrade's go into
+    the snapshot beside the databases it installed from."""
+    from kodos.apply.packages import copy_sync_databases
+    from kodos.pacman.syncdb import wait_for_file_lists
+
+    wait_for_file_lists()
+    source = build.result.sync
+    if build.options.upgrade and source is not None:
+        copy_sync_databases(source.directory, source.repos, build.target, (".files",))
 
 
 def _build_aur(result: PlanResult, top: Path, pacman_conf: str) -> AurBuilt:
@@ -313,7 +347,7 @@ def _verify(build: _Build) -> PlanResult:
     """Re-read the new generation and re-plan: it must match the configuration exactly (the
     boot loader's changes, still to come, aside)."""
     options = _plan_options(build.options, build.target)
-    options = replace(options, aur_pins=tuple(build.result.plan.aur))
+    options = replace(options, aur_pins=tuple(build.result.plan.aur), loaded=build.result.loaded)
     if build.options.upgrade and build.result.sync is not None:
         # against the databases the upgrade used, not a fresh refresh
         directory = build.result.sync.directory

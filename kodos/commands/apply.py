@@ -26,7 +26,6 @@ from typing import Any, TextIO
 from kodos.apply.transaction import ApplyOptions, ApplyResult, apply
 from kodos.commands.confirm import confirm
 from kodos.commands.progress import progress_printer
-from kodos.plan.model import Plan
 from kodos.plan.render import render_plan
 from kodos.text.terminal import inert
 
@@ -39,7 +38,7 @@ def run_apply(options: ApplyOptions, assume_yes: bool, json_output: bool = False
     shown = sys.stderr if json_output else sys.stdout
     result = apply(
         options,
-        confirm=lambda plan: _confirm(plan, assume_yes, shown),
+        confirm=lambda _plan, rendered: _confirm(rendered, assume_yes, shown),
         on_step=progress_printer("apply"),
         report=_report,
     )
@@ -82,6 +81,7 @@ def config_of_saved_plan(plan_file: Path) -> str:
     return read_plan_file(plan_file).config.path
 
 
-def _confirm(plan: Plan, assume_yes: bool, shown: TextIO) -> bool:
-    print(render_plan(plan), end="", file=shown)
+def _confirm(rendered: str, assume_yes: bool, shown: TextIO) -> bool:
+    """Show the plan (`rendered`: apply renders it once, for its log too) and ask."""
+    print(rendered, end="", file=shown)
     return confirm("Apply these changes as a new generation?", assume_yes, "apply", shown)

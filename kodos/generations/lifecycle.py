@@ -19,6 +19,7 @@ Like every change to a machine's generations, these run under the machine's lock
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -136,17 +137,10 @@ def start_generation(
     """Number a new generation and list it as building (written), before anything of it
     exists. The number is above every one ever used: the index's highest, the one kept beside
     it, and any subvolume, boot entry or kernel folder of a generation the index lost."""
-    on_disk = [
-        int(name)
-        for name in (
-            path.removeprefix(f"{GENERATIONS_DIR}/") for path in btrfs.list_subvolumes(top)
-        )
-        if name.isdigit()
-    ]
     used = [
         index.highest() or 0,
         read_highest(top) or 0,
-        *on_disk,
+        *_numbers_on_disk(top),
         *entry_ids(machine.esp),
         *kernel_dir_ids(machine.esp),
     ]
@@ -162,6 +156,20 @@ def start_generation(
     started = index.with_entry(building)
     write_index(top, started)
     return started, new_id
+
+
+def _numbers_on_disk(top: Path) -> list[int]:
+    """The numbers of `kodos/generations/N` on the top level. The top level is mounted whole,
+    so every subvolume there is a directory in it: the directory is read, not `btrfs
+    subvolume list` (which walks every subvolume of the file system, tens of milliseconds). A
+    plain directory that is no subvolume counts too: a number is only ever skipped, never
+    reused."""
+    directory = top / GENERATIONS_DIR
+    try:
+        names = os.listdir(directory) if not directory.is_symlink() else []
+    except FileNotFoundError:
+        return []
+    return [int(name) for name in names if name.isdigit() and name.isascii()]
 
 
 def clean_interrupted(machine: ManagedRoot, top: Path, index: Index, *, keep_failed: bool) -> Index:

@@ -124,6 +124,8 @@ class Store:
                 stream.write(content)
                 os.fchmod(stream.fileno(), entry.mode or 0o644)
         if copies:
+            from kodos.system.syncfs import sync_file_system
+
             sync_file_system(self.directory)
 
     def file_copy(self, generation: int, entry: Entry) -> bytes:
@@ -149,17 +151,3 @@ class Store:
         os.symlink(str(generation), temporary)
         os.replace(temporary, self.directory / CURRENT)
         fsync_directory(self.directory)
-
-
-def sync_file_system(directory: Path) -> None:
-    """`syncfs(2)` of the file system holding `directory` (Python has no `os.syncfs`)."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        if libc.syncfs(descriptor) != 0:
-            error = ctypes.get_errno()
-            raise OSError(error, os.strerror(error), str(directory))
-    finally:
-        os.close(descriptor)

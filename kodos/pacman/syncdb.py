@@ -47,11 +47,14 @@ import hashlib
 import os
 import stat
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kodos.errors import KodosError
 from kodos.pacman import confread
@@ -63,6 +66,9 @@ from kodos.system.atomic import write_text_atomic
 from kodos.system.ownership import foreign_reason
 from kodos.system.runner import CommandFailed, run, tail
 from kodos.text.lazyregex import lazy
+
+if TYPE_CHECKING:
+    from kodos.system.background import Pending
 
 DEFAULT_SIG_LEVEL = "Required DatabaseOptional"
 ROOT_SYNC_DIR = Path("var/lib/pacman/sync")
@@ -108,6 +114,7 @@ class SyncDatabases:
         databases, and a plan whose units are all on the machine already never needs them.
         None unless every repository has its list (a partial index would wrongly say nothing
         ships the units of the missing ones)."""
+        wait_for_file_lists()  # a refresh may still be downloading them
         directory, repos = self.source.directory, self.source.repos
         has_lists = all((directory / f"{repo}.files").exists() for repo in repos)
         return read_unit_index(directory, repos) if has_lists else None
@@ -351,10 +358,71 @@ def refresh_databases(
     Raises `SyncDatabaseError` or `CommandFailed`."""
     check_cache_directory(dbpath)
     conf = dbpath / "pacman.conf"
-    write_text_atomic(conf, pacman_conf(mirror, sig_level=sig_level))  # replaces, never follows
-    operations = ["-Sy", "-Fy"] if file_lists else ["-Sy"]
-    for operation in operations:
-        check(run(pacman_sync_argv(dbpath, conf, operation), check=False))
+    text = pacman_conf(mirror, sig_level=sig_level)
+    if not _holds(conf, text):  # the same mirror's next refresh: no write, no fsync
+        write_text_atomic(conf, text)  # replaces, never follows
+    check(run(pacman_sync_argv(dbpath, conf, "-Sy"), check=False))
+    if file_lists:
+        _refresh_file_lists(dbpath, conf)
+
+
+def _refresh_file_lists(dbpath: Path, conf: Path) -> None:
+    """`pacman -Fy` after `-Sy`: now, or inside `file_lists_in_background` in a thread."""
+
+    def download() -> None:
+        check(run(pacman_sync_argv(dbpath, conf, "-Fy"), check=False))
+
+    later = _FILE_LISTS_LATER.get()
+    if later is None:
+        download()
+    else:
+        from kodos.system.background import Pending
+
+        later.append(Pending(download))
+
+
+# The file list downloads started within a `file_lists_in_background` block, not waited for.
+_FILE_LISTS_LATER: ContextVar[list[Pending[None]] | None] = ContextVar(
+    "kodos_file_lists_later", default=None
+)
+
+
+@contextmanager
+def file_lists_in_background() -> Iterator[None]:
+    """Within the block, a refresh downloads the file lists (`pacman -Fy`) in a thread and
+    returns once the package databases are in (`-Sy`): `apply --upgrade` plans and runs its
+    transaction meanwhile, since neither reads a file list unless it must check a unit.
+    Whoever reads them waits first (`wait_for_file_lists`: `SyncDatabases.units` does, and
+    the applier before it copies them or commits); a failed download raises there as it would
+    have at the refresh. Leaving the block waits for any still running."""
+    if _FILE_LISTS_LATER.get() is not None:  # an outer block already defers them
+        yield
+        return
+    later: list[Pending[None]] = []
+    token = _FILE_LISTS_LATER.set(later)
+    try:
+        yield
+        wait_for_file_lists()
+    finally:
+        _FILE_LISTS_LATER.reset(token)
+        for pending in later:
+            pending.wait()
+
+
+def wait_for_file_lists() -> None:
+    """Wait for the file list downloads `file_lists_in_background` deferred; the first that
+    failed raises its error (`CommandFailed`)."""
+    later = _FILE_LISTS_LATER.get() or []
+    while later:
+        later.pop(0).result()
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether the file (checked not to be a link: `check_cache_directory`) holds `text`."""
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def pacman_sync_argv(dbpath: Path, conf: Path, operation: str) -> list[str]:

@@ -6,8 +6,8 @@ problems; if there are any, all of them are reported (each located) and no plan 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +53,9 @@ class PlanOptions:
     aur_pins: tuple[AurBuild, ...] | None = None
     """The AUR builds of a plan being applied (a saved one, or the one a new generation is
     verified against): their bases stay at exactly those commits (kodos.plan.aur)."""
+    loaded: LoadedConfig | None = None
+    """The configuration, already loaded: a new generation is verified against the very
+    configuration its plan was made from (not evaluated again)."""
 
     @property
     def live_root(self) -> Path | None:
@@ -68,10 +71,15 @@ class PlanResult:
     plan: Plan
     desired: ResourceSet
     machine: MachineState
-    config: Config
-    """The validated configuration: the generation's record keeps it (secrets redacted)."""
+    loaded: LoadedConfig
+    """The validated configuration as loaded: the generation's record keeps it (secrets
+    redacted), its verifying plan reuses it."""
     sync: SyncSource | None = None
     """Where the sync databases the plan read are (an upgrade copies them into the snapshot)."""
+
+    @property
+    def config(self) -> Config:
+        return self.loaded.config
 
 
 def build_plan(options: PlanOptions) -> Plan:
@@ -88,12 +96,14 @@ def make_plan(options: PlanOptions) -> PlanResult:
 def _make_plan(options: PlanOptions) -> PlanResult:
     from kodos.desired import build_desired, missing_groups
 
-    meanwhile = lambda: _read_packages_ahead(options)  # noqa: E731
-    loaded = load_config(options.config, lua_path=options.lua_path, meanwhile=meanwhile)
-    desired = build_desired(loaded.config, loaded.file.parent)
-    requests = [*desired.packages, *_helper(loaded.config)]
-    machine = _machine(options, _scope(desired.resources, requests))
-    databases = _sync_databases(loaded, options)
+    loaded = options.loaded or load_config(
+        options.config, lua_path=options.lua_path, meanwhile=lambda: _read_packages_ahead(options)
+    )
+    with _sync_databases_meanwhile(loaded, options) as databases_read:
+        desired = build_desired(loaded.config, loaded.file.parent)
+        requests = [*desired.packages, *_helper(loaded.config)]
+        machine = _machine(options, _scope(desired.resources, requests))
+        databases = databases_read()
     index = databases.index if databases is not None else None
     local = _local_packages(options, machine, index)
     resolution = _resolve(loaded, requests, databases, machine, options, local)
@@ -140,7 +150,7 @@ def _make_plan(options: PlanOptions) -> PlanResult:
         adopted=adopted(resources, machine.resources, machine.managed, changes),
     )
     sync = databases.source if databases else None
-    return PlanResult(plan, resources, machine, loaded.config, sync)
+    return PlanResult(plan, resources, machine, loaded, sync)
 
 
 def _unread_notes(unread: list[str], machine: MachineState) -> list[str]:
@@ -249,7 +259,7 @@ def _read_packages_ahead(options: PlanOptions) -> None:
     from kodos.pacman.localdb import read_local_packages
 
     if options.live_root is not None and options.live_root.is_dir():
-        with contextlib.suppress(KodosError, OSError):
+        with suppress(KodosError, OSError):
             read_local_packages(options.live_root)
 
 
@@ -265,6 +275,22 @@ def _machine(options: PlanOptions, scope: frozenset[str]) -> MachineState:
         return machine_from_facts(options.facts)
     assert options.live_root is not None
     return read_machine(options.live_root, scope)
+
+
+@contextmanager
+def _sync_databases_meanwhile(
+    loaded: LoadedConfig, options: PlanOptions
+) -> Iterator[Callable[[], SyncDatabases | None]]:
+    """The sync databases, for the block to take when it needs them. A plan that downloads
+    them (`--refresh`, `--upgrade`) starts the download first and reads the machine while
+    pacman waits on the mirror (kodos.system.background); any other reads them when asked."""
+    if not (options.refresh or options.upgrade):
+        yield lambda: _sync_databases(loaded, options)
+        return
+    from kodos.system.background import meanwhile
+
+    with meanwhile(lambda: _sync_databases(loaded, options)) as download:
+        yield download.result
 
 
 def _sync_databases(loaded: LoadedConfig, options: PlanOptions) -> SyncDatabases | None:

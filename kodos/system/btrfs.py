@@ -27,6 +27,8 @@ from kodos.system.runner import CommandFailed, run
 from kodos.text.lazyregex import lazy
 
 TOP_LEVEL_ID = 5
+SUBVOLUME_ROOT_INODE = 256
+"""The inode number of every subvolume's root directory (BTRFS_FIRST_FREE_OBJECTID)."""
 DELETED_SUFFIX = "//deleted"
 """What the kernel appends to the FSROOT of a mount whose subvolume was deleted under it."""
 
@@ -308,10 +310,21 @@ def _uuids(top: Path, path: str) -> tuple[str | None, str | None]:
 
 
 def set_default(top: Path, path: str) -> None:
-    """Make subvolume `path` what a mount without `subvol=` (a bare `root=`) mounts."""
-    subvolume = subvolume_id(top, path)
-    argv = ["btrfs", "subvolume", "set-default", str(subvolume), str(top)]
-    _run(f"making subvolume {path} the default", argv)
+    """Make subvolume `path` what a mount without `subvol=` (a bare `root=`) mounts.
+
+    Named by its path (`set-default PATH`, no `btrfs subvolume show` for its ID first), which
+    btrfs would resolve to the subvolume *containing* a plain directory: so it must be a
+    subvolume's own root, whose inode number Btrfs always makes 256."""
+    host = on_top_level(top, path)
+    path = subvolume_path(path)
+    what = f"making subvolume {path} the default"
+    try:
+        inode = host.lstat().st_ino
+    except OSError as err:
+        raise BtrfsError(f"{what}: {err.strerror}") from err
+    if inode != SUBVOLUME_ROOT_INODE or not host.is_dir():
+        raise BtrfsError(f"{what}: {path} is not a subvolume (a plain directory or file)")
+    _run(what, ["btrfs", "subvolume", "set-default", str(host)])
 
 
 def get_default(top: Path) -> str:
