@@ -249,7 +249,10 @@ def print_columns(
 
 @contextmanager
 def work_directory(name: str, keep: bool = False) -> Iterator[Path]:
-    """A temporary directory, deleted after unless `keep` (then said on stderr)."""
+    """A temporary directory, deleted after unless `keep` (then said on stderr), with the
+    sync caches kodos made in root's cache for mirrors inside it."""
+    from tests.support.mirror import remove_sync_caches_serving
+
     directory = Path(tempfile.mkdtemp(prefix=f"kodos-bench-{name}-"))
     try:
         yield directory
@@ -257,6 +260,7 @@ def work_directory(name: str, keep: bool = False) -> Iterator[Path]:
         if keep:
             print(f"files kept in {directory}", file=sys.stderr)
         else:
+            remove_sync_caches_serving(directory)
             remove(directory)
 
 

@@ -18,6 +18,7 @@ from kodos.plan.offline import SyncOptions, check_offline
 from kodos.steps import shown_steps
 from tests.support.bigplan import write_plan_machine
 from tests.support.btrfs import BtrfsMachine
+from tests.support.mirror import remove_sync_caches_serving
 from tests.support.timed_kodos import PLAN_STEPS, TOTAL, collected
 from tests.support.workstation import write_workstation
 from tests.test_apply import FIRST, REPO, write_config
@@ -113,3 +114,20 @@ def test_an_apply_through_the_hooks_streams_every_step_in_order(
     assert "Built generation 1; it boots next." in run.stdout
     commands = [event["call"] for event in run.events if event.get("call", "").startswith("btrfs")]
     assert any(command.startswith("btrfs subvolume snapshot") for command in commands)
+
+
+def test_only_the_sync_caches_serving_from_a_directory_are_removed(tmp_path: Path) -> None:
+    work, caches, elsewhere = tmp_path / "work", tmp_path / "caches", tmp_path / "elsewhere"
+    for name, mirror in (("ours", work / "mirror"), ("theirs", tmp_path / "workshop")):
+        (caches / name / "sync").mkdir(parents=True)
+        (caches / name / "pacman.conf").write_text(
+            f"[core]\nServer = file://{mirror}/$repo/os/$arch\n"
+        )
+    elsewhere.mkdir()
+    (elsewhere / "pacman.conf").write_text(f"Server = file://{work}/mirror/$repo/os/$arch\n")
+    (caches / "linked").symlink_to(elsewhere)  # a link is never followed, nor removed
+    (caches / "broken").mkdir()  # no pacman.conf
+
+    assert remove_sync_caches_serving(work, caches) == [caches / "ours"]
+    assert sorted(p.name for p in caches.iterdir()) == ["broken", "linked", "theirs"]
+    assert (elsewhere / "pacman.conf").exists()

@@ -316,3 +316,28 @@ def new_version(mirror: Mirror, name: str, version: str, **changes: object) -> P
     """`name` as `mirror` offers it, at another version (and with `changes`: files, install…)."""
     found = next(pkg for pkg in mirror.packages if pkg.name == name)
     return replace(found, version=version, **changes)  # type: ignore[arg-type]
+
+
+def remove_sync_caches_serving(directory: Path, caches: Path | None = None) -> list[Path]:
+    """Remove the sync caches kodos made for mirrors below `directory`: the dbpaths in root's
+    cache (`/var/cache/kodos/sync/<digest of the mirror>`, or `caches`) whose pacman.conf
+    serves from there. Tests and benchmarks run as root and plan with `--refresh`/`--upgrade`
+    against mirrors in their own temporary directories; kodos never takes root's cache from
+    the environment (by design), so those caches land in the real one. Only directories that
+    serve from `directory` go: a cache of any other mirror is never touched."""
+    from kodos.pacman.syncdb import ROOT_CACHE_DIR
+
+    caches = caches or ROOT_CACHE_DIR / "sync"
+    prefix = f"Server = file://{directory.resolve()}/"
+    removed = []
+    for cache in sorted(caches.iterdir()) if caches.is_dir() else ():
+        if cache.is_symlink() or not cache.is_dir():
+            continue
+        try:
+            lines = (cache / "pacman.conf").read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if any(line.startswith(prefix) for line in lines):
+            shutil.rmtree(cache)
+            removed.append(cache)
+    return removed
