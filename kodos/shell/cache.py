@@ -179,10 +179,13 @@ def _read(path: Path) -> str:
 
 
 def _make(directory: Path, mode: int) -> None:
+    """Make `directory` unless something is there; the caller checks what is there."""
     if os.path.lexists(directory):
         return
     try:
         directory.mkdir(mode=mode)
+    except FileExistsError:
+        pass  # another kodos shell made it in between (two started at once)
     except OSError as err:
         raise ShellCacheError(f"cache {directory}: {err.strerror}") from None
 
