@@ -12,7 +12,7 @@ import typing
 from typing import Any, Literal
 
 from kodos.config.fields import Discriminator, FieldInfo, PlainValidator, SecretStr, WithJsonSchema
-from kodos.config.sections import Section, is_section, is_union, unwrap
+from kodos.config.sections import Section, is_section, is_union, member_tags, unwrap
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _SCALARS = {str: "string", bool: "boolean", int: "integer"}
@@ -115,8 +115,6 @@ def _union_schema(union: Any, metadata: list[Any], definitions: dict[str, Any]) 
     if keys and keys[0] and not any(isinstance(item, Discriminator) for item in metadata):
         mapping = {}
         for member, reference in zip(members, one_of, strict=True):
-            model, _ = unwrap(member)
-            tags, _ = unwrap(model.model_fields[keys[0]].annotation)
-            mapping.update({tag: reference["$ref"] for tag in typing.get_args(tags)})
+            mapping.update({tag: reference["$ref"] for tag in member_tags(member, keys[0])})
         return {"discriminator": {"mapping": mapping, "propertyName": keys[0]}, "oneOf": one_of}
     return {"oneOf": one_of}

@@ -326,12 +326,18 @@ def _plain_checker(annotation: Any) -> Check:
     raise TypeError(f"the configuration model cannot check values of type {annotation!r}")
 
 
+def member_tags(member: Any, key: str) -> tuple[str, ...]:
+    """The tags naming `member` of a union told apart by its `key` entry: the values of the
+    member's `Literal` annotation of `key`."""
+    model, _ = unwrap(member)
+    tags, _ = unwrap(model.model_fields[key].annotation)
+    return typing.get_args(tags)
+
+
 def _union_by_key(union: Any, key: str) -> Check:
     members: dict[str, Check] = {}
     for member in typing.get_args(union):
-        model, _ = unwrap(member)
-        tags, _ = unwrap(model.model_fields[key].annotation)
-        for tag in typing.get_args(tags):
+        for tag in member_tags(member, key):
             members[tag] = checker(member)
 
     def tag_of(value: Any) -> Any:
